@@ -1,0 +1,54 @@
+package dev.lb4j.api;
+
+/**
+ * A load-balancing algorithm: turns the set of backends available in a pool into an immutable
+ * {@link Picker} for exactly that set.
+ *
+ * <p>An algorithm object is configuration: immutable, thread-safe and shareable between pools. All
+ * the expensive work (rings, tables, weight schedules) belongs in {@link #newPicker}, which the
+ * engine calls on the control plane whenever membership, health or weights change; picks then cost
+ * arithmetic and array reads.
+ *
+ * <p>To make an algorithm available by name (for example from a configuration file), also implement
+ * an {@link AlgorithmProvider} and register it with {@link java.util.ServiceLoader}.
+ *
+ * @since 0.1.0
+ */
+public interface Algorithm {
+
+  /**
+   * The algorithm's name, as its provider registers it (for example {@code maglev}).
+   *
+   * @return the name
+   */
+  String name();
+
+  /**
+   * Builds a picker for exactly the given backends. Called on the control plane, never concurrently
+   * for the same pool, and never with an empty set.
+   *
+   * @param backends the available backends
+   * @return a new immutable picker over {@code backends}
+   */
+  Picker newPicker(BackendSet backends);
+
+  /**
+   * Whether picks depend on a per-request hash key. A pool whose algorithm hashes must be given a
+   * hash-key source; a pool whose algorithm does not must not be.
+   *
+   * @return {@code true} if the algorithm reads {@link PickContext#hash()}
+   */
+  default boolean usesHashKey() {
+    return false;
+  }
+
+  /**
+   * Whether the algorithm honours {@link Backend#weight()}. A pool whose algorithm ignores weights
+   * refuses backends with unequal weights, so a weight is never an option that does nothing.
+   *
+   * @return {@code true} if weights affect picks
+   */
+  default boolean usesWeights() {
+    return false;
+  }
+}

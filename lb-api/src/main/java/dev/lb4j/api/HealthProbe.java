@@ -1,0 +1,29 @@
+package dev.lb4j.api;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Checks whether one backend can serve traffic.
+ *
+ * <p>Probes are asynchronous so thousands of backends need no thread each: {@link #check} starts the
+ * check and returns at once. The engine applies the timeout itself as well; a stage that completes
+ * exceptionally, never completes, or a {@code check} that throws, counts as a failed check with that
+ * reason and never stops the scheduler.
+ *
+ * <p>Thread-safety: {@link #check} may be called concurrently for different backends.
+ *
+ * @since 0.1.0
+ */
+@FunctionalInterface
+public interface HealthProbe {
+
+  /**
+   * Starts checking one backend.
+   *
+   * @param backend the backend to check
+   * @param timeout how long the check may take; the probe should give up by then
+   * @return a stage completed with the result
+   */
+  CompletionStage<HealthResult> check(Backend backend, Duration timeout);
+}
