@@ -37,4 +37,13 @@ public interface BackendSet {
    * @return the ticker reading
    */
   long nanoTime();
+
+  /**
+   * The time constant, in nanoseconds, with which the engine decays {@link
+   * Backend#latencyEwmaNanos()}: an observation {@code t} nanoseconds old weighs {@code exp(-t /
+   * latencyDecayNanos())}. Latency-aware algorithms use it to age estimates at pick time.
+   *
+   * @return the decay time constant, {@code > 0}
+   */
+  long latencyDecayNanos();
 }

@@ -1,0 +1,58 @@
+package dev.lb4j.core;
+
+/**
+ * Runtime changes to a running {@link LoadBalancer}. Every change takes effect atomically: the pool
+ * publishes a new picker snapshot, and selections in progress finish on the old one. Leases already
+ * open are never disturbed.
+ *
+ * <p>Thread-safety: changes to one pool are serialized; selection never waits for them.
+ *
+ * <p>Errors: an unknown pool or backend id, or an invalid value, throws {@link
+ * IllegalArgumentException} naming it; the pool is left unchanged.
+ *
+ * @since 0.1.0
+ */
+public interface Admin {
+
+  /**
+   * Adds a backend to a pool.
+   *
+   * @param pool the pool name
+   * @param backend the backend; its id must be new in the pool
+   */
+  void addBackend(String pool, BackendSpec backend);
+
+  /**
+   * Removes a backend from a pool. Its open leases finish normally and are still counted.
+   *
+   * @param pool the pool name
+   * @param backendId the backend's id
+   */
+  void removeBackend(String pool, String backendId);
+
+  /**
+   * Changes a backend's weight.
+   *
+   * @param pool the pool name
+   * @param backendId the backend's id
+   * @param weight {@value BackendSpec#MIN_WEIGHT}..{@value BackendSpec#MAX_WEIGHT}; the pool's
+   *     algorithm must honour weights unless every backend ends up with the same weight
+   */
+  void setWeight(String pool, String backendId, int weight);
+
+  /**
+   * Stops sending new requests to a backend; requests in flight finish normally. Idempotent.
+   *
+   * @param pool the pool name
+   * @param backendId the backend's id
+   */
+  void drain(String pool, String backendId);
+
+  /**
+   * Lets a drained backend take new requests again. Idempotent.
+   *
+   * @param pool the pool name
+   * @param backendId the backend's id
+   */
+  void undrain(String pool, String backendId);
+}

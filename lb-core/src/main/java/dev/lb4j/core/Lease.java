@@ -1,0 +1,88 @@
+package dev.lb4j.core;
+
+import dev.lb4j.api.Backend;
+import dev.lb4j.api.ErrorKind;
+import dev.lb4j.api.Outcome;
+
+/**
+ * One request's claim on one backend, from selection until the response is in.
+ *
+ * <p>While a lease is open it counts in its backend's {@link Backend#inFlight()}, which least-request
+ * and bounded-load algorithms read. Completing it records the outcome (status or error kind, and the
+ * latency measured from selection with the load balancer's {@link Ticker}) and releases it; closing
+ * it releases it if it was not completed yet, counting the request as cancelled. A lease is released
+ * exactly once however many times and in whatever order {@code complete}, {@code fail} and {@code
+ * close} are called, so the canonical use is try-with-resources:
+ *
+ * <pre>{@code
+ * try (Lease lease = lb.select(request).leaseOrThrow()) {
+ *   int status = send(lease.backend().uri(), request);
+ *   lease.complete(status);
+ * }
+ * }</pre>
+ *
+ * <p>A lease stays valid when its backend is drained or removed meanwhile: the request finishes
+ * normally and its outcome is still recorded.
+ *
+ * <p>Thread-safety: a lease may be completed and closed from any thread, even concurrently; exactly
+ * one call wins.
+ *
+ * @since 0.1.0
+ */
+public interface Lease extends Selection, AutoCloseable {
+
+  /**
+   * The backend this lease is on.
+   *
+   * @return the backend
+   */
+  Backend backend();
+
+  /**
+   * Records a response with the given status and releases the lease. The latency is the time since
+   * selection, read from the load balancer's ticker.
+   *
+   * @param status the HTTP status, {@code 100..599}
+   * @return {@code true} if this call recorded the outcome, {@code false} if the lease was already
+   *     released
+   * @throws IllegalArgumentException if the status is out of range (the lease stays open)
+   */
+  boolean complete(int status);
+
+  /**
+   * Records a failure without a response and releases the lease; the latency is the time since
+   * selection.
+   *
+   * @param error why the call failed; {@link ErrorKind#CANCELLED} counts as cancelled, not failed
+   * @return {@code true} if this call recorded the outcome
+   * @throws IllegalArgumentException if {@code error} is {@link ErrorKind#NONE}
+   */
+  boolean fail(ErrorKind error);
+
+  /**
+   * Records a complete outcome, with a latency the caller measured, and releases the lease.
+   *
+   * @param outcome the outcome
+   * @return {@code true} if this call recorded the outcome
+   */
+  boolean complete(Outcome outcome);
+
+  /**
+   * Whether the lease is still open (neither completed nor closed).
+   *
+   * @return {@code true} while open
+   */
+  boolean isOpen();
+
+  /**
+   * Releases the lease if it is still open, counting the request as cancelled. Idempotent; never
+   * throws.
+   */
+  @Override
+  void close();
+
+  @Override
+  default Lease leaseOrThrow() {
+    return this;
+  }
+}

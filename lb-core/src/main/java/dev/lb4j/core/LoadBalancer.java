@@ -1,0 +1,222 @@
+package dev.lb4j.core;
+
+import dev.lb4j.api.Backend;
+import dev.lb4j.api.RequestView;
+import dev.lb4j.core.internal.PoolImpl;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * An embeddable HTTP load balancer: named pools of backends, each balanced by an {@link
+ * dev.lb4j.api.Algorithm}.
+ *
+ * <p>Build one with {@link #builder()}; select a backend per request with {@link #select} (or on a
+ * {@link Pool} handle) and report the outcome on the returned {@link Lease}; change pools at runtime
+ * through {@link #admin()}; read counters with {@link #stats()}.
+ *
+ * <pre>{@code
+ * try (LoadBalancer lb = LoadBalancer.builder()
+ *     .pool("api", pool -> pool
+ *         .backend("http://10.0.0.1:8080")
+ *         .backend("http://10.0.0.2:8080")
+ *         .algorithm(Algorithms.leastRequest()))
+ *     .build()) {
+ *   try (Lease lease = lb.select(RequestView.of("GET", "/users")).leaseOrThrow()) {
+ *     lease.complete(send(lease.backend().uri()));
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safety: fully thread-safe. Selection never locks: each pool publishes an immutable picker
+ * snapshot through one volatile reference and a selection reads it once. Closing stops new
+ * selections (they return {@link NoBackend.Reason#CLOSED}); leases still open complete normally.
+ *
+ * @since 0.1.0
+ */
+public final class LoadBalancer implements AutoCloseable {
+
+  private final Map<String, PoolImpl> pools;
+  private final PoolImpl defaultPool;
+  private final Ticker ticker;
+  private final Admin admin = new AdminImpl();
+  private volatile boolean closed;
+
+  LoadBalancer(List<PoolImpl> pools, String defaultPool, Ticker ticker) {
+    Map<String, PoolImpl> byName = new LinkedHashMap<>();
+    for (PoolImpl p : pools) {
+      byName.put(p.name(), p);
+    }
+    this.pools = java.util.Collections.unmodifiableMap(byName);
+    this.defaultPool = Objects.requireNonNull(byName.get(defaultPool), "defaultPool");
+    this.ticker = ticker;
+  }
+
+  /**
+   * Starts building a load balancer.
+   *
+   * @return a new builder
+   */
+  public static LoadBalancerBuilder builder() {
+    return new LoadBalancerBuilder();
+  }
+
+  /**
+   * Selects a backend of the default pool.
+   *
+   * @param request the request
+   * @return a lease, or why there is none
+   */
+  public Selection select(RequestView request) {
+    return defaultPool.select(request);
+  }
+
+  /**
+   * Selects a backend of the default pool for a retry, avoiding backends already tried.
+   *
+   * @param request the request
+   * @param exclude backends not to pick again
+   * @return a lease, or why there is none
+   */
+  public Selection select(RequestView request, Collection<? extends Backend> exclude) {
+    return defaultPool.select(request, exclude);
+  }
+
+  /**
+   * The pool with this name; keep the handle to avoid the lookup per request.
+   *
+   * @param name the pool name
+   * @return the pool
+   * @throws IllegalArgumentException if there is no such pool
+   */
+  public Pool pool(String name) {
+    return requirePool(name);
+  }
+
+  /**
+   * The default pool.
+   *
+   * @return the pool {@link #select} uses
+   */
+  public Pool defaultPool() {
+    return defaultPool;
+  }
+
+  /**
+   * The names of every pool, in definition order.
+   *
+   * @return an immutable set
+   */
+  public Set<String> poolNames() {
+    return pools.keySet();
+  }
+
+  /**
+   * Runtime changes: add, remove, re-weight, drain.
+   *
+   * @return the admin API
+   */
+  public Admin admin() {
+    return admin;
+  }
+
+  /**
+   * A snapshot of every pool's counters.
+   *
+   * @return the stats
+   */
+  public LoadBalancerStats stats() {
+    Map<String, PoolStats> byPool = new LinkedHashMap<>();
+    for (PoolImpl p : pools.values()) {
+      byPool.put(p.name(), p.stats());
+    }
+    return new LoadBalancerStats(ticker.nanoTime(), byPool);
+  }
+
+  /**
+   * Whether {@link #close()} was called.
+   *
+   * @return {@code true} once closed
+   */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * Stops new selections; open leases complete normally. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (PoolImpl p : pools.values()) {
+      p.close(
+          new NoBackend(p.name(), NoBackend.Reason.CLOSED, "pool '" + p.name() + "': load balancer closed"));
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LoadBalancer{default=" + defaultPool.name() + ", pools=" + pools.values() + "}";
+  }
+
+  private PoolImpl requirePool(String name) {
+    Objects.requireNonNull(name, "pool");
+    PoolImpl pool = pools.get(name);
+    if (pool == null) {
+      throw new IllegalArgumentException(
+          "pool: '" + name + "' (expected one of " + pools.keySet() + ")");
+    }
+    return pool;
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("load balancer is closed");
+    }
+  }
+
+  private final class AdminImpl implements Admin {
+    @Override
+    public void addBackend(String pool, BackendSpec backend) {
+      Objects.requireNonNull(backend, "backend");
+      requireOpen();
+      requirePool(pool).add(backend);
+    }
+
+    @Override
+    public void removeBackend(String pool, String backendId) {
+      Objects.requireNonNull(backendId, "backendId");
+      requireOpen();
+      requirePool(pool).remove(backendId);
+    }
+
+    @Override
+    public void setWeight(String pool, String backendId, int weight) {
+      Objects.requireNonNull(backendId, "backendId");
+      requireOpen();
+      PoolImpl p = requirePool(pool);
+      BackendSpec.checkWeight("pools." + pool + ".backends." + backendId + ".weight", weight);
+      p.setWeight(backendId, weight);
+    }
+
+    @Override
+    public void drain(String pool, String backendId) {
+      Objects.requireNonNull(backendId, "backendId");
+      requireOpen();
+      requirePool(pool).setDraining(backendId, true);
+    }
+
+    @Override
+    public void undrain(String pool, String backendId) {
+      Objects.requireNonNull(backendId, "backendId");
+      requireOpen();
+      requirePool(pool).setDraining(backendId, false);
+    }
+  }
+}

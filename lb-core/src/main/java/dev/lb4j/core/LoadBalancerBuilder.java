@@ -1,0 +1,155 @@
+package dev.lb4j.core;
+
+import dev.lb4j.core.internal.PoolImpl;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Builds a {@link LoadBalancer}. Obtain one from {@link LoadBalancer#builder()}.
+ *
+ * <p>Each setting may be set once; a second call throws {@link IllegalStateException} naming it.
+ * Arguments are checked in the setters and cross-field rules in {@link #build()}, always with a
+ * message naming the field, the value and what is allowed. {@code build()} leaves the builder usable.
+ *
+ * <p>Not thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class LoadBalancerBuilder {
+
+  /** The default time constant of the latency EWMA: 10 seconds, Finagle's default decay time. */
+  public static final Duration DEFAULT_LATENCY_DECAY = Duration.ofSeconds(10);
+
+  private static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+  private final Map<String, PoolBuilder> pools = new LinkedHashMap<>();
+  private @Nullable String defaultPool;
+  private @Nullable Ticker ticker;
+  private @Nullable Duration latencyDecay;
+
+  LoadBalancerBuilder() {}
+
+  /**
+   * Defines a pool.
+   *
+   * @param name a new pool name: letters, digits, {@code _ . -}, at most 64 characters
+   * @param configure adds backends and sets the algorithm
+   * @return this builder
+   */
+  public LoadBalancerBuilder pool(String name, Consumer<PoolBuilder> configure) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(configure, "configure");
+    if (!POOL_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "pools: name '" + name + "' (expected: letters, digits, '_', '.', '-', at most 64)");
+    }
+    if (pools.containsKey(name)) {
+      throw new IllegalStateException("pools." + name + " was already defined");
+    }
+    PoolBuilder pool = new PoolBuilder(name);
+    configure.accept(pool);
+    pools.put(name, pool);
+    return this;
+  }
+
+  /**
+   * Names the pool that {@link LoadBalancer#select} uses. Optional when there is exactly one pool.
+   *
+   * @param name the name of a pool defined on this builder (checked in {@link #build()})
+   * @return this builder
+   */
+  public LoadBalancerBuilder defaultPool(String name) {
+    Objects.requireNonNull(name, "name");
+    if (defaultPool != null) {
+      throw new IllegalStateException("defaultPool was already set to '" + defaultPool + "'");
+    }
+    defaultPool = name;
+    return this;
+  }
+
+  /**
+   * Sets the time source. Default: {@link Ticker#system()}.
+   *
+   * @param ticker the ticker
+   * @return this builder
+   */
+  public LoadBalancerBuilder ticker(Ticker ticker) {
+    Objects.requireNonNull(ticker, "ticker");
+    if (this.ticker != null) {
+      throw new IllegalStateException("ticker was already set");
+    }
+    this.ticker = ticker;
+    return this;
+  }
+
+  /**
+   * Sets the time constant of the per-backend latency EWMA. Default: {@link #DEFAULT_LATENCY_DECAY}.
+   *
+   * @param decay 1 ms to 1 hour
+   * @return this builder
+   */
+  public LoadBalancerBuilder latencyDecay(Duration decay) {
+    Objects.requireNonNull(decay, "decay");
+    if (latencyDecay != null) {
+      throw new IllegalStateException("latencyDecay was already set to " + latencyDecay);
+    }
+    if (decay.compareTo(Duration.ofMillis(1)) < 0 || decay.compareTo(Duration.ofHours(1)) > 0) {
+      throw new IllegalArgumentException("latencyDecay: " + decay + " (expected: PT0.001S..PT1H)");
+    }
+    latencyDecay = decay;
+    return this;
+  }
+
+  /**
+   * Validates everything and builds an immutable, thread-safe load balancer.
+   *
+   * @return the load balancer
+   * @throws IllegalArgumentException naming the first invalid field
+   */
+  public LoadBalancer build() {
+    if (pools.isEmpty()) {
+      throw new IllegalArgumentException("pools: empty (expected: at least one pool)");
+    }
+    for (PoolBuilder pool : pools.values()) {
+      pool.validate();
+    }
+    String defaultName = defaultPool;
+    if (defaultName == null) {
+      if (pools.size() > 1) {
+        throw new IllegalArgumentException(
+            "defaultPool: not set (expected: one of " + pools.keySet()
+                + ", required when there is more than one pool)");
+      }
+      defaultName = pools.keySet().iterator().next();
+    } else if (!pools.containsKey(defaultName)) {
+      throw new IllegalArgumentException(
+          "defaultPool: '" + defaultName + "' (expected: one of " + pools.keySet() + ")");
+    }
+    Ticker clock = ticker == null ? Ticker.system() : ticker;
+    long decayNanos = (latencyDecay == null ? DEFAULT_LATENCY_DECAY : latencyDecay).toNanos();
+    List<PoolImpl> built = new ArrayList<>(pools.size());
+    for (PoolBuilder pool : pools.values()) {
+      built.add(
+          new PoolImpl(
+              pool.name(),
+              pool.algorithmOrDefault(),
+              pool.hashKey(),
+              clock,
+              decayNanos,
+              pool.backends()));
+    }
+    return new LoadBalancer(built, defaultName, clock);
+  }
+
+  @Override
+  public String toString() {
+    return "LoadBalancerBuilder" + pools.values();
+  }
+}

@@ -1,0 +1,81 @@
+package dev.lb4j.core;
+
+import java.util.Objects;
+
+/**
+ * A selection that found no backend, and why. Immutable; the engine reuses instances, so the "no
+ * backend" path allocates nothing.
+ *
+ * @since 0.1.0
+ */
+public final class NoBackend implements Selection {
+
+  /** Why no backend was selected. */
+  public enum Reason {
+    /** The pool has no backends at all (every one was removed). */
+    NO_BACKENDS,
+    /** The pool has backends but none can take traffic (all draining). */
+    NONE_AVAILABLE,
+    /** Every available backend was excluded by the caller (all already tried). */
+    ALL_EXCLUDED,
+    /** The pool's algorithm failed or broke its contract; see the message and the logs. */
+    ALGORITHM_FAILED,
+    /** The load balancer was closed. */
+    CLOSED
+  }
+
+  private final String pool;
+  private final Reason reason;
+  private final String message;
+
+  /**
+   * Creates the value; the engine does this, adapters and tests may too.
+   *
+   * @param pool the pool name
+   * @param reason why
+   * @param message a human-readable explanation
+   */
+  public NoBackend(String pool, Reason reason, String message) {
+    this.pool = Objects.requireNonNull(pool, "pool");
+    this.reason = Objects.requireNonNull(reason, "reason");
+    this.message = Objects.requireNonNull(message, "message");
+  }
+
+  @Override
+  public String pool() {
+    return pool;
+  }
+
+  /**
+   * Why no backend was selected.
+   *
+   * @return the reason
+   */
+  public Reason reason() {
+    return reason;
+  }
+
+  /**
+   * A human-readable explanation naming the pool, for logs and 503 bodies.
+   *
+   * @return the message
+   */
+  public String message() {
+    return message;
+  }
+
+  /**
+   * Always throws: there is no lease.
+   *
+   * @throws NoBackendAvailableException always, carrying this value
+   */
+  @Override
+  public Lease leaseOrThrow() {
+    throw new NoBackendAvailableException(this);
+  }
+
+  @Override
+  public String toString() {
+    return "NoBackend[" + reason + ": " + message + "]";
+  }
+}

@@ -1,0 +1,41 @@
+package dev.lb4j.core.algorithm;
+
+import dev.lb4j.api.Algorithm;
+import dev.lb4j.api.Backend;
+import dev.lb4j.api.BackendSet;
+import dev.lb4j.api.PickContext;
+import dev.lb4j.api.Picker;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
+
+/** Uniformly random over the available backends. */
+final class RandomAlgorithm implements Algorithm {
+
+  static final RandomAlgorithm INSTANCE = new RandomAlgorithm();
+
+  private RandomAlgorithm() {}
+
+  @Override
+  public String name() {
+    return "random";
+  }
+
+  @Override
+  public Picker newPicker(BackendSet set) {
+    Backend[] backends = Pickers.toArray(set);
+    return context -> pick(backends, context);
+  }
+
+  private static @Nullable Backend pick(Backend[] backends, PickContext context) {
+    int i = ThreadLocalRandom.current().nextInt(backends.length);
+    if (!context.hasExclusions()) {
+      return backends[i];
+    }
+    return Pickers.firstAllowed(backends, i, context);
+  }
+
+  @Override
+  public String toString() {
+    return name();
+  }
+}

@@ -1,0 +1,57 @@
+package dev.lb4j.core.algorithm;
+
+import dev.lb4j.api.Algorithm;
+import dev.lb4j.api.Backend;
+import dev.lb4j.api.BackendSet;
+import dev.lb4j.api.PickContext;
+import dev.lb4j.api.Picker;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Round robin over the available backends. Each new picker starts at a random position, so that
+ * many load balancers rebuilt at the same moment do not all hit the first backend together (Envoy
+ * does the same).
+ */
+final class RoundRobin implements Algorithm {
+
+  static final RoundRobin INSTANCE = new RoundRobin();
+
+  private RoundRobin() {}
+
+  @Override
+  public String name() {
+    return "round_robin";
+  }
+
+  @Override
+  public Picker newPicker(BackendSet backends) {
+    return new RoundRobinPicker(Pickers.toArray(backends));
+  }
+
+  @Override
+  public String toString() {
+    return name();
+  }
+
+  /** Cycles through an array; {@code & MAX_VALUE} keeps the index non-negative after overflow. */
+  static final class RoundRobinPicker implements Picker {
+    private final Backend[] backends;
+    private final AtomicInteger next;
+
+    RoundRobinPicker(Backend[] backends) {
+      this.backends = backends;
+      this.next = new AtomicInteger(ThreadLocalRandom.current().nextInt(backends.length));
+    }
+
+    @Override
+    public @Nullable Backend pick(PickContext context) {
+      int i = (next.getAndIncrement() & Integer.MAX_VALUE) % backends.length;
+      if (!context.hasExclusions()) {
+        return backends[i];
+      }
+      return Pickers.firstAllowed(backends, i, context);
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package dev.lb4j.core.internal;
+
+import dev.lb4j.api.Backend;
+import dev.lb4j.api.ErrorKind;
+import dev.lb4j.core.BackendSpec;
+import dev.lb4j.core.BackendStats;
+import dev.lb4j.core.BackendStatus;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The engine's state of one backend: configuration plus live load. One instance lives as long as the
+ * backend is a member of its pool (and longer, while leases still hold it); successive picker
+ * snapshots share it, so live load carries across rebuilds.
+ *
+ * <p>Thread-safety: configuration fields are written only under the owning pool's lock and are
+ * volatile; live counters are updated lock-free by leases.
+ */
+public final class BackendState implements Backend {
+
+  private static final VarHandle IN_FLIGHT;
+  private static final VarHandle EWMA;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      IN_FLIGHT = lookup.findVarHandle(BackendState.class, "inFlight", int.class);
+      EWMA = lookup.findVarHandle(BackendState.class, "ewmaNanos", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final PoolImpl owner;
+  private final String id;
+  private final URI uri;
+  private final String zone;
+  private final Map<String, String> metadata;
+  private volatile int weight;
+  private volatile boolean draining;
+
+  @SuppressWarnings("UnusedVariable") // updated through IN_FLIGHT
+  private volatile int inFlight;
+
+  @SuppressWarnings("UnusedVariable") // updated through EWMA
+  private volatile long ewmaNanos;
+
+  private volatile long ewmaStampNanos;
+
+  private final LongAdder picks = new LongAdder();
+  private final LongAdder completed = new LongAdder();
+  private final LongAdder failures = new LongAdder();
+  private final LongAdder cancelled = new LongAdder();
+
+  BackendState(PoolImpl owner, BackendSpec spec) {
+    this.owner = owner;
+    this.id = spec.id();
+    this.uri = spec.uri();
+    this.zone = spec.zone();
+    this.metadata = spec.metadata();
+    this.weight = spec.weight();
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public URI uri() {
+    return uri;
+  }
+
+  @Override
+  public int weight() {
+    return weight;
+  }
+
+  @Override
+  public String zone() {
+    return zone;
+  }
+
+  @Override
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  @Override
+  public int inFlight() {
+    return inFlight;
+  }
+
+  @Override
+  public long latencyEwmaNanos() {
+    return ewmaNanos;
+  }
+
+  @Override
+  public long latencyStampNanos() {
+    return ewmaStampNanos;
+  }
+
+  PoolImpl owner() {
+    return owner;
+  }
+
+  boolean isDraining() {
+    return draining;
+  }
+
+  void setDraining(boolean draining) {
+    this.draining = draining;
+  }
+
+  void setWeight(int weight) {
+    this.weight = weight;
+  }
+
+  void acquire() {
+    IN_FLIGHT.getAndAdd(this, 1);
+    picks.increment();
+  }
+
+  /**
+   * Releases one lease and records its outcome.
+   *
+   * @param status the HTTP status, or 0 when there was none
+   * @param error the error kind, {@link ErrorKind#NONE} with a status
+   * @param latencyNanos the latency, or -1 when the lease was closed without an outcome
+   * @param now the ticker reading at release
+   * @param decayNanos the EWMA time constant
+   */
+  void release(int status, ErrorKind error, long latencyNanos, long now, long decayNanos) {
+    IN_FLIGHT.getAndAdd(this, -1);
+    if (latencyNanos < 0 || error == ErrorKind.CANCELLED) {
+      cancelled.increment();
+      return;
+    }
+    completed.increment();
+    if (error.isBackendFailure() || status >= 500) {
+      failures.increment();
+    }
+    observeLatency(latencyNanos, now, decayNanos);
+  }
+
+  /**
+   * Peak EWMA (Finagle's {@code PeakEwma}, also Linkerd's): a sample above the estimate replaces it,
+   * so a backend that turns slow is avoided at once; a lower one is blended in with weight {@code 1 -
+   * exp(-dt / tau)}, where {@code dt} is the time since the previous sample, so an estimate recovers
+   * within a few {@code tau}. Lock-free: the estimate is swapped with a CAS; the timestamp is written
+   * after it, so a racing update may age one sample slightly wrong, which a heuristic tolerates.
+   */
+  private void observeLatency(long rtt, long now, long decayNanos) {
+    while (true) {
+      long current = (long) EWMA.getVolatile(this);
+      long next;
+      if (current == 0 || rtt >= current) {
+        next = rtt;
+      } else {
+        long dt = Math.max(0, now - ewmaStampNanos);
+        double w = Math.exp(-(double) dt / decayNanos);
+        next = (long) (current * w + rtt * (1 - w));
+      }
+      if (EWMA.compareAndSet(this, current, next)) {
+        ewmaStampNanos = now;
+        return;
+      }
+    }
+  }
+
+  BackendStats stats() {
+    return new BackendStats(
+        id,
+        uri.toString(),
+        weight,
+        zone,
+        draining ? BackendStatus.DRAINING : BackendStatus.ACTIVE,
+        inFlight,
+        picks.sum(),
+        completed.sum(),
+        failures.sum(),
+        cancelled.sum(),
+        ewmaNanos);
+  }
+
+  @Override
+  public String toString() {
+    return id;
+  }
+}

@@ -1,0 +1,176 @@
+package dev.lb4j.core.internal;
+
+import dev.lb4j.api.Backend;
+import dev.lb4j.api.ErrorKind;
+import dev.lb4j.api.Outcome;
+import dev.lb4j.api.PickContext;
+import dev.lb4j.api.RequestView;
+import dev.lb4j.core.Lease;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.RandomAccess;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The engine's lease. Before it is bound to a backend the same object serves as the {@link
+ * PickContext} of its selection, so one selection allocates one object.
+ */
+final class LeaseImpl implements Lease, PickContext {
+
+  private static final VarHandle RELEASED;
+
+  static {
+    try {
+      RELEASED = MethodHandles.lookup().findVarHandle(LeaseImpl.class, "released", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final PoolImpl pool;
+  private final RequestView request;
+  private final @Nullable Collection<? extends Backend> exclude;
+  private boolean hasHash;
+  private long hash;
+  private @Nullable BackendState backend;
+  private long startNanos;
+
+  @SuppressWarnings("UnusedVariable") // updated through RELEASED
+  private volatile int released;
+
+  LeaseImpl(PoolImpl pool, RequestView request, @Nullable Collection<? extends Backend> exclude) {
+    this.pool = pool;
+    this.request = request;
+    this.exclude = exclude == null || exclude.isEmpty() ? null : exclude;
+  }
+
+  void setHash(long hash) {
+    this.hash = hash;
+    this.hasHash = true;
+  }
+
+  void bind(BackendState backend, long startNanos) {
+    this.backend = backend;
+    this.startNanos = startNanos;
+    backend.acquire();
+  }
+
+  // ---- PickContext
+
+  @Override
+  public RequestView request() {
+    return request;
+  }
+
+  @Override
+  public boolean hasHash() {
+    return hasHash;
+  }
+
+  @Override
+  public long hash() {
+    return hasHash ? hash : ThreadLocalRandom.current().nextLong();
+  }
+
+  @Override
+  public boolean hasExclusions() {
+    return exclude != null;
+  }
+
+  @Override
+  public boolean isExcluded(Backend candidate) {
+    Collection<? extends Backend> excluded = exclude;
+    if (excluded == null) {
+      return false;
+    }
+    if (excluded instanceof List<? extends Backend> list && excluded instanceof RandomAccess) {
+      for (int i = 0, n = list.size(); i < n; i++) {
+        if (same(list.get(i), candidate)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    for (Backend b : excluded) {
+      if (same(b, candidate)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean same(Backend a, Backend b) {
+    return a == b || a.id().equals(b.id());
+  }
+
+  // ---- Lease
+
+  @Override
+  public String pool() {
+    return pool.name();
+  }
+
+  @Override
+  public Backend backend() {
+    return Objects.requireNonNull(backend, "backend");
+  }
+
+  @Override
+  public boolean complete(int status) {
+    if (status < 100 || status > 599) {
+      throw new IllegalArgumentException("status: " + status + " (expected: 100..599)");
+    }
+    return release(status, ErrorKind.NONE, -2);
+  }
+
+  @Override
+  public boolean fail(ErrorKind error) {
+    Objects.requireNonNull(error, "error");
+    if (error == ErrorKind.NONE) {
+      throw new IllegalArgumentException("error: NONE (expected: a failure kind; use complete(status))");
+    }
+    return release(0, error, -2);
+  }
+
+  @Override
+  public boolean complete(Outcome outcome) {
+    Objects.requireNonNull(outcome, "outcome");
+    return release(outcome.status(), outcome.error(), outcome.latencyNanos());
+  }
+
+  @Override
+  public boolean isOpen() {
+    return released == 0;
+  }
+
+  @Override
+  public void close() {
+    release(0, ErrorKind.CANCELLED, -1);
+  }
+
+  /**
+   * Releases exactly once.
+   *
+   * @param latencyNanos the caller's latency, -2 to measure it now, -1 for "no outcome"
+   */
+  private boolean release(int status, ErrorKind error, long latencyNanos) {
+    if (!RELEASED.compareAndSet(this, 0, 1)) {
+      return false;
+    }
+    BackendState b = Objects.requireNonNull(backend, "backend");
+    long now = pool.ticker().nanoTime();
+    long latency = latencyNanos == -2 ? Math.max(0, now - startNanos) : latencyNanos;
+    b.release(status, error, latency, now, pool.latencyDecayNanos());
+    pool.released();
+    return true;
+  }
+
+  @Override
+  public String toString() {
+    return "Lease[" + pool.name() + "/" + backend + (released == 0 ? ", open]" : ", released]");
+  }
+}
