@@ -114,10 +114,11 @@ public final class Algorithms {
   }
 
   /**
-   * Least request. Each candidate's score is Envoy's {@code weight / (in_flight + 1)^bias}; the
-   * highest wins (with equal weights: the fewest requests in flight). Pools of at most {@code
-   * fullScanMax} backends are scanned completely; larger ones compare two distinct random backends
-   * (power of two choices, Mitzenmacher 2001).
+   * Least request. With equal weights the backend with the fewest requests in flight wins: pools of
+   * at most {@code fullScanMax} backends are scanned completely, larger ones compare two distinct
+   * random backends (power of two choices, Mitzenmacher 2001). With unequal weights backends get
+   * traffic in proportion to Envoy's effective weight {@code weight / (in_flight + 1)^bias}, so an
+   * idle pool is split by weight and busy backends get less.
    *
    * @param fullScanMax the largest pool that is fully scanned, {@code 0..1024}
    * @param activeRequestBias the exponent {@code bias}, {@code 0.0..10.0}; 0 ignores load

@@ -11,16 +11,22 @@ import org.jspecify.annotations.Nullable;
 /**
  * Least request.
  *
- * <p>Score: Envoy's {@code weight / (in_flight + 1)^bias} (Envoy's least-request documentation,
- * "active_request_bias"); the highest score wins. With equal weights that is simply the fewest
- * requests in flight; with bias 1 the comparison {@code w_a / (r_a + 1) > w_b / (r_b + 1)} is done
- * exactly in integers as {@code w_a * (r_b + 1) > w_b * (r_a + 1)}.
+ * <p><b>Equal weights.</b> The backend with the fewest requests in flight wins. Pools of at most
+ * {@code fullScanMax} backends are scanned in full from a random start (ties go to the first seen, so
+ * they are broken randomly); larger pools use the power of two choices (M. Mitzenmacher, "The Power
+ * of Two Choices in Randomized Load Balancing", IEEE TPDS 12(10), 2001): of two distinct uniformly
+ * drawn backends the less loaded wins, which keeps the maximum load within {@code O(log log n)} of
+ * the mean instead of random's {@code O(log n / log log n)}.
  *
- * <p>Candidates: pools of at most {@code fullScanMax} backends are scanned in full from a random
- * start (ties go to the first seen, so they are broken randomly); larger pools use the power of two
- * choices (M. Mitzenmacher, "The Power of Two Choices in Randomized Load Balancing", IEEE TPDS
- * 12(10), 2001): two distinct backends drawn uniformly, the better one wins, which keeps the maximum
- * load within {@code O(log log n)} of the mean instead of random's {@code O(log n / log log n)}.
+ * <p><b>Unequal weights.</b> Envoy's rule: each backend's effective weight is {@code weight /
+ * (in_flight + 1)^bias}, and backends receive traffic <em>in proportion</em> to their effective
+ * weights (Envoy feeds them to its EDF scheduler; see Envoy's least-request documentation,
+ * "active_request_bias"). Taking the highest effective weight instead would send every request of
+ * an idle pool to the heaviest backend. A full scan draws a backend with probability proportional to
+ * its effective weight. Larger pools draw two candidates in proportion to their configured weights
+ * (an {@link AliasTable}) and keep the one with fewer requests in flight (ties, and {@code bias =
+ * 0}, keep the first drawn): an idle pool is then split exactly by weight, and load steers traffic
+ * away from busy backends as in the unweighted case.
  */
 final class LeastRequest implements Algorithm {
 
@@ -56,13 +62,13 @@ final class LeastRequest implements Algorithm {
   public Picker newPicker(BackendSet set) {
     Backend[] backends = Pickers.toArray(set);
     int[] weights = Pickers.weights(backends);
-    Scorer scorer =
-        Pickers.allEqual(weights)
-            ? new FewestInFlight()
-            : bias == 1.0 ? new WeightOverLoad(weights) : new BiasedWeightOverLoad(weights, bias);
-    return backends.length <= fullScanMax || backends.length < 3
-        ? new FullScan(backends, scorer)
-        : new TwoChoices(backends, scorer);
+    boolean fullScan = backends.length <= fullScanMax || backends.length < 3;
+    if (Pickers.allEqual(weights)) {
+      return fullScan ? new FewestFullScan(backends) : new FewestOfTwo(backends);
+    }
+    return fullScan
+        ? new ProportionalFullScan(backends, weights, bias)
+        : new WeightedOfTwo(backends, new AliasTable(weights), bias == 0.0);
   }
 
   @Override
@@ -70,60 +76,12 @@ final class LeastRequest implements Algorithm {
     return name() + "(fullScanMax=" + fullScanMax + ", activeRequestBias=" + bias + ")";
   }
 
-  /** Compares two candidates by index. */
-  interface Scorer {
-    /** Whether candidate {@code a} is strictly better than {@code b}. */
-    boolean better(Backend[] backends, int a, int b);
-  }
-
-  private static final class FewestInFlight implements Scorer {
-    @Override
-    public boolean better(Backend[] backends, int a, int b) {
-      return backends[a].inFlight() < backends[b].inFlight();
-    }
-  }
-
-  private static final class WeightOverLoad implements Scorer {
-    private final int[] weights;
-
-    WeightOverLoad(int[] weights) {
-      this.weights = weights;
-    }
-
-    @Override
-    public boolean better(Backend[] backends, int a, int b) {
-      long left = (long) weights[a] * (backends[b].inFlight() + 1L);
-      long right = (long) weights[b] * (backends[a].inFlight() + 1L);
-      return left > right;
-    }
-  }
-
-  private static final class BiasedWeightOverLoad implements Scorer {
-    private final int[] weights;
-    private final double bias;
-
-    BiasedWeightOverLoad(int[] weights, double bias) {
-      this.weights = weights;
-      this.bias = bias;
-    }
-
-    @Override
-    public boolean better(Backend[] backends, int a, int b) {
-      return score(backends, a) > score(backends, b);
-    }
-
-    private double score(Backend[] backends, int i) {
-      return weights[i] / Math.pow(backends[i].inFlight() + 1.0, bias);
-    }
-  }
-
-  static final class FullScan implements Picker {
+  /** Equal weights, small pool: the fewest in flight, ties broken by a random start. */
+  static final class FewestFullScan implements Picker {
     private final Backend[] backends;
-    private final Scorer scorer;
 
-    FullScan(Backend[] backends, Scorer scorer) {
+    FewestFullScan(Backend[] backends) {
       this.backends = backends;
-      this.scorer = scorer;
     }
 
     @Override
@@ -131,33 +89,32 @@ final class LeastRequest implements Algorithm {
       int n = backends.length;
       int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
       boolean exclusions = context.hasExclusions();
-      int best = -1;
+      Backend best = null;
+      int bestLoad = Integer.MAX_VALUE;
       for (int k = 0; k < n; k++) {
         int i = start + k;
-        if (i >= n) {
-          i -= n;
-        }
-        if (exclusions && context.isExcluded(backends[i])) {
+        Backend b = backends[i >= n ? i - n : i];
+        if (exclusions && context.isExcluded(b)) {
           continue;
         }
-        if (best < 0 || scorer.better(backends, i, best)) {
-          best = i;
+        int load = b.inFlight();
+        if (best == null || load < bestLoad) {
+          best = b;
+          bestLoad = load;
         }
       }
-      return best < 0 ? null : backends[best];
+      return best;
     }
   }
 
-  /** Two distinct uniform candidates; the better one wins, ties to the first drawn. */
-  static final class TwoChoices implements Picker {
+  /** Equal weights, large pool: two distinct uniform candidates, the less loaded wins. */
+  static final class FewestOfTwo implements Picker {
     private final Backend[] backends;
-    private final Scorer scorer;
-    private final FullScan fallback;
+    private final FewestFullScan fallback;
 
-    TwoChoices(Backend[] backends, Scorer scorer) {
+    FewestOfTwo(Backend[] backends) {
       this.backends = backends;
-      this.scorer = scorer;
-      this.fallback = new FullScan(backends, scorer);
+      this.fallback = new FewestFullScan(backends);
     }
 
     @Override
@@ -165,25 +122,110 @@ final class LeastRequest implements Algorithm {
       ThreadLocalRandom random = ThreadLocalRandom.current();
       int n = backends.length;
       for (int attempt = 0; attempt < REDRAWS; attempt++) {
-        int a = random.nextInt(n);
-        int b = random.nextInt(n - 1);
-        if (b >= a) {
-          b++;
+        int i = random.nextInt(n);
+        int j = random.nextInt(n - 1);
+        if (j >= i) {
+          j++;
         }
-        int winner = scorer.better(backends, b, a) ? b : a;
-        if (!context.hasExclusions()) {
-          return backends[winner];
+        Backend a = backends[i];
+        Backend b = backends[j];
+        if (context.hasExclusions()) {
+          boolean aOut = context.isExcluded(a);
+          boolean bOut = context.isExcluded(b);
+          if (aOut && bOut) {
+            continue;
+          }
+          if (aOut || bOut) {
+            return aOut ? b : a;
+          }
         }
-        boolean aOut = context.isExcluded(backends[a]);
-        boolean bOut = context.isExcluded(backends[b]);
-        if (!aOut && !bOut) {
-          return backends[winner];
-        }
-        if (!aOut || !bOut) {
-          return backends[aOut ? b : a];
-        }
+        return b.inFlight() < a.inFlight() ? b : a;
       }
       return fallback.pick(context);
+    }
+  }
+
+  /** Unequal weights, small pool: draw in proportion to {@code w / (in_flight + 1)^bias}. */
+  static final class ProportionalFullScan implements Picker {
+    private final Backend[] backends;
+    private final int[] weights;
+    private final double bias;
+
+    ProportionalFullScan(Backend[] backends, int[] weights, double bias) {
+      this.backends = backends;
+      this.weights = weights;
+      this.bias = bias;
+    }
+
+    private double effectiveWeight(int i) {
+      int load = backends[i].inFlight();
+      if (bias == 1.0) {
+        return weights[i] / (load + 1.0);
+      }
+      return bias == 0.0 ? weights[i] : weights[i] / Math.pow(load + 1.0, bias);
+    }
+
+    @Override
+    public @Nullable Backend pick(PickContext context) {
+      int n = backends.length;
+      boolean exclusions = context.hasExclusions();
+      double total = 0;
+      for (int i = 0; i < n; i++) {
+        if (!exclusions || !context.isExcluded(backends[i])) {
+          total += effectiveWeight(i);
+        }
+      }
+      if (total == 0) {
+        return null;
+      }
+      double point = ThreadLocalRandom.current().nextDouble(total);
+      Backend last = null;
+      for (int i = 0; i < n; i++) {
+        if (exclusions && context.isExcluded(backends[i])) {
+          continue;
+        }
+        last = backends[i];
+        point -= effectiveWeight(i);
+        if (point < 0) {
+          return last;
+        }
+      }
+      // Loads changed between the two passes (or rounding): the last candidate absorbs the rest.
+      return last;
+    }
+  }
+
+  /** Unequal weights, large pool: two candidates drawn by weight, the less loaded wins. */
+  static final class WeightedOfTwo implements Picker {
+    private final Backend[] backends;
+    private final AliasTable table;
+    private final boolean ignoreLoad;
+
+    WeightedOfTwo(Backend[] backends, AliasTable table, boolean ignoreLoad) {
+      this.backends = backends;
+      this.table = table;
+      this.ignoreLoad = ignoreLoad;
+    }
+
+    @Override
+    public @Nullable Backend pick(PickContext context) {
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      for (int attempt = 0; attempt < REDRAWS; attempt++) {
+        Backend a = backends[table.draw(random)];
+        Backend b = backends[table.draw(random)];
+        if (context.hasExclusions()) {
+          boolean aOut = context.isExcluded(a);
+          boolean bOut = context.isExcluded(b);
+          if (aOut && bOut) {
+            continue;
+          }
+          if (aOut || bOut) {
+            return aOut ? b : a;
+          }
+        }
+        return !ignoreLoad && b.inFlight() < a.inFlight() ? b : a;
+      }
+      return Pickers.anyAllowed(backends, context);
     }
   }
 }

@@ -5,16 +5,13 @@ import dev.lb4j.api.Backend;
 import dev.lb4j.api.BackendSet;
 import dev.lb4j.api.PickContext;
 import dev.lb4j.api.Picker;
-import java.util.ArrayDeque;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Weighted random in O(1) per pick with Vose's alias method (M. D. Vose, "A linear algorithm for
- * generating random numbers with a given distribution", IEEE TSE 17(9), 1991). Column {@code i} of
- * the table is chosen uniformly; it keeps backend {@code i} with probability {@code prob[i]} and
- * gives {@code alias[i]} otherwise. Each column holds {@code 1/n} of the mass, so backend {@code j}
- * receives exactly {@code w_j / sum(w)} in expectation.
+ * Weighted random in O(1) per pick with an {@link AliasTable}: backend {@code j} receives {@code w_j /
+ * sum(w)} of the picks in expectation. When the draw is excluded it redraws a few times, then takes
+ * the first allowed backend from a random start.
  */
 final class WeightedRandom implements Algorithm {
 
@@ -37,47 +34,14 @@ final class WeightedRandom implements Algorithm {
   @Override
   public Picker newPicker(BackendSet set) {
     Backend[] backends = Pickers.toArray(set);
-    int n = backends.length;
-    int[] weights = Pickers.weights(backends);
-    long total = 0;
-    for (int w : weights) {
-      total += w;
-    }
-    double[] scaled = new double[n];
-    ArrayDeque<Integer> small = new ArrayDeque<>();
-    ArrayDeque<Integer> large = new ArrayDeque<>();
-    for (int i = 0; i < n; i++) {
-      scaled[i] = (double) weights[i] * n / total;
-      (scaled[i] < 1.0 ? small : large).add(i);
-    }
-    double[] prob = new double[n];
-    int[] alias = new int[n];
-    while (!small.isEmpty() && !large.isEmpty()) {
-      int s = small.poll();
-      int l = large.poll();
-      prob[s] = scaled[s];
-      alias[s] = l;
-      scaled[l] = scaled[l] + scaled[s] - 1.0;
-      (scaled[l] < 1.0 ? small : large).add(l);
-    }
-    // Whatever is left has mass 1 up to rounding error.
-    for (int i : large) {
-      prob[i] = 1.0;
-      alias[i] = i;
-    }
-    for (int i : small) {
-      prob[i] = 1.0;
-      alias[i] = i;
-    }
-    return context -> pick(backends, prob, alias, context);
+    AliasTable table = new AliasTable(Pickers.weights(backends));
+    return context -> pick(backends, table, context);
   }
 
-  private static @Nullable Backend pick(
-      Backend[] backends, double[] prob, int[] alias, PickContext context) {
+  private static @Nullable Backend pick(Backend[] backends, AliasTable table, PickContext context) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     for (int attempt = 0; attempt < REDRAWS; attempt++) {
-      int column = random.nextInt(backends.length);
-      Backend b = backends[random.nextDouble() < prob[column] ? column : alias[column]];
+      Backend b = backends[table.draw(random)];
       if (!context.hasExclusions() || !context.isExcluded(b)) {
         return b;
       }
