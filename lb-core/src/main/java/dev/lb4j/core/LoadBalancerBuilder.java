@@ -27,7 +27,7 @@ public final class LoadBalancerBuilder {
   /** The default time constant of the latency EWMA: 10 seconds, Finagle's default decay time. */
   public static final Duration DEFAULT_LATENCY_DECAY = Duration.ofSeconds(10);
 
-  private static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+  private static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
   private final Map<String, PoolBuilder> pools = new LinkedHashMap<>();
   private @Nullable String defaultPool;
@@ -39,7 +39,9 @@ public final class LoadBalancerBuilder {
   /**
    * Defines a pool.
    *
-   * @param name a new pool name: letters, digits, {@code _ . -}, at most 64 characters
+   * @param name a new pool name: 1 to 64 letters, digits, {@code _} or {@code -}, starting with a
+   *     letter or digit (no dots, so field paths such as {@code pools.api.backends[0]} stay
+   *     unambiguous)
    * @param configure adds backends and sets the algorithm
    * @return this builder
    */
@@ -48,7 +50,8 @@ public final class LoadBalancerBuilder {
     Objects.requireNonNull(configure, "configure");
     if (!POOL_NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(
-          "pools: name '" + name + "' (expected: letters, digits, '_', '.', '-', at most 64)");
+          "pools: name '" + name + "' (expected: 1 to 64 letters, digits, '_' or '-', starting"
+              + " with a letter or digit)");
     }
     if (pools.containsKey(name)) {
       throw new IllegalStateException("pools." + name + " was already defined");
