@@ -37,7 +37,9 @@ public interface HashKey {
    */
   static HashKey header(String name) {
     requireName(name, "header");
-    return named("header(" + name + ")", r -> r.header(name));
+    // Adapters match names case-insensitively; a lower-case name lets them do it without copying.
+    String lower = name.toLowerCase(java.util.Locale.ROOT);
+    return named("header(" + name + ")", r -> r.header(lower));
   }
 
   /**
