@@ -26,8 +26,9 @@ public interface PickContext {
   boolean hasHash();
 
   /**
-   * The 64-bit hash of the request's key (xxHash64, seed 0, of its UTF-8 bytes), or a uniformly
-   * random value when {@link #hasHash()} is false.
+   * The 64-bit hash of the request's key (xxHash64, seed 0, of its UTF-8 bytes), or, when {@link
+   * #hasHash()} is false, a uniformly random value that stays the same for every call during this
+   * selection.
    *
    * @return the hash
    */

@@ -161,6 +161,21 @@ public final class Algorithms {
   }
 
   /**
+   * Ring hash where every backend owns exactly {@code pointsPerWeight * weight} points, whatever
+   * else is in the pool, so removing a backend moves only its own keys and a backend that stays
+   * keeps every key it had. (Envoy-compatible {@link #ringHash()} sizes the ring from the pool, so
+   * keys also move between backends that stay.)
+   *
+   * @param pointsPerWeight {@code 1..65536}; 100 gives each backend of weight 1 about {@code 1/n} of
+   *     the keys within roughly 10% (the standard deviation of a share is about {@code 1 /
+   *     sqrt(points)})
+   * @return the algorithm
+   */
+  public static Algorithm stableRingHash(int pointsPerWeight) {
+    return new RingHash(pointsPerWeight);
+  }
+
+  /**
    * Maglev with Envoy's default table size, {@value #DEFAULT_MAGLEV_TABLE_SIZE}.
    *
    * @return the algorithm
@@ -210,7 +225,19 @@ public final class Algorithms {
    * @return the algorithm
    */
   public static Algorithm boundedLoad(double balanceFactor) {
-    return new BoundedLoad(balanceFactor, DEFAULT_MIN_RING_SIZE, DEFAULT_MAX_RING_SIZE);
+    return new BoundedLoad(balanceFactor, DEFAULT_MIN_RING_SIZE, DEFAULT_MAX_RING_SIZE, 0);
+  }
+
+  /**
+   * Consistent hashing with bounded loads over a stable ring (see {@link #stableRingHash(int)}).
+   *
+   * @param balanceFactor {@code c}, {@code 1.0..100.0}
+   * @param pointsPerWeight {@code 1..65536}
+   * @return the algorithm
+   */
+  public static Algorithm boundedLoad(double balanceFactor, int pointsPerWeight) {
+    return new BoundedLoad(
+        balanceFactor, DEFAULT_MIN_RING_SIZE, DEFAULT_MAX_RING_SIZE, pointsPerWeight);
   }
 
   /**

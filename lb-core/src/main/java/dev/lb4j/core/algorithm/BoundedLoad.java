@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Consistent hashing with bounded loads (V. Mirrokni, M. Thorup, M. Zadimoghaddam, "Consistent
  * Hashing with Bounded Loads", SODA 2018): a key goes to the first backend clockwise from its point
- * on an Envoy-compatible {@link Ring} whose load is under the capacity {@code ceil(c * (m + 1) /
+ * on a {@link Ring} (Envoy-compatible, or with fixed points per weight; see {@link RingHash}) whose
+ * load is under the capacity {@code ceil(c * (m + 1) /
  * n)}, where {@code m} is the number of requests in flight in the pool and {@code n} the number of
  * available backends. Counting the new request in {@code m + 1} makes the bound hold after the pick:
  * no backend ever exceeds {@code ceil(c * average)}. Such a backend always exists: if all {@code n}
@@ -24,16 +25,22 @@ final class BoundedLoad implements Algorithm {
   private final double balanceFactor;
   private final long minRingSize;
   private final long maxRingSize;
+  private final int pointsPerWeight;
 
-  BoundedLoad(double balanceFactor, long minRingSize, long maxRingSize) {
+  BoundedLoad(double balanceFactor, long minRingSize, long maxRingSize, int pointsPerWeight) {
     if (!(balanceFactor >= 1.0 && balanceFactor <= 100.0)) {
       throw new IllegalArgumentException(
           "bounded_load balanceFactor: " + balanceFactor + " (expected: 1.0..100.0)");
     }
-    RingHash.checkRingSizes("bounded_load", minRingSize, maxRingSize);
+    if (pointsPerWeight > 0) {
+      RingHash.checkPointsPerWeight("bounded_load", pointsPerWeight);
+    } else {
+      RingHash.checkRingSizes("bounded_load", minRingSize, maxRingSize);
+    }
     this.balanceFactor = balanceFactor;
     this.minRingSize = minRingSize;
     this.maxRingSize = maxRingSize;
+    this.pointsPerWeight = pointsPerWeight;
   }
 
   @Override
@@ -54,7 +61,7 @@ final class BoundedLoad implements Algorithm {
   @Override
   public Picker newPicker(BackendSet set) {
     Backend[] backends = Pickers.toArray(set);
-    Ring ring = new Ring(backends, minRingSize, maxRingSize);
+    Ring ring = RingHash.ring(backends, pointsPerWeight, minRingSize, maxRingSize);
     return context -> pick(ring, backends, set, context);
   }
 
@@ -83,7 +90,7 @@ final class BoundedLoad implements Algorithm {
 
   @Override
   public String toString() {
-    return name() + "(balanceFactor=" + balanceFactor + ", minRingSize=" + minRingSize
-        + ", maxRingSize=" + maxRingSize + ")";
+    return name() + "(balanceFactor=" + balanceFactor + ", "
+        + RingHash.describeRing(pointsPerWeight, minRingSize, maxRingSize) + ")";
   }
 }

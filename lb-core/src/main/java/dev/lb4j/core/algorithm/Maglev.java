@@ -31,11 +31,18 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A key hash {@code h} maps to slot {@code h mod M} (unsigned). Removing one of {@code n}
  * backends reassigns its own slots and, by the paper's measurements, moves only a small further
- * fraction of other slots (under 2% of the table for {@code M} well above {@code 100 n}). When the
- * owner is excluded (already tried), the following slots are probed; they belong to effectively
- * random other backends in proportion to their weights.
+ * fraction of other slots (under 2% of the table for {@code M} well above {@code 100 n}).
+ *
+ * <p>When the owner is excluded (already tried), the key is re-hashed as Envoy re-hashes it for its
+ * retry attempts ({@code MaglevTable::chooseHost}): attempt {@code a = 1, 2, ...} looks at slot
+ * {@code (h XOR (2^64 - a)) mod M}, the first backend not excluded wins. An Envoy with the {@code
+ * previous_hosts} retry predicate therefore picks the same retry targets. After {@value
+ * #REHASH_ATTEMPTS} attempts the table is scanned slot by slot from the key's slot.
  */
 final class Maglev implements Algorithm {
+
+  /** Re-hash attempts before falling back to a linear scan of the table. */
+  static final int REHASH_ATTEMPTS = 64;
 
   private final int tableSize;
 
@@ -137,6 +144,13 @@ final class Maglev implements Algorithm {
     Backend owner = table[slot];
     if (!context.hasExclusions() || !context.isExcluded(owner)) {
       return owner;
+    }
+    long hash = context.hash();
+    for (long attempt = 1; attempt <= REHASH_ATTEMPTS; attempt++) {
+      Backend b = table[(int) Long.remainderUnsigned(hash ^ -attempt, m)];
+      if (!context.isExcluded(b)) {
+        return b;
+      }
     }
     for (int k = 1; k < m; k++) {
       int s = slot + k;

@@ -27,7 +27,8 @@ final class Ring {
   final long[] points;
   final int[] owners;
 
-  Ring(Backend[] backends, long minRingSize, long maxRingSize) {
+  /** Envoy's ring: per-host point counts from the running sums described above. */
+  static Ring envoy(Backend[] backends, long minRingSize, long maxRingSize) {
     int n = backends.length;
     long sum = 0;
     for (Backend b : backends) {
@@ -40,12 +41,50 @@ final class Ring {
       min = Math.min(min, normalized[i]);
     }
     double scale = Math.min(Math.ceil(min * minRingSize) / min, (double) maxRingSize);
-    int capacity = (int) Math.min(Integer.MAX_VALUE - 8, (long) Math.ceil(scale) + n);
-    long[] hashes = new long[capacity];
-    int[] who = new int[capacity];
-    int size = 0;
+    long[] counts = new long[n];
     double current = 0;
     double target = 0;
+    for (int h = 0; h < n; h++) {
+      target += scale * normalized[h];
+      while (current < target) {
+        counts[h]++;
+        current++;
+      }
+    }
+    return new Ring(backends, counts);
+  }
+
+  /**
+   * A ring where every backend owns exactly {@code pointsPerWeight * weight} points, the same
+   * points ({@code XXH64(id + "_" + i)}) whatever else is in the pool: when a backend leaves, only
+   * its own keys move, and a backend that stays never gains or loses a point.
+   */
+  static Ring perWeight(Backend[] backends, int pointsPerWeight) {
+    long[] counts = new long[backends.length];
+    long total = 0;
+    for (int h = 0; h < backends.length; h++) {
+      counts[h] = (long) pointsPerWeight * backends[h].weight();
+      total += counts[h];
+    }
+    if (total > Algorithms.DEFAULT_MAX_RING_SIZE) {
+      throw new IllegalArgumentException(
+          "ring_hash pointsPerWeight: " + pointsPerWeight + " gives " + total + " points for these "
+              + backends.length + " backends (expected: at most " + Algorithms.DEFAULT_MAX_RING_SIZE
+              + " points; lower pointsPerWeight or the weights)");
+    }
+    return new Ring(backends, counts);
+  }
+
+  private Ring(Backend[] backends, long[] counts) {
+    int n = backends.length;
+    long total = 0;
+    for (long c : counts) {
+      total += c;
+    }
+    int size = (int) total;
+    long[] hashes = new long[size];
+    int[] who = new int[size];
+    int at = 0;
     byte[] key = new byte[64];
     for (int h = 0; h < n; h++) {
       byte[] id = backends[h].id().getBytes(StandardCharsets.UTF_8);
@@ -54,21 +93,15 @@ final class Ring {
       }
       System.arraycopy(id, 0, key, 0, id.length);
       key[id.length] = '_';
-      target += scale * normalized[h];
-      for (long i = 0; current < target; i++) {
+      for (long i = 0; i < counts[h]; i++) {
         int length = id.length + 1 + writeDecimal(i, key, id.length + 1);
-        if (size == hashes.length) {
-          hashes = Arrays.copyOf(hashes, size + size / 2 + 1);
-          who = Arrays.copyOf(who, hashes.length);
-        }
-        hashes[size] = XxHash64.hash(key, 0, length, 0) ^ Long.MIN_VALUE;
-        who[size] = h;
-        size++;
-        current++;
+        hashes[at] = XxHash64.hash(key, 0, length, 0) ^ Long.MIN_VALUE;
+        who[at] = h;
+        at++;
       }
     }
-    this.points = Arrays.copyOf(hashes, size);
-    this.owners = Arrays.copyOf(who, size);
+    this.points = hashes;
+    this.owners = who;
     sort(points, owners);
   }
 

@@ -8,19 +8,56 @@ import dev.lb4j.api.Picker;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Ring hash, placed exactly as Envoy places keys (see {@link Ring}). When the owner of a key is
- * excluded (already tried), the walk continues clockwise to the next point of another backend, the
- * usual Ketama fail-over, so the retry target is itself stable.
+ * Ring hash. By default the ring is built exactly as Envoy builds it (see {@link Ring#envoy}), so
+ * keys land where Envoy puts them. Envoy sizes the ring from the pool: every backend gets {@code
+ * ceil(minRingSize / n)} points (equal weights), so when a backend joins or leaves, the others gain
+ * or lose points and some keys move between backends that stayed (Envoy issue 22558 reports this).
+ * With {@code pointsPerWeight} set instead, every backend owns exactly {@code pointsPerWeight *
+ * weight} points whatever else is in the pool ({@link Ring#perWeight}): removing a backend moves only
+ * its own keys. Its points are a prefix of the points Envoy gives the same backend, so placement
+ * still agrees with Envoy whenever Envoy's per-backend count happens to be the same.
+ *
+ * <p>When the owner of a key is excluded (already tried), the walk continues clockwise to the next
+ * point of another backend, as Envoy's retry attempts do, so the retry target is itself stable.
  */
 final class RingHash implements Algorithm {
 
   private final long minRingSize;
   private final long maxRingSize;
+  private final int pointsPerWeight;
 
   RingHash(long minRingSize, long maxRingSize) {
     checkRingSizes("ring_hash", minRingSize, maxRingSize);
     this.minRingSize = minRingSize;
     this.maxRingSize = maxRingSize;
+    this.pointsPerWeight = 0;
+  }
+
+  RingHash(int pointsPerWeight) {
+    this.pointsPerWeight = checkPointsPerWeight("ring_hash", pointsPerWeight);
+    this.minRingSize = 0;
+    this.maxRingSize = 0;
+  }
+
+  static int checkPointsPerWeight(String algorithm, int pointsPerWeight) {
+    if (pointsPerWeight < 1 || pointsPerWeight > 65536) {
+      throw new IllegalArgumentException(
+          algorithm + " pointsPerWeight: " + pointsPerWeight + " (expected: 1..65536)");
+    }
+    return pointsPerWeight;
+  }
+
+  /** Builds the ring this configuration describes. */
+  static Ring ring(Backend[] backends, int pointsPerWeight, long minRingSize, long maxRingSize) {
+    return pointsPerWeight > 0
+        ? Ring.perWeight(backends, pointsPerWeight)
+        : Ring.envoy(backends, minRingSize, maxRingSize);
+  }
+
+  static String describeRing(int pointsPerWeight, long minRingSize, long maxRingSize) {
+    return pointsPerWeight > 0
+        ? "pointsPerWeight=" + pointsPerWeight
+        : "minRingSize=" + minRingSize + ", maxRingSize=" + maxRingSize;
   }
 
   static void checkRingSizes(String algorithm, long minRingSize, long maxRingSize) {
@@ -55,7 +92,7 @@ final class RingHash implements Algorithm {
   @Override
   public Picker newPicker(BackendSet set) {
     Backend[] backends = Pickers.toArray(set);
-    Ring ring = new Ring(backends, minRingSize, maxRingSize);
+    Ring ring = ring(backends, pointsPerWeight, minRingSize, maxRingSize);
     return context -> pick(ring, backends, context);
   }
 
@@ -78,6 +115,6 @@ final class RingHash implements Algorithm {
 
   @Override
   public String toString() {
-    return name() + "(minRingSize=" + minRingSize + ", maxRingSize=" + maxRingSize + ")";
+    return name() + "(" + describeRing(pointsPerWeight, minRingSize, maxRingSize) + ")";
   }
 }

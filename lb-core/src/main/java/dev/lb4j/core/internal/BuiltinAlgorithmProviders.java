@@ -56,6 +56,21 @@ public final class BuiltinAlgorithmProviders {
       this.values = values;
     }
 
+    boolean has(String key) {
+      return values.containsKey(key);
+    }
+
+    /** Refuses {@code others} when {@code key} is set: they describe the same thing differently. */
+    void refuseWith(String key, String... others) {
+      for (String other : others) {
+        if (values.containsKey(other)) {
+          throw new IllegalArgumentException(
+              "algorithm '" + algorithm + "' option '" + other + "': set together with '" + key
+                  + "' (expected: one or the other)");
+        }
+      }
+    }
+
     long longValue(String key, long defaultValue) {
       String text = values.get(key);
       if (text == null) {
@@ -179,15 +194,22 @@ public final class BuiltinAlgorithmProviders {
     }
   }
 
-  /** {@code ring_hash}: options {@code minRingSize}, {@code maxRingSize}. */
+  /**
+   * {@code ring_hash}: options {@code minRingSize} and {@code maxRingSize} (Envoy's ring), or
+   * {@code pointsPerWeight} (a stable ring); not both.
+   */
   public static final class RingHash extends Base {
     /** For ServiceLoader. */
     public RingHash() {
-      super("ring_hash", "minRingSize", "maxRingSize");
+      super("ring_hash", "minRingSize", "maxRingSize", "pointsPerWeight");
     }
 
     @Override
     Algorithm create(Options options) {
+      if (options.has("pointsPerWeight")) {
+        options.refuseWith("pointsPerWeight", "minRingSize", "maxRingSize");
+        return Algorithms.stableRingHash(options.intValue("pointsPerWeight", 0));
+      }
       return Algorithms.ringHash(
           options.longValue("minRingSize", Algorithms.DEFAULT_MIN_RING_SIZE),
           options.longValue("maxRingSize", Algorithms.DEFAULT_MAX_RING_SIZE));
@@ -220,17 +242,20 @@ public final class BuiltinAlgorithmProviders {
     }
   }
 
-  /** {@code bounded_load}: option {@code balanceFactor}. */
+  /** {@code bounded_load}: options {@code balanceFactor} and {@code pointsPerWeight}. */
   public static final class BoundedLoad extends Base {
     /** For ServiceLoader. */
     public BoundedLoad() {
-      super("bounded_load", "balanceFactor");
+      super("bounded_load", "balanceFactor", "pointsPerWeight");
     }
 
     @Override
     Algorithm create(Options options) {
-      return Algorithms.boundedLoad(
-          options.doubleValue("balanceFactor", Algorithms.DEFAULT_BALANCE_FACTOR));
+      double balanceFactor =
+          options.doubleValue("balanceFactor", Algorithms.DEFAULT_BALANCE_FACTOR);
+      return options.has("pointsPerWeight")
+          ? Algorithms.boundedLoad(balanceFactor, options.intValue("pointsPerWeight", 0))
+          : Algorithms.boundedLoad(balanceFactor);
     }
   }
 }

@@ -35,6 +35,7 @@ final class LeaseImpl implements Lease, PickContext {
   private final RequestView request;
   private final @Nullable Collection<? extends Backend> exclude;
   private boolean hasHash;
+  private boolean hashFixed;
   private long hash;
   private @Nullable BackendState backend;
   private long startNanos;
@@ -48,9 +49,19 @@ final class LeaseImpl implements Lease, PickContext {
     this.exclude = exclude == null || exclude.isEmpty() ? null : exclude;
   }
 
+  /** The hash of the request's key. */
   void setHash(long hash) {
     this.hash = hash;
     this.hasHash = true;
+  }
+
+  /**
+   * A random stand-in for a missing key: stored so that every {@link #hash()} call of this selection
+   * sees the same value, but {@link #hasHash()} stays false.
+   */
+  void setRandomHash(long hash) {
+    this.hash = hash;
+    this.hashFixed = true;
   }
 
   void bind(BackendState backend, long startNanos) {
@@ -73,7 +84,11 @@ final class LeaseImpl implements Lease, PickContext {
 
   @Override
   public long hash() {
-    return hasHash ? hash : ThreadLocalRandom.current().nextLong();
+    if (!hasHash && !hashFixed) {
+      hash = ThreadLocalRandom.current().nextLong();
+      hashFixed = true;
+    }
+    return hash;
   }
 
   @Override

@@ -179,7 +179,7 @@ public final class PoolImpl implements Pool {
     }
     if (key == null) {
       hashKeyMisses.increment();
-      lease.setHash(ThreadLocalRandom.current().nextLong());
+      lease.setRandomHash(ThreadLocalRandom.current().nextLong());
     } else {
       lease.setHash(XxHash64.hash(key));
     }
@@ -251,6 +251,10 @@ public final class PoolImpl implements Pool {
     Picker picker;
     try {
       picker = algorithm.newPicker(withoutPicker);
+    } catch (IllegalArgumentException e) {
+      // The algorithm's configuration does not fit these backends (a Maglev table too small, say).
+      throw new IllegalArgumentException(
+          "pools." + name + ".algorithm: " + e.getMessage() + " (" + algorithm.name() + ")", e);
     } catch (RuntimeException e) {
       throw new IllegalStateException(
           "pool '" + name + "': algorithm '" + algorithm.name() + "' failed to build a picker: " + e,

@@ -137,7 +137,7 @@ class HashingExclusionTest {
     for (int i = 0; i < BACKENDS; i++) {
       fakes[i] = backend("10.0.0." + (i + 1) + ":8080");
     }
-    Ring ring = new Ring(fakes, Algorithms.DEFAULT_MIN_RING_SIZE, Algorithms.DEFAULT_MAX_RING_SIZE);
+    Ring ring = Ring.envoy(fakes, Algorithms.DEFAULT_MIN_RING_SIZE, Algorithms.DEFAULT_MAX_RING_SIZE);
     try (LoadBalancer lb = hashingLb(algorithm.get(), numbered(BACKENDS))) {
       for (int i = 0; i < KEYS; i++) {
         String key = "user-" + i;

@@ -228,10 +228,10 @@ class HashingPlacementTest {
       ten[i] = HashingFixtures.backend("10.0.0." + (i + 1) + ":8080");
     }
     Ring oldRing =
-        new Ring(ten, Algorithms.DEFAULT_MIN_RING_SIZE, Algorithms.DEFAULT_MAX_RING_SIZE);
+        Ring.envoy(ten, Algorithms.DEFAULT_MIN_RING_SIZE, Algorithms.DEFAULT_MAX_RING_SIZE);
     Backend[] nine = Arrays.copyOf(ten, BACKENDS - 1);
     Ring newRing =
-        new Ring(nine, Algorithms.DEFAULT_MIN_RING_SIZE, Algorithms.DEFAULT_MAX_RING_SIZE);
+        Ring.envoy(nine, Algorithms.DEFAULT_MIN_RING_SIZE, Algorithms.DEFAULT_MAX_RING_SIZE);
     Set<Long> oldPoints = new HashSet<>();
     for (long point : oldRing.points) {
       oldPoints.add(point);

@@ -61,7 +61,7 @@ class RingHashEnvoyCompatibilityTest {
   @Test
   void basicRingOfSixHostsMatchesEnvoy() {
     Backend[] hosts = loopback(90, 91, 92, 93, 94, 95);
-    Ring ring = new Ring(hosts, 12, MAX);
+    Ring ring = Ring.envoy(hosts, 12, MAX);
 
     assertThat(describe(ring, hosts))
         .containsExactly(
@@ -93,7 +93,7 @@ class RingHashEnvoyCompatibilityTest {
     for (int i = 0; i < 6; i++) {
       hosts[i] = backend(String.valueOf(90 + i));
     }
-    Ring ring = new Ring(hosts, 12, MAX);
+    Ring ring = Ring.envoy(hosts, 12, MAX);
 
     assertThat(describe(ring, hosts))
         .containsExactly(
@@ -121,7 +121,7 @@ class RingHashEnvoyCompatibilityTest {
   @Test
   void nextEntryClockwiseIsEnvoysRetryTarget() {
     Backend[] hosts = loopback(90, 91, 92, 93, 94, 95);
-    Ring ring = new Ring(hosts, 12, MAX);
+    Ring ring = Ring.envoy(hosts, 12, MAX);
 
     int at = ring.indexOf(0);
     assertThat(hosts[ring.owners[at]].id()).isEqualTo("127.0.0.1:94");
@@ -132,7 +132,7 @@ class RingHashEnvoyCompatibilityTest {
   @Test
   void twoHostsWithMinimumThreeGiveARingOfFour() {
     Backend[] hosts = loopback(80, 81);
-    Ring ring = new Ring(hosts, 3, MAX);
+    Ring ring = Ring.envoy(hosts, 3, MAX);
     assertThat(describe(ring, hosts))
         .containsExactly(
             "5454692015285649509 127.0.0.1:80",
@@ -142,7 +142,7 @@ class RingHashEnvoyCompatibilityTest {
     assertThat(ownerOf(ring, hosts, 0)).isEqualTo("127.0.0.1:80");
 
     Backend[] next = loopback(81, 82);
-    Ring nextRing = new Ring(next, 3, MAX);
+    Ring nextRing = Ring.envoy(next, 3, MAX);
     assertThat(describe(nextRing, next))
         .containsExactly(
             "7859399908942313493 127.0.0.1:81",
@@ -158,7 +158,7 @@ class RingHashEnvoyCompatibilityTest {
     Backend[] hosts = {
       backend("127.0.0.1:90", 1), backend("127.0.0.1:91", 2), backend("127.0.0.1:92", 3)
     };
-    Ring ring = new Ring(hosts, 6, 6);
+    Ring ring = Ring.envoy(hosts, 6, 6);
 
     assertThat(ring.size()).isEqualTo(6);
     assertThat(pointsPerHost(ring, hosts))
@@ -186,7 +186,7 @@ class RingHashEnvoyCompatibilityTest {
     Backend[] hosts = {
       backend("127.0.0.1:90", 1), backend("127.0.0.1:91", 2), backend("127.0.0.1:92", 3)
     };
-    Ring ring = new Ring(hosts, 6144, MAX);
+    Ring ring = Ring.envoy(hosts, 6144, MAX);
     assertThat(ring.size()).isEqualTo(6144);
     assertThat(pointsPerHost(ring, hosts))
         .containsExactlyInAnyOrderEntriesOf(
@@ -205,7 +205,7 @@ class RingHashEnvoyCompatibilityTest {
   @Test
   void ringSmallerThanTheHostCountLeavesHostsOut() {
     Backend[] hosts = loopback(90, 91, 92, 93);
-    Ring ring = new Ring(hosts, 2, 2);
+    Ring ring = Ring.envoy(hosts, 2, 2);
 
     assertThat(ring.size()).isEqualTo(2);
     int[] counts = new int[4];
@@ -221,7 +221,7 @@ class RingHashEnvoyCompatibilityTest {
   @Test
   void oddRingSplitsFiveHundredTwelveAndFiveHundredElevenLikeEnvoy() {
     Backend[] hosts = loopback(90, 91);
-    Ring ring = new Ring(hosts, 1023, 1023);
+    Ring ring = Ring.envoy(hosts, 1023, 1023);
 
     assertThat(ring.size()).isEqualTo(1023);
     assertThat(pointsPerHost(ring, hosts))
@@ -245,7 +245,7 @@ class RingHashEnvoyCompatibilityTest {
     for (int i = 1; i < 1024; i++) {
       hosts[i] = backend("127.0.0.1:" + i, 1);
     }
-    Ring ring = new Ring(hosts, 1024, 1024);
+    Ring ring = Ring.envoy(hosts, 1024, 1024);
 
     assertThat(ring.size()).isEqualTo(1024);
     assertThat(pointsPerHost(ring, hosts)).containsEntry("127.0.0.1:0", 1016).hasSize(9);

@@ -78,7 +78,7 @@ class RingTest {
     int[] weights = Arrays.stream(weightList.split(" ")).mapToInt(Integer::parseInt).toArray();
     long ceilScale = (long) Math.ceil(envoyScale(weights, min, max));
 
-    Ring ring = new Ring(weighted(weights), min, max);
+    Ring ring = Ring.envoy(weighted(weights), min, max);
 
     assertThat((long) ring.size()).isEqualTo(expected);
     assertThat((long) ring.size()).isEqualTo(envoyLoopPoints(weights, min, max));
@@ -93,7 +93,7 @@ class RingTest {
       int[] weights = new int[n];
       Arrays.fill(weights, 1);
       long ceilScale = (long) Math.ceil(envoyScale(weights, 1024, MAX));
-      assertThat((long) new Ring(weighted(weights), 1024, MAX).size())
+      assertThat((long) Ring.envoy(weighted(weights), 1024, MAX).size())
           .as("%d backends", n)
           .isEqualTo(ceilScale)
           .isEqualTo((long) n * ((1024 + n - 1) / n));
@@ -104,7 +104,7 @@ class RingTest {
   void equalWeightsGetEqualShares() {
     Backend[] backends = weighted(1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
     int[] counts = new int[backends.length];
-    for (int owner : new Ring(backends, 1024, MAX).owners) {
+    for (int owner : Ring.envoy(backends, 1024, MAX).owners) {
       counts[owner]++;
     }
     assertThat(counts).containsOnly(103);
@@ -113,7 +113,7 @@ class RingTest {
   @Test
   void pointsAreTheHashesOfIdUnderscoreIndex() {
     Backend[] backends = weighted(1, 2);
-    Ring ring = new Ring(backends, 1500, MAX);
+    Ring ring = Ring.envoy(backends, 1500, MAX);
     for (int b = 0; b < backends.length; b++) {
       Set<Long> owned = new HashSet<>();
       for (int i = 0; i < ring.size(); i++) {
@@ -131,7 +131,7 @@ class RingTest {
 
   @Test
   void pointsAreSortedAsUnsignedNumbersAndLookupTakesTheFirstPointAtOrAbove() {
-    Ring ring = new Ring(weighted(1, 1, 1), 1024, MAX);
+    Ring ring = Ring.envoy(weighted(1, 1, 1), 1024, MAX);
     long[] unsigned = Arrays.stream(ring.points).map(p -> p ^ Long.MIN_VALUE).toArray();
     for (int i = 1; i < unsigned.length; i++) {
       assertThat(Long.compareUnsigned(unsigned[i - 1], unsigned[i]))
