@@ -1,0 +1,70 @@
+package dev.lb4j.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class PolicyDecisionTest {
+
+  @Test
+  void proceedIsSharedAndCarriesNothing() {
+    PolicyDecision proceed = PolicyDecision.proceed();
+
+    assertThat(proceed).isSameAs(PolicyDecision.proceed());
+    assertThat(proceed.isRejected()).isFalse();
+    assertThat(proceed.rejectStatus()).isZero();
+    assertThat(proceed.reason()).isEmpty();
+    assertThat(proceed.requestHeaders().isEmpty()).isTrue();
+    assertThat(proceed.responseHeaders().isEmpty()).isTrue();
+    assertThat(proceed).hasToString("proceed");
+  }
+
+  @Test
+  void proceedWithNoEditsIsTheSharedProceed() {
+    assertThat(PolicyDecision.proceed(HeaderChanges.none())).isSameAs(PolicyDecision.proceed());
+  }
+
+  @Test
+  void proceedWithEditsCarriesThemForTheRequest() {
+    HeaderChanges edits = HeaderChanges.builder().set("X-User", "u1").build();
+
+    PolicyDecision decision = PolicyDecision.proceed(edits);
+
+    assertThat(decision.isRejected()).isFalse();
+    assertThat(decision.requestHeaders()).isSameAs(edits);
+    assertThat(decision.responseHeaders().isEmpty()).isTrue();
+    assertThat(decision.toString()).startsWith("proceed with ").contains("x-user");
+  }
+
+  @Test
+  void rejectCarriesStatusReasonAndResponseHeaders() {
+    HeaderChanges retryAfter = HeaderChanges.builder().set("Retry-After", "1").build();
+
+    PolicyDecision decision = PolicyDecision.reject(429, "rate limited", retryAfter);
+
+    assertThat(decision.isRejected()).isTrue();
+    assertThat(decision.rejectStatus()).isEqualTo(429);
+    assertThat(decision.reason()).isEqualTo("rate limited");
+    assertThat(decision.responseHeaders()).isSameAs(retryAfter);
+    assertThat(decision.requestHeaders().isEmpty()).isTrue();
+    assertThat(decision).hasToString("reject 429: rate limited");
+    assertThat(PolicyDecision.reject(403, "denied").responseHeaders().isEmpty()).isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 200, 302, 399, 600})
+  void rejectStatusOutside4xxAnd5xxIsRejectedWithTheValue(int status) {
+    assertThatThrownBy(() -> PolicyDecision.reject(status, "x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("status: " + status + " (expected: 400..599)");
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {400, 599})
+  void rejectStatusBoundsAreAccepted(int status) {
+    assertThat(PolicyDecision.reject(status, "x").rejectStatus()).isEqualTo(status);
+  }
+}
