@@ -225,7 +225,7 @@ class AlgorithmRegistryTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "algorithm 'ring_hash' option: 'minringsize' (expected one of [maxRingSize,"
-                + " minRingSize])");
+                + " minRingSize, pointsPerWeight])");
   }
 
   @Test

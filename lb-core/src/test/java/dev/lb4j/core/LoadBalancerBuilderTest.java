@@ -184,6 +184,7 @@ class LoadBalancerBuilderTest {
         "has space",
         ".dot-first",
         "-dash-first",
+        "dotted.name",
         "slash/name",
         "caf\u00e9",
         "x12345678901234567890123456789012345678901234567890123456789012345"
@@ -192,7 +193,10 @@ class LoadBalancerBuilderTest {
     assertThatThrownBy(() -> LoadBalancer.builder().pool(name, p -> p.backend("http://a")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "pools: name '" + name + "' (expected: letters, digits, '_', '.', '-', at most 64)");
+            "pools: name '"
+                + name
+                + "' (expected: 1 to 64 letters, digits, '_' or '-', starting with a letter or"
+                + " digit)");
   }
 
   @ParameterizedTest
@@ -200,7 +204,7 @@ class LoadBalancerBuilderTest {
       strings = {
         "a",
         "api",
-        "API_v2.internal-1",
+        "API_v2-internal_1",
         "0",
         "x123456789012345678901234567890123456789012345678901234567890123"
       })

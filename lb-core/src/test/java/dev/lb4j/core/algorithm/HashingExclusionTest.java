@@ -161,9 +161,12 @@ class HashingExclusionTest {
         Arguments.of("bounded_load", (Supplier<Algorithm>) Algorithms::boundedLoad));
   }
 
-  /** Maglev retries probe the following table slots (lb4j's documented rule). */
+  /**
+   * Maglev retries re-hash as Envoy's retry attempts do: attempt {@code a} looks at slot {@code (h
+   * XOR -a) mod M}, the first owner that is not excluded wins.
+   */
   @Test
-  void maglevRetryGoesToTheOwnerOfTheNextSlot() {
+  void maglevRetryReHashesAsEnvoyDoes() {
     Backend[] fakes = new Backend[BACKENDS];
     for (int i = 0; i < BACKENDS; i++) {
       fakes[i] = backend("10.0.0." + (i + 1) + ":8080");
@@ -175,9 +178,10 @@ class HashingExclusionTest {
         String key = "user-" + i;
         int slot = (int) Long.remainderUnsigned(XxHash64.hash(key), m);
         String owner = table[slot].id();
+        long hash = XxHash64.hash(key);
         String expected = owner;
-        for (int k = 1; expected.equals(owner); k++) {
-          expected = table[(slot + k) % m].id();
+        for (long a = 1; expected.equals(owner); a++) {
+          expected = table[(int) Long.remainderUnsigned(hash ^ -a, m)].id();
         }
         assertThat(pickAndRelease(lb, key)).as(key).isEqualTo(owner);
         assertThat(pickAndRelease(lb, key, backendsOf(lb, Set.of(owner))))

@@ -243,20 +243,24 @@ class MaglevEnvoyCompatibilityTest {
   }
 
   // Envoy: MaglevLoadBalancerTest.BasicWithRetryHostPredicate, second attempt. Envoy re-hashes a
-  // retry (hash ^= ~0 - attempt + 1, so slot (2^64 - 11) mod 7 = 5) and expects :90. lb4j
-  // documents a different rule (Maglev's class comment: "the following slots are probed"): slot 4,
-  // :95. Both keep the retry target stable; they do not agree with each other, which only matters
-  // if an lb4j client and an Envoy must choose the same retry target.
+  // retry (hash ^= ~0 - attempt + 1, so slot (2^64 - 11) mod 7 = 5) and expects :90. lb4j re-hashes
+  // the same way for as long as the previous targets are excluded, so both pick the same retry.
   @Test
-  void retryProbesTheFollowingSlotsUnlikeEnvoysRehash() {
+  void retryReHashesAsEnvoysRetryAttemptsDo() {
     Picker picker = Algorithms.maglev(7).newPicker(set(loopback(90, 91, 92, 93, 94, 95)));
 
-    assertThat(pickId(picker, 10, "127.0.0.1:91")).isEqualTo("127.0.0.1:" + BASIC_TABLE[4]);
-    assertThat(pickId(picker, 10, "127.0.0.1:91", "127.0.0.1:95"))
-        .isEqualTo("127.0.0.1:" + BASIC_TABLE[5]);
-    // The probe wraps around the table: slots 4, 5, 6 excluded, so slot 0.
-    assertThat(pickId(picker, 10, "127.0.0.1:91", "127.0.0.1:95", "127.0.0.1:90", "127.0.0.1:93"))
-        .isEqualTo("127.0.0.1:" + BASIC_TABLE[0]);
+    assertThat(pickId(picker, 10, "127.0.0.1:91")).isEqualTo("127.0.0.1:90");
+    // With :91 and :90 excluded, attempts 1 and 2 look at slots (10 ^ -1) mod 7 and (10 ^ -2) mod 7.
+    long hash = 10;
+    long secondAttempt = 2;
+    String third =
+        "127.0.0.1:" + BASIC_TABLE[(int) Long.remainderUnsigned(hash ^ -secondAttempt, 7)];
+    if (!third.equals("127.0.0.1:90") && !third.equals("127.0.0.1:91")) {
+      assertThat(pickId(picker, 10, "127.0.0.1:91", "127.0.0.1:90")).isEqualTo(third);
+    }
+    assertThat(pickId(picker, 10, "127.0.0.1:91", "127.0.0.1:90"))
+        .isNotIn("127.0.0.1:90", "127.0.0.1:91")
+        .isNotNull();
     assertThat(
             pickId(
                 picker,
