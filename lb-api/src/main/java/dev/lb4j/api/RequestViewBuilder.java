@@ -42,7 +42,8 @@ public final class RequestViewBuilder {
   }
 
   /**
-   * Sets the path; a query after {@code ?} is split off into {@link #query(String)}.
+   * Sets the path; a query after {@code ?} is split off into {@link #query(String)}, and a path
+   * without one clears any query set before.
    *
    * @param path the path, starting with {@code /}
    * @return this builder
@@ -55,9 +56,7 @@ public final class RequestViewBuilder {
       throw new IllegalArgumentException("path: '" + path + "' (expected: starts with '/')");
     }
     this.path = p;
-    if (q >= 0) {
-      this.query = path.substring(q + 1);
-    }
+    this.query = q < 0 ? null : path.substring(q + 1);
     return this;
   }
 

@@ -128,18 +128,24 @@ public final class BackendSpec {
     return sb.toString();
   }
 
-  static URI checkUri(String field, @Nullable String text) {
-    if (text == null) {
+  static URI checkUri(String field, @Nullable String input) {
+    if (input == null) {
       throw new IllegalArgumentException(field + ": null (expected: an http or https URI)");
+    }
+    String raw = input.trim();
+    // Credentials must never reach a message or log: every message below quotes `text`.
+    String text = redactUserInfo(raw);
+    if (!text.equals(raw)) {
+      throw new IllegalArgumentException(
+          field + ": '" + text + "' has user info (expected: no credentials in a backend URI)");
     }
     URI uri;
     try {
-      uri = new URI(text.trim());
+      uri = new URI(raw);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException(
-          field + ": '" + text + "' is not a valid URI (" + e.getReason() + " at index " + e.getIndex()
-              + "; expected: an http or https URI such as http://10.0.0.7:8080)",
-          e);
+          field + ": '" + text + "' is not a valid URI (" + e.getReason() + " at index "
+              + e.getIndex() + "; expected: an http or https URI such as http://10.0.0.7:8080)");
     }
     String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
     if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
@@ -150,10 +156,6 @@ public final class BackendSpec {
     if (host == null || host.isEmpty()) {
       throw new IllegalArgumentException(
           field + ": '" + text + "' has no valid host (expected: http[s]://host[:port][/path])");
-    }
-    if (uri.getRawUserInfo() != null) {
-      throw new IllegalArgumentException(
-          field + ": '" + redact(uri) + "' has user info (expected: no credentials in a backend URI)");
     }
     if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
       throw new IllegalArgumentException(
@@ -171,12 +173,30 @@ public final class BackendSpec {
     try {
       return new URI(scheme + "://" + host.toLowerCase(Locale.ROOT) + ":" + port + path);
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException(field + ": '" + text + "' (" + e.getReason() + ")", e);
+      throw new IllegalArgumentException(
+          field + ": '" + text + "' (" + e.getReason() + "; expected: http[s]://host[:port][/path])");
     }
   }
 
-  private static String redact(URI uri) {
-    return uri.getScheme() + "://***@" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+  /**
+   * Replaces what stands between {@code //} and the last {@code @} of the authority with {@code
+   * ***}, before any parsing, so that even a malformed URI never shows its credentials.
+   */
+  private static String redactUserInfo(String text) {
+    int authority = text.indexOf("//");
+    if (authority < 0) {
+      return text;
+    }
+    int start = authority + 2;
+    int end = start;
+    while (end < text.length() && "/?#".indexOf(text.charAt(end)) < 0) {
+      end++;
+    }
+    int at = text.lastIndexOf('@', end - 1);
+    if (at < start) {
+      return text;
+    }
+    return text.substring(0, start) + "***" + text.substring(at);
   }
 
   static int checkWeight(String field, int weight) {

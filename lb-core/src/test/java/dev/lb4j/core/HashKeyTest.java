@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -91,9 +90,6 @@ class HashKeyTest {
    * with {@code lease.setHash(...)}, which also sets {@code hasHash = true} (LeaseImpl.java:51), so
    * an algorithm cannot tell a random hash from a key's.
    */
-  @Disabled(
-      "BUG: on a hash-key miss PoolImpl.hashInto calls lease.setHash(random), which sets hasHash"
-          + " = true; PickContext.hasHash() must be false when the request had no key")
   @Test
   void pickContextHasNoHashWhenTheRequestHasNoKey() {
     Seen seen = record(HashKey.header("X-User"), RequestView.of("GET", "/"));

@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -107,11 +106,6 @@ class MisbehavingAlgorithmTest {
   }
 
   @Test
-  @Disabled(
-      "BUG: PoolImpl.select (PoolImpl.java:148) catches only RuntimeException around picker.pick,"
-          + " so a checked exception thrown by a user picker (Kotlin, @SneakyThrows) escapes"
-          + " select() although selection must never throw; catch Exception (or Throwable other"
-          + " than VirtualMachineError) and report ALGORITHM_FAILED")
   void pickerThatThrowsACheckedExceptionGivesAlgorithmFailed() {
     Algorithm sneaky =
         algorithm(
@@ -186,13 +180,6 @@ class MisbehavingAlgorithmTest {
   }
 
   @Test
-  @Disabled(
-      "BUG: PoolImpl.select (PoolImpl.java:155) only checks that the picked BackendState belongs to"
-          + " this pool, not to the current snapshot, so a picker that returns a backend from an"
-          + " earlier snapshot (drained or removed since) gets a lease on it: a drained backend"
-          + " takes new requests, and a removed one takes requests invisible in stats. Fix: reject"
-          + " a backend that is draining or no longer a member (e.g. a volatile 'removed' flag on"
-          + " BackendState set by remove(), checked with isDraining()) as ALGORITHM_FAILED")
   void pickerReturningADrainedOrRemovedBackendOfTheSamePoolGivesAlgorithmFailed() {
     try (LoadBalancer lb = threeBackends(stale())) {
       lb.admin().drain("api", "a:80");
@@ -262,11 +249,6 @@ class MisbehavingAlgorithmTest {
   }
 
   @Test
-  @Disabled(
-      "BUG: PoolImpl.select (PoolImpl.java:158-162) counts a picker that returns an excluded"
-          + " backend in algorithmErrors only when a fallback exists; when every backend is"
-          + " excluded the same contract violation returns ALL_EXCLUDED uncounted. Fix: count"
-          + " before looking for a fallback")
   void pickerReturningAnExcludedBackendIsCountedEvenWhenAllAreExcluded() {
     Algorithm stubborn = algorithm("stubborn", set -> context -> set.backends().get(0));
     try (LoadBalancer lb = threeBackends(stubborn)) {
@@ -504,12 +486,6 @@ class MisbehavingAlgorithmTest {
   }
 
   @Test
-  @Disabled(
-      "BUG: PickContext.hasHash() is documented as true exactly when the algorithm hashes AND the"
-          + " request had a key, but PoolImpl.hashInto (PoolImpl.java:180-182) calls"
-          + " lease.setHash(random) for a missing key, which sets hasHash = true; a user algorithm"
-          + " cannot tell a keyless request from a keyed one. Fix: leave hasHash false on a miss"
-          + " (LeaseImpl.hash() already returns a random value then)")
   void pickerSeesNoHashWhenTheRequestHasNoKey() {
     Recording recording = new Recording(true);
     try (LoadBalancer lb = hashing(recording, HashKey.header("X-User"))) {

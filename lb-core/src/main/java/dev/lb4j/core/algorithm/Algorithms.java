@@ -121,7 +121,8 @@ public final class Algorithms {
    * idle pool is split by weight and busy backends get less.
    *
    * @param fullScanMax the largest pool that is fully scanned, {@code 0..1024}
-   * @param activeRequestBias the exponent {@code bias}, {@code 0.0..10.0}; 0 ignores load
+   * @param activeRequestBias the exponent {@code bias}, {@code 0.0..10.0}; with unequal weights, 0
+   *     ignores load (pure weighted random); with equal weights any bias picks the fewest in flight
    * @return the algorithm
    */
   public static Algorithm leastRequest(int fullScanMax, double activeRequestBias) {
@@ -302,7 +303,7 @@ public final class Algorithms {
   }
 
   private static Map<String, AlgorithmProvider> providers() {
-    Map<String, AlgorithmProvider> all = new TreeMap<>(Discovered.PROVIDERS);
+    Map<String, AlgorithmProvider> all = discovered();
     all.putAll(REGISTERED);
     return all;
   }
@@ -320,26 +321,27 @@ public final class Algorithms {
     return name;
   }
 
-  /** Providers found by ServiceLoader, loaded once on first use. */
-  private static final class Discovered {
-    static final Map<String, AlgorithmProvider> PROVIDERS = load();
-
-    private static Map<String, AlgorithmProvider> load() {
-      Map<String, AlgorithmProvider> found = new TreeMap<>();
-      for (AlgorithmProvider p : ServiceLoader.load(AlgorithmProvider.class)) {
-        String name = checkName(p);
-        AlgorithmProvider previous = found.putIfAbsent(name, p);
-        if (previous != null && previous.getClass() != p.getClass()) {
-          throw new IllegalStateException(
-              "two algorithm providers are named '"
-                  + name
-                  + "': "
-                  + previous.getClass().getName()
-                  + " and "
-                  + p.getClass().getName());
-        }
+  /**
+   * Providers visible to the calling thread's context class loader (or on the module path),
+   * looked up on every call: this runs when configuration is read, never per request, and a web app
+   * in a shared container sees its own providers. A provider with a bad or duplicate name fails
+   * only the lookup that meets it.
+   */
+  private static Map<String, AlgorithmProvider> discovered() {
+    Map<String, AlgorithmProvider> found = new TreeMap<>();
+    for (AlgorithmProvider p : ServiceLoader.load(AlgorithmProvider.class)) {
+      String name = checkName(p);
+      AlgorithmProvider previous = found.putIfAbsent(name, p);
+      if (previous != null && previous.getClass() != p.getClass()) {
+        throw new IllegalStateException(
+            "two algorithm providers are named '"
+                + name
+                + "': "
+                + previous.getClass().getName()
+                + " and "
+                + p.getClass().getName());
       }
-      return found;
     }
+    return found;
   }
 }

@@ -13,6 +13,8 @@ final class RandomAlgorithm implements Algorithm {
 
   static final RandomAlgorithm INSTANCE = new RandomAlgorithm();
 
+  private static final int REDRAWS = 4;
+
   private RandomAlgorithm() {}
 
   @Override
@@ -27,11 +29,16 @@ final class RandomAlgorithm implements Algorithm {
   }
 
   private static @Nullable Backend pick(Backend[] backends, PickContext context) {
-    int i = ThreadLocalRandom.current().nextInt(backends.length);
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    Backend b = backends[random.nextInt(backends.length)];
     if (!context.hasExclusions()) {
-      return backends[i];
+      return b;
     }
-    return Pickers.firstAllowed(backends, i, context);
+    // Redraw rather than take the neighbour, so retries spread evenly over the rest.
+    for (int attempt = 0; attempt < REDRAWS && context.isExcluded(b); attempt++) {
+      b = backends[random.nextInt(backends.length)];
+    }
+    return context.isExcluded(b) ? Pickers.anyAllowed(backends, context) : b;
   }
 
   @Override

@@ -6,7 +6,7 @@ import dev.lb4j.api.BackendSet;
 import dev.lb4j.api.PickContext;
 import dev.lb4j.api.Picker;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,19 +35,19 @@ final class RoundRobin implements Algorithm {
     return name();
   }
 
-  /** Cycles through an array; {@code & MAX_VALUE} keeps the index non-negative after overflow. */
+  /** Cycles through an array; a 64-bit counter never wraps in practice. */
   static final class RoundRobinPicker implements Picker {
     private final Backend[] backends;
-    private final AtomicInteger next;
+    private final AtomicLong next;
 
     RoundRobinPicker(Backend[] backends) {
       this.backends = backends;
-      this.next = new AtomicInteger(ThreadLocalRandom.current().nextInt(backends.length));
+      this.next = new AtomicLong(ThreadLocalRandom.current().nextInt(backends.length));
     }
 
     @Override
     public @Nullable Backend pick(PickContext context) {
-      int i = (next.getAndIncrement() & Integer.MAX_VALUE) % backends.length;
+      int i = (int) ((next.getAndIncrement() & Long.MAX_VALUE) % backends.length);
       if (!context.hasExclusions()) {
         return backends[i];
       }

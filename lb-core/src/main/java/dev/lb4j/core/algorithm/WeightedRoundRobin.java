@@ -116,18 +116,13 @@ final class WeightedRoundRobin implements Algorithm {
     public @Nullable Backend pick(PickContext context) {
       long step = next.getAndIncrement() & Long.MAX_VALUE;
       int at = (int) (step % schedule.length);
-      Backend b = backends[schedule[at]];
+      int index = schedule[at];
+      Backend b = backends[index];
       if (!context.hasExclusions() || !context.isExcluded(b)) {
         return b;
       }
-      for (int k = 1; k < schedule.length; k++) {
-        int i = at + k;
-        Backend candidate = backends[schedule[i >= schedule.length ? i - schedule.length : i]];
-        if (!context.isExcluded(candidate)) {
-          return candidate;
-        }
-      }
-      return null;
+      // A retry: walking the schedule could take sum(w) steps; the next allowed backend takes n.
+      return Pickers.firstAllowed(backends, index + 1 == backends.length ? 0 : index + 1, context);
     }
   }
 

@@ -42,6 +42,13 @@ public final class BackendState implements Backend {
   private volatile int weight;
   private volatile boolean draining;
 
+  /**
+   * The generation of the first pool snapshot that left this backend out (drained or removed), or
+   * {@link Long#MAX_VALUE} while it is available. A pick of this backend from a snapshot of that
+   * generation or later breaks the algorithm's contract; from an older one it raced with the change.
+   */
+  private volatile long unavailableFrom = Long.MAX_VALUE;
+
   @SuppressWarnings("UnusedVariable") // updated through IN_FLIGHT
   private volatile int inFlight;
 
@@ -114,6 +121,14 @@ public final class BackendState implements Backend {
 
   void setDraining(boolean draining) {
     this.draining = draining;
+  }
+
+  long unavailableFrom() {
+    return unavailableFrom;
+  }
+
+  void setUnavailableFrom(long generation) {
+    this.unavailableFrom = generation;
   }
 
   void setWeight(int weight) {

@@ -15,8 +15,11 @@ import dev.lb4j.core.Ticker;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
@@ -44,6 +47,7 @@ public final class PoolImpl implements Pool {
 
   private final Object lock = new Object();
   private List<BackendState> members = List.of(); // guarded by lock; replaced, never mutated
+  private long generation; // guarded by lock
   private volatile Snapshot snapshot;
   private final NoBackend allExcluded;
   private final NoBackend algorithmFailed;
@@ -86,7 +90,7 @@ public final class PoolImpl implements Pool {
       initial.add(new BackendState(this, spec));
     }
     synchronized (lock) {
-      this.snapshot = buildSnapshot(initial);
+      this.snapshot = buildSnapshot(initial, ++generation);
       this.members = List.copyOf(initial);
     }
   }
@@ -131,42 +135,55 @@ public final class PoolImpl implements Pool {
   @Override
   public Selection select(RequestView request, @Nullable Collection<? extends Backend> exclude) {
     Objects.requireNonNull(request, "request");
-    Snapshot current = snapshot;
-    Picker picker = current.picker;
-    if (picker == null) {
-      noBackend.increment();
-      return current.unavailable;
-    }
-    LeaseImpl lease = new LeaseImpl(this, request, exclude);
-    HashKey keySource = hashKey;
-    if (keySource != null) {
-      hashInto(lease, keySource, request);
-    }
-    Backend picked;
-    try {
-      picked = picker.pick(lease);
-    } catch (RuntimeException e) {
-      return algorithmFailure("threw " + e, e);
-    }
-    if (picked == null) {
-      noBackend.increment();
-      return lease.hasExclusions() && allExcluded(current, lease) ? allExcluded : noneAcceptable;
-    }
-    if (!(picked instanceof BackendState state) || state.owner() != this) {
-      return algorithmFailure("returned a backend outside its snapshot: " + picked.id(), null);
-    }
-    if (lease.hasExclusions() && lease.isExcluded(state)) {
-      BackendState fallback = firstNotExcluded(current, lease);
-      if (fallback == null) {
+    LeaseImpl lease = null;
+    for (int round = 0; ; round++) {
+      Snapshot current = snapshot;
+      Picker picker = current.picker;
+      if (picker == null) {
         noBackend.increment();
-        return allExcluded;
+        return current.unavailable;
       }
-      countAlgorithmError("returned an excluded backend: " + state.id(), null);
-      state = fallback;
+      if (lease == null) {
+        lease = new LeaseImpl(this, request, exclude);
+        HashKey keySource = hashKey;
+        if (keySource != null) {
+          hashInto(lease, keySource, request);
+        }
+      }
+      Backend picked;
+      try {
+        picked = picker.pick(lease);
+      } catch (Exception e) { // checked ones too: a plugin written in another JVM language may throw them
+        return algorithmFailure("threw " + e, e);
+      }
+      if (picked == null) {
+        noBackend.increment();
+        return lease.hasExclusions() && allExcluded(current, lease) ? allExcluded : noneAcceptable;
+      }
+      if (!(picked instanceof BackendState state) || state.owner() != this) {
+        return algorithmFailure("returned a backend outside its snapshot: " + picked.id(), null);
+      }
+      long unavailableFrom = state.unavailableFrom();
+      if (unavailableFrom <= current.generation) {
+        // The snapshot this picker was built for does not contain the backend.
+        return algorithmFailure("returned a backend that is not in its set: " + state.id(), null);
+      }
+      if (unavailableFrom != Long.MAX_VALUE && round == 0 && snapshot != current) {
+        continue; // drained or removed while we picked: pick again from the newer snapshot
+      }
+      if (lease.hasExclusions() && lease.isExcluded(state)) {
+        countAlgorithmError("returned an excluded backend: " + state.id(), null);
+        BackendState fallback = firstNotExcluded(current, lease);
+        if (fallback == null) {
+          noBackend.increment();
+          return allExcluded;
+        }
+        state = fallback;
+      }
+      inFlight.increment();
+      lease.bind(state, ticker.nanoTime());
+      return lease;
     }
-    inFlight.increment();
-    lease.bind(state, ticker.nanoTime());
-    return lease;
   }
 
   private void hashInto(LeaseImpl lease, HashKey keySource, RequestView request) {
@@ -223,10 +240,11 @@ public final class PoolImpl implements Pool {
 
   // ---------------------------------------------------------------- control plane
 
-  private Snapshot buildSnapshot(List<BackendState> candidates) {
+  private Snapshot buildSnapshot(List<BackendState> candidates, long generation) {
     if (candidates.isEmpty()) {
       return new Snapshot(
           this,
+          generation,
           List.of(),
           null,
           new NoBackend(name, NoBackend.Reason.NO_BACKENDS, "pool '" + name + "' has no backends"));
@@ -240,6 +258,7 @@ public final class PoolImpl implements Pool {
     if (available.isEmpty()) {
       return new Snapshot(
           this,
+          generation,
           List.of(),
           null,
           new NoBackend(
@@ -247,7 +266,8 @@ public final class PoolImpl implements Pool {
               NoBackend.Reason.NONE_AVAILABLE,
               "pool '" + name + "': all " + candidates.size() + " backends are draining"));
     }
-    Snapshot withoutPicker = new Snapshot(this, List.copyOf(available), null, algorithmFailed);
+    Snapshot withoutPicker =
+        new Snapshot(this, generation, List.copyOf(available), null, algorithmFailed);
     Picker picker;
     try {
       picker = algorithm.newPicker(withoutPicker);
@@ -264,12 +284,29 @@ public final class PoolImpl implements Pool {
       throw new IllegalStateException(
           "pool '" + name + "': algorithm '" + algorithm.name() + "' built no picker (null)");
     }
-    return new Snapshot(this, withoutPicker.backends(), picker, algorithmFailed);
+    return new Snapshot(this, generation, withoutPicker.backends(), picker, algorithmFailed);
   }
 
-  /** Publishes {@code next} as the membership; on failure nothing changes. */
+  /**
+   * Publishes {@code next} as the membership; on failure nothing changes. Backends that this
+   * snapshot leaves out (drained, or no longer members) are stamped with its generation before it is
+   * published, so a pick that returns one can tell a race from a broken algorithm.
+   */
   private void publish(List<BackendState> next) {
-    Snapshot built = buildSnapshot(next);
+    long nextGeneration = generation + 1;
+    Snapshot built = buildSnapshot(next, nextGeneration);
+    generation = nextGeneration;
+    Set<BackendState> staying = Collections.newSetFromMap(new IdentityHashMap<>());
+    staying.addAll(next);
+    for (BackendState b : members) {
+      if (!staying.contains(b)) {
+        b.setUnavailableFrom(Math.min(b.unavailableFrom(), nextGeneration));
+      }
+    }
+    for (BackendState b : next) {
+      b.setUnavailableFrom(
+          b.isDraining() ? Math.min(b.unavailableFrom(), nextGeneration) : Long.MAX_VALUE);
+    }
     members = List.copyOf(next);
     snapshot = built;
   }
@@ -335,7 +372,7 @@ public final class PoolImpl implements Pool {
   /** Publishes a snapshot that answers every selection with {@code closed}. */
   public void close(NoBackend closed) {
     synchronized (lock) {
-      snapshot = new Snapshot(this, List.of(), null, closed);
+      snapshot = new Snapshot(this, ++generation, List.of(), null, closed);
     }
   }
 

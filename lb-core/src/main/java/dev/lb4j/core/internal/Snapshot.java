@@ -14,12 +14,19 @@ import org.jspecify.annotations.Nullable;
 final class Snapshot implements BackendSet {
 
   private final PoolImpl pool;
+  final long generation;
   private final List<Backend> backends;
   final @Nullable Picker picker;
   final NoBackend unavailable;
 
-  Snapshot(PoolImpl pool, List<Backend> backends, @Nullable Picker picker, NoBackend unavailable) {
+  Snapshot(
+      PoolImpl pool,
+      long generation,
+      List<Backend> backends,
+      @Nullable Picker picker,
+      NoBackend unavailable) {
     this.pool = pool;
+    this.generation = generation;
     this.backends = backends;
     this.picker = picker;
     this.unavailable = unavailable;
