@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -242,13 +241,6 @@ class ExclusionsTest {
   }
 
   @Test
-  @Disabled(
-      "BUG: PoolImpl.select (PoolImpl.java:158-163) answers ALL_EXCLUDED without counting an"
-          + " algorithm error when the algorithm returned an excluded backend and every backend is"
-          + " excluded, so that contract violation is invisible in PoolStats.algorithmErrors (which"
-          + " documents counting picks in which the algorithm broke its contract); with one backend"
-          + " still allowed the same violation is counted. Fix: call countAlgorithmError(\"returned"
-          + " an excluded backend: ...\") before the fallback == null check.")
   void anAlgorithmReturningAnExcludedBackendIsCountedEvenWhenAllAreExcluded() {
     try (LoadBalancer lb = balancer(ignoringExclusions(), ones(3))) {
       Pool pool = lb.pool(POOL);

@@ -26,6 +26,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LeastRequestTest {
 
@@ -111,50 +112,105 @@ class LeastRequestTest {
   }
 
   /**
-   * Two backends, a of weight 3 and b of weight 1, with {@code heldOnA} leases open on a: the score
-   * weight / (in_flight + 1) is 3 / (heldOnA + 1) for a and 1 for b.
+   * Two backends, a of weight 3 and b of weight 1, with {@code heldOnA} leases open on a. Envoy's
+   * effective weights are 3 / (heldOnA + 1) for a and 1 for b, and traffic is split in proportion
+   * to them: a's picks out of 4000 are Binomial(4000, p) with p = e_a / (e_a + 1), checked within 6
+   * sigma (at most 4000 * 6 * sqrt(0.25 / 4000) = 190 picks).
    */
-  @ParameterizedTest(name = "{0} in flight on a (weight 3) -> {1}")
-  @CsvSource({
-    "0, a", // 3/1 > 1/1
-    "1, a", // 3/2 > 1/1
-    "3, b", // 3/4 < 1/1
-    "5, b", // 3/6 < 1/1
-  })
-  void unequalWeightsFollowWeightOverInFlightPlusOne(int heldOnA, String expected) {
-    try (LoadBalancer lb = balancer(Algorithms.leastRequest(), 3, 1)) {
+  @ParameterizedTest(name = "{0} in flight on a (weight 3)")
+  @ValueSource(ints = {0, 1, 2, 5})
+  void unequalWeightsSplitTrafficByWeightOverInFlightPlusOne(int heldOnA) {
+    double effectiveA = 3.0 / (heldOnA + 1);
+    assertShareOfA(Algorithms.leastRequest(), heldOnA, effectiveA / (effectiveA + 1.0));
+  }
+
+  /**
+   * An idle pool with weights 1, 2, 5 is split 1 : 2 : 5 (each pick is closed before the next, so
+   * every effective weight equals the weight). Taking the highest score instead would send
+   * everything to the weight-5 backend.
+   */
+  @Test
+  void anIdlePoolIsSplitByWeight() {
+    int[] weights = {1, 2, 5};
+    int picks = 16_000;
+    try (LoadBalancer lb = balancer(Algorithms.leastRequest(), weights)) {
       Pool pool = lb.pool(POOL);
-      String a = pool.backends().get(0).id();
-      String b = pool.backends().get(1).id();
+      Map<String, Integer> index = indexById(pool);
+      int[] counts = new int[weights.length];
+      for (int i = 0; i < picks; i++) {
+        counts[index(index, pickAndClose(pool))]++;
+      }
+      for (int i = 0; i < weights.length; i++) {
+        double p = weights[i] / 8.0;
+        double tolerance = sixSigma(picks, p);
+        assertThat((double) counts[i])
+            .as("picks of weight %d", weights[i])
+            .isBetween(picks * p - tolerance, picks * p + tolerance);
+      }
+      assertIdle(lb);
+    }
+  }
+
+  /**
+   * Holding leases moves traffic away in proportion: weights 1, 2, 5 with 0, 0 and 9 leases held
+   * give effective weights 1, 2 and 5/10 = 0.5, so the weight-5 backend gets 0.5 / 3.5 = 1/7.
+   */
+  @Test
+  void heldLeasesShrinkABackendsShareInProportion() {
+    int picks = 14_000;
+    try (LoadBalancer lb = balancer(Algorithms.leastRequest(), 1, 2, 5)) {
+      Pool pool = lb.pool(POOL);
+      Map<String, Integer> index = indexById(pool);
       List<Lease> held = new ArrayList<>();
+      int[] counts = new int[3];
       try {
-        for (int i = 0; i < heldOnA; i++) {
-          held.add(leaseOn(pool, a));
+        String heavy = pool.backends().get(2).id();
+        for (int i = 0; i < 9; i++) {
+          held.add(leaseOn(pool, heavy));
         }
-        for (int i = 0; i < 50; i++) {
-          assertThat(pickAndClose(pool)).as("pick %d", i).isEqualTo(expected.equals("a") ? a : b);
+        for (int i = 0; i < picks; i++) {
+          counts[index(index, pickAndClose(pool))]++;
         }
       } finally {
         closeAll(held);
+      }
+      double[] expected = {1 / 3.5, 2 / 3.5, 0.5 / 3.5};
+      for (int i = 0; i < 3; i++) {
+        double tolerance = sixSigma(picks, expected[i]);
+        assertThat((double) counts[i])
+            .as("picks of backend %d", i)
+            .isBetween(picks * expected[i] - tolerance, picks * expected[i] + tolerance);
       }
       assertIdle(lb);
     }
   }
 
   @Test
-  void exactTiesOfWeightOverLoadAreBrokenRandomly() {
-    // a (weight 3) with 2 in flight scores 3/3, exactly b's 1/1 (weight 1, idle); the integer
-    // comparison sees the tie and the scan's random start breaks it: a's picks are
-    // Binomial(2000, 1/2), mean 1000, sd 22.4, +-134.
-    int picks = 2000;
-    try (LoadBalancer lb = balancer(Algorithms.leastRequest(), 3, 1)) {
+  void activeRequestBiasIsTheExponentOfTheLoad() {
+    // a has weight 4 and 2 leases in flight, b weight 1 and none: with bias 1 a's effective weight is
+    // 4/3 (share 4/7), with bias 2 it is 4/9 (share 4/13), with bias 0 it is 4 (share 4/5).
+    assertShareOfA(Algorithms.leastRequest(16, 1.0), 4, 2, 4.0 / 7);
+    assertShareOfA(Algorithms.leastRequest(16, 2.0), 4, 2, 4.0 / 13);
+    assertShareOfA(Algorithms.leastRequest(16, 0.0), 4, 2, 4.0 / 5);
+  }
+
+  private static void assertShareOfA(Algorithm algorithm, int heldOnA, double expectedShare) {
+    assertShareOfA(algorithm, 3, heldOnA, expectedShare);
+  }
+
+  /** a (weight {@code weightOfA}, {@code heldOnA} leases held) against b (weight 1, idle). */
+  private static void assertShareOfA(
+      Algorithm algorithm, int weightOfA, int heldOnA, double expectedShare) {
+    int picks = 4000;
+    try (LoadBalancer lb = balancer(algorithm, weightOfA, 1)) {
       Pool pool = lb.pool(POOL);
       String a = pool.backends().get(0).id();
       List<Lease> held = new ArrayList<>();
       int picksOfA = 0;
       try {
-        held.add(leaseOn(pool, a));
-        held.add(leaseOn(pool, a));
+        for (int i = 0; i < heldOnA; i++) {
+          held.add(leaseOn(pool, a));
+        }
         for (int i = 0; i < picks; i++) {
           if (pickAndClose(pool).equals(a)) {
             picksOfA++;
@@ -163,75 +219,11 @@ class LeastRequestTest {
       } finally {
         closeAll(held);
       }
-      double tolerance = sixSigma(picks, 0.5);
-      assertThat((double) picksOfA).isBetween(picks / 2.0 - tolerance, picks / 2.0 + tolerance);
+      double tolerance = sixSigma(picks, expectedShare);
+      assertThat((double) picksOfA)
+          .as("%s: picks of a with %d held", algorithm, heldOnA)
+          .isBetween(picks * expectedShare - tolerance, picks * expectedShare + tolerance);
       assertIdle(lb);
-    }
-  }
-
-  @Test
-  void everyPickGoesToABackendWithTheHighestWeightOverInFlightPlusOne() {
-    int[] weights = {1, 2, 5};
-    try (LoadBalancer lb = balancer(Algorithms.leastRequest(), weights)) {
-      Pool pool = lb.pool(POOL);
-      List<Backend> backends = pool.backends();
-      Map<String, Integer> index = indexById(pool);
-      List<Lease> held = new ArrayList<>();
-      try {
-        for (int step = 0; step < 80; step++) {
-          long[] load = new long[weights.length];
-          for (int i = 0; i < weights.length; i++) {
-            load[i] = backends.get(i).inFlight() + 1L;
-          }
-          Lease lease = pool.select(GET).leaseOrThrow();
-          held.add(lease);
-          int p = index(index, lease.backend().id());
-          for (int j = 0; j < weights.length; j++) {
-            // w_p / load_p >= w_j / load_j, compared exactly.
-            assertThat(weights[p] * load[j])
-                .as("step %d: picked %d (w=%d, load %d) against %d (w=%d, load %d)", step, p,
-                    weights[p], load[p] - 1, j, weights[j], load[j] - 1)
-                .isGreaterThanOrEqualTo(weights[j] * load[p]);
-          }
-        }
-        // Picking the highest w / (r + 1) seat by seat is the D'Hondt method: 80 seats for votes
-        // 1, 2, 5 go to the 80 largest quotients w/k. 77 of them exceed 1/10, the next three equal
-        // 1/10 (1/10, 2/20, 5/50) and the one after is 5/51, so the result is exactly 10, 20, 50.
-        assertThat(backends).extracting(Backend::inFlight).containsExactly(10, 20, 50);
-      } finally {
-        closeAll(held);
-      }
-      assertIdle(lb);
-    }
-  }
-
-  @Test
-  void activeRequestBiasIsTheExponentOfTheLoad() {
-    // a has weight 4 and 2 leases in flight, b weight 1 and none: with bias 1 a scores 4/3 > 1 and
-    // wins; with bias 2 it scores 4/9 < 1 and b wins.
-    assertThat(picksWithTwoHeldOnA(Algorithms.leastRequest(16, 1.0))).containsExactly(50, 0);
-    assertThat(picksWithTwoHeldOnA(Algorithms.leastRequest(16, 2.0))).containsExactly(0, 50);
-  }
-
-  /** The picks of a (weight 4, 2 leases held) and b (weight 1) out of 50. */
-  private static int[] picksWithTwoHeldOnA(Algorithm algorithm) {
-    try (LoadBalancer lb = balancer(algorithm, 4, 1)) {
-      Pool pool = lb.pool(POOL);
-      Map<String, Integer> index = indexById(pool);
-      List<Lease> held = new ArrayList<>();
-      int[] counts = new int[2];
-      try {
-        String a = pool.backends().get(0).id();
-        held.add(leaseOn(pool, a));
-        held.add(leaseOn(pool, a));
-        for (int i = 0; i < 50; i++) {
-          counts[index(index, pickAndClose(pool))]++;
-        }
-      } finally {
-        closeAll(held);
-      }
-      assertIdle(lb);
-      return counts;
     }
   }
 

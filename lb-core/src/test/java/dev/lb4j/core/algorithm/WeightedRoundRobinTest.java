@@ -18,7 +18,6 @@ import dev.lb4j.core.Pool;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 class WeightedRoundRobinTest {
@@ -157,13 +156,6 @@ class WeightedRoundRobinTest {
   }
 
   @Test
-  @Disabled(
-      "BUG: WeightedRoundRobin.SchedulePicker.pick (WeightedRoundRobin.java:123-129) walks the"
-          + " precomputed schedule entry by entry when the scheduled backend is excluded, asking"
-          + " isExcluded once per entry: up to sum(w) (~400,000) checks, about 60 ms, for one"
-          + " selection when every backend or every heavy backend is excluded (retries during an"
-          + " outage). Fix: after the first excluded entry fall back to"
-          + " Pickers.firstAllowed(backends, schedule[at], context), as GoldenRatioPicker does.")
   void excludedBackendsCostAFewChecksPerBackendEvenWithALongSchedule() {
     // 40 backends of weight 10000 and one of weight 1: sum(w) * n = 400,001 * 41 = 16,400,041 is
     // under 2^24, so the whole cycle is precomputed, and the light backend is 1 entry of 400,001.
