@@ -1,0 +1,170 @@
+package dev.lb4j.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lb4j.api.Backend;
+import dev.lb4j.core.BackendStats;
+import dev.lb4j.core.BackendStatus;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Builds every benchmark setup once and makes a few picks with it, so {@code verify} proves the
+ * benchmark code works without running JMH. Nothing here is timed.
+ */
+class BenchmarkSmokeTest {
+
+  private static final int SIZE = 10;
+  private static final int PICKS = 64;
+
+  static Stream<String> peers() {
+    return Peers.NAMES.stream();
+  }
+
+  static Stream<String> algorithms() {
+    return Lb4jSetups.ALGORITHMS.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("peers")
+  void eachPeerPicksOneOfTheConfiguredBackends(String name) {
+    try (PeerSelector peer = Peers.create(name, SIZE)) {
+      for (int k = 0; k < PICKS; k++) {
+        Object selected = peer.select(k);
+        assertThat(peer.portOf(selected))
+            .as("%s, key %s", name, Workload.key(k))
+            .isBetween(Workload.port(0), Workload.port(SIZE - 1));
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"vertx_consistent_hashing", "grpc_ring_hash", "dubbo_consistent_hash"})
+  void hashingPeersReceiveTheKeySoEachKeyStaysOnOneBackend(String name) {
+    try (PeerSelector peer = Peers.create(name, SIZE)) {
+      Set<Integer> ports = new HashSet<>();
+      for (int k = 0; k < PICKS; k++) {
+        int port = peer.portOf(peer.select(k));
+        for (int again = 0; again < 3; again++) {
+          assertThat(peer.portOf(peer.select(k))).as("%s, key %s", name, Workload.key(k)).isEqualTo(port);
+        }
+        ports.add(port);
+      }
+      assertThat(ports).as("%s spreads keys", name).hasSizeGreaterThan(1);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("algorithms")
+  void eachAlgorithmPicksOneOfTheConfiguredBackendsAndReleasesItsLease(String algorithm) {
+    PickBenchmark benchmark = new PickBenchmark();
+    benchmark.algorithm = algorithm;
+    benchmark.size = SIZE;
+    benchmark.setUp();
+    try {
+      PickBenchmark.Cursor cursor = new PickBenchmark.Cursor();
+      cursor.setUp();
+      for (int k = 0; k < PICKS; k++) {
+        Backend backend = benchmark.pick1(cursor);
+        assertThat(backend.uri().getPort())
+            .as(algorithm)
+            .isBetween(Workload.port(0), Workload.port(SIZE - 1));
+        assertThat(backend.inFlight()).as("%s: in flight after complete", algorithm).isZero();
+      }
+    } finally {
+      benchmark.tearDown();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("algorithms")
+  void everyAlgorithmAcceptsCyclicWeights(String algorithm) {
+    PickBenchmark benchmark = new PickBenchmark();
+    benchmark.algorithm = algorithm;
+    benchmark.size = SIZE;
+    benchmark.weights = "cyclic";
+    benchmark.setUp();
+    try {
+      PickBenchmark.Cursor cursor = new PickBenchmark.Cursor();
+      assertThat(benchmark.pick2(cursor).uri().getPort())
+          .isBetween(Workload.port(0), Workload.port(SIZE - 1));
+    } finally {
+      benchmark.tearDown();
+    }
+  }
+
+  @Test
+  void leasesHeldOpenAreFinishedAndCountersReturnToZero() {
+    for (String algorithm : new String[] {"least_request", "peak_ewma"}) {
+      LeaseBenchmark benchmark = new LeaseBenchmark();
+      benchmark.algorithm = algorithm;
+      benchmark.size = SIZE;
+      benchmark.held = 4;
+      benchmark.setUp();
+      try {
+        LeaseBenchmark.Held held = new LeaseBenchmark.Held();
+        held.setUp(benchmark);
+        Backend last = null;
+        for (int k = 0; k < PICKS; k++) {
+          last = k % 2 == 0 ? benchmark.complete1(held) : benchmark.cancel2(held);
+        }
+        assertThat(last).isNotNull();
+        long open = benchmark.pool.backends().stream().mapToInt(Backend::inFlight).sum();
+        assertThat(open).as("%s: leases held", algorithm).isEqualTo(4);
+        held.tearDown();
+        open = benchmark.pool.backends().stream().mapToInt(Backend::inFlight).sum();
+        assertThat(open).as("%s: after tear-down", algorithm).isZero();
+      } finally {
+        benchmark.tearDown();
+      }
+    }
+  }
+
+  @Test
+  void floorPicksAnElement() {
+    FloorBenchmark floor = new FloorBenchmark();
+    floor.size = SIZE;
+    floor.setUp();
+    assertThat(Stream.of(floor.roundRobin1(), floor.random2(), floor.twoChoices1()))
+        .allSatisfy(e -> assertThat(e).asString().startsWith("http://" + Workload.HOST + ":"));
+  }
+
+  @Test
+  void rebuildsLeaveThePoolAsItWas() {
+    RebuildBenchmark benchmark = new RebuildBenchmark();
+    RebuildBenchmark.MaglevPool maglev = new RebuildBenchmark.MaglevPool();
+    RebuildBenchmark.RingPool ring = new RebuildBenchmark.RingPool();
+    RebuildBenchmark.FlipPool flip = new RebuildBenchmark.FlipPool();
+    for (RebuildBenchmark.Churn pool : new RebuildBenchmark.Churn[] {maglev, ring, flip}) {
+      pool.size = SIZE; // the benchmark's 1,000-backend Maglev takes seconds to build cold
+      pool.setUp();
+    }
+    try {
+      benchmark.maglev(maglev);
+      benchmark.ringHash(ring);
+      benchmark.healthFlip(flip);
+      assertThat(maglev.lb.defaultPool().backends()).hasSize(SIZE);
+      assertThat(ring.lb.defaultPool().backends()).hasSize(SIZE);
+      assertThat(flip.lb.defaultPool().stats().backends())
+          .extracting(BackendStats::status)
+          .containsOnly(BackendStatus.ACTIVE);
+      assertThat(flip.lb.select(Workload.request(0)).leaseOrThrow().backend()).isNotNull();
+    } finally {
+      for (RebuildBenchmark.Churn pool : new RebuildBenchmark.Churn[] {maglev, ring, flip}) {
+        pool.tearDown();
+      }
+    }
+  }
+
+  @Test
+  void keysAreDistinctAndRequestsCarryThem() {
+    assertThat(Workload.keys()).hasSize(Workload.KEY_COUNT).doesNotHaveDuplicates();
+    assertThat(Workload.request(7).header(Workload.KEY_HEADER)).isEqualTo(Workload.key(7));
+    assertThat(Workload.next(Workload.KEY_COUNT - 1)).isZero();
+  }
+}
