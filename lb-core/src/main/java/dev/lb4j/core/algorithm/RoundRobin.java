@@ -6,7 +6,6 @@ import dev.lb4j.api.BackendSet;
 import dev.lb4j.api.PickContext;
 import dev.lb4j.api.Picker;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,19 +34,20 @@ final class RoundRobin implements Algorithm {
     return name();
   }
 
-  /** Cycles through an array; a 64-bit counter never wraps in practice. */
+  /** Cycles through an array with a {@link Sequence}: exact on one thread, striped under contention. */
   static final class RoundRobinPicker implements Picker {
     private final Backend[] backends;
-    private final AtomicLong next;
+    private final Sequence next;
 
     RoundRobinPicker(Backend[] backends) {
       this.backends = backends;
-      this.next = new AtomicLong(ThreadLocalRandom.current().nextInt(backends.length));
+      this.next =
+          new Sequence(backends.length, ThreadLocalRandom.current().nextInt(backends.length));
     }
 
     @Override
     public @Nullable Backend pick(PickContext context) {
-      int i = (int) ((next.getAndIncrement() & Long.MAX_VALUE) % backends.length);
+      int i = next.next();
       if (!context.hasExclusions()) {
         return backends[i];
       }

@@ -104,18 +104,18 @@ final class WeightedRoundRobin implements Algorithm {
   private static final class SchedulePicker implements Picker {
     private final Backend[] backends;
     private final int[] schedule;
-    private final AtomicLong next;
+    private final Sequence next;
 
     SchedulePicker(Backend[] backends, int[] schedule) {
       this.backends = backends;
       this.schedule = schedule;
-      this.next = new AtomicLong(ThreadLocalRandom.current().nextInt(schedule.length));
+      this.next =
+          new Sequence(schedule.length, ThreadLocalRandom.current().nextInt(schedule.length));
     }
 
     @Override
     public @Nullable Backend pick(PickContext context) {
-      long step = next.getAndIncrement() & Long.MAX_VALUE;
-      int at = (int) (step % schedule.length);
+      int at = next.next();
       int index = schedule[at];
       Backend b = backends[index];
       if (!context.hasExclusions() || !context.isExcluded(b)) {

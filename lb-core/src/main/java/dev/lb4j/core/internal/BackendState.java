@@ -57,7 +57,6 @@ public final class BackendState implements Backend {
 
   private volatile long ewmaStampNanos;
 
-  private final LongAdder picks = new LongAdder();
   private final LongAdder completed = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final LongAdder cancelled = new LongAdder();
@@ -137,7 +136,6 @@ public final class BackendState implements Backend {
 
   void acquire() {
     IN_FLIGHT.getAndAdd(this, 1);
-    picks.increment();
   }
 
   /**
@@ -188,17 +186,21 @@ public final class BackendState implements Backend {
   }
 
   BackendStats stats() {
+    // Every pick is in flight, completed or cancelled: no separate counter on the request path.
+    long done = completed.sum();
+    long gaveUp = cancelled.sum();
+    int open = inFlight;
     return new BackendStats(
         id,
         uri.toString(),
         weight,
         zone,
         draining ? BackendStatus.DRAINING : BackendStatus.ACTIVE,
-        inFlight,
-        picks.sum(),
-        completed.sum(),
+        open,
+        open + done + gaveUp,
+        done,
         failures.sum(),
-        cancelled.sum(),
+        gaveUp,
         ewmaNanos);
   }
 

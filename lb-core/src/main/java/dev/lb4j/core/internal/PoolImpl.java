@@ -132,30 +132,48 @@ public final class PoolImpl implements Pool {
     return select(request, null);
   }
 
+  /**
+   * The request path. Kept small so the JIT can inline it into the caller, which lets escape
+   * analysis remove the lease when the caller uses it synchronously; every unusual outcome is
+   * handled out of line in {@link #selectSlow}.
+   */
   @Override
   public Selection select(RequestView request, @Nullable Collection<? extends Backend> exclude) {
-    Objects.requireNonNull(request, "request");
-    LeaseImpl lease = null;
+    Snapshot current = snapshot;
+    Picker picker = current.picker;
+    if (picker == null) {
+      noBackend.increment();
+      return current.unavailable;
+    }
+    LeaseImpl lease = new LeaseImpl(this, Objects.requireNonNull(request, "request"), exclude);
+    HashKey keySource = hashKey;
+    if (keySource != null) {
+      hashInto(lease, keySource, request);
+    }
+    Backend picked;
+    try {
+      picked = picker.pick(lease);
+    } catch (Exception e) { // checked ones too: a plugin written in another JVM language may throw them
+      return algorithmFailure("threw " + e, e);
+    }
+    if (picked instanceof BackendState state
+        && state.owner() == this
+        && state.unavailableFrom() == Long.MAX_VALUE
+        && !lease.hasExclusions()) {
+      return grant(lease, state);
+    }
+    return selectSlow(current, lease, picked);
+  }
+
+  private LeaseImpl grant(LeaseImpl lease, BackendState state) {
+    inFlight.increment();
+    lease.bind(state, ticker.nanoTime());
+    return lease;
+  }
+
+  /** Everything but the common case: no pick, a contract breach, a race with a change, a retry. */
+  private Selection selectSlow(Snapshot current, LeaseImpl lease, @Nullable Backend picked) {
     for (int round = 0; ; round++) {
-      Snapshot current = snapshot;
-      Picker picker = current.picker;
-      if (picker == null) {
-        noBackend.increment();
-        return current.unavailable;
-      }
-      if (lease == null) {
-        lease = new LeaseImpl(this, request, exclude);
-        HashKey keySource = hashKey;
-        if (keySource != null) {
-          hashInto(lease, keySource, request);
-        }
-      }
-      Backend picked;
-      try {
-        picked = picker.pick(lease);
-      } catch (Exception e) { // checked ones too: a plugin written in another JVM language may throw them
-        return algorithmFailure("threw " + e, e);
-      }
       if (picked == null) {
         noBackend.increment();
         return lease.hasExclusions() && allExcluded(current, lease) ? allExcluded : noneAcceptable;
@@ -169,7 +187,19 @@ public final class PoolImpl implements Pool {
         return algorithmFailure("returned a backend that is not in its set: " + state.id(), null);
       }
       if (unavailableFrom != Long.MAX_VALUE && round == 0 && snapshot != current) {
-        continue; // drained or removed while we picked: pick again from the newer snapshot
+        // Drained or removed while we picked: pick again from the newer snapshot.
+        current = snapshot;
+        Picker picker = current.picker;
+        if (picker == null) {
+          noBackend.increment();
+          return current.unavailable;
+        }
+        try {
+          picked = picker.pick(lease);
+        } catch (Exception e) {
+          return algorithmFailure("threw " + e, e);
+        }
+        continue;
       }
       if (lease.hasExclusions() && lease.isExcluded(state)) {
         countAlgorithmError("returned an excluded backend: " + state.id(), null);
@@ -180,9 +210,7 @@ public final class PoolImpl implements Pool {
         }
         state = fallback;
       }
-      inFlight.increment();
-      lease.bind(state, ticker.nanoTime());
-      return lease;
+      return grant(lease, state);
     }
   }
 

@@ -1,5 +1,8 @@
 package dev.lb4j.core.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -21,6 +24,11 @@ public final class XxHash64 {
   private static final long P4 = 0x85EBCA77C2B2AE63L;
   private static final long P5 = 0x27D4EB2F165667C5L;
 
+  private static final VarHandle LONG_LE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INT_LE =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
   private XxHash64() {}
 
   /** Hashes the UTF-8 bytes of {@code text} with seed 0. */
@@ -37,19 +45,52 @@ public final class XxHash64 {
         return hash(utf8, 0, utf8.length, seed);
       }
     }
-    return hash(text, 0, length, seed);
+    return hashAscii(text, length, seed);
+  }
+
+  /**
+   * XXH64 over an all-ASCII {@link CharSequence}, whose chars are its UTF-8 bytes. The same steps as
+   * {@link #hash(byte[], int, int, long)}, kept separate so each loop reads its input directly: one
+   * shared loop over "a byte source" made every byte a type check or a megamorphic call.
+   */
+  private static long hashAscii(CharSequence text, int length, long seed) {
+    int p = 0;
+    long h;
+    if (length >= 32) {
+      long v1 = seed + P1 + P2;
+      long v2 = seed + P2;
+      long v3 = seed;
+      long v4 = seed - P1;
+      int limit = length - 32;
+      do {
+        v1 = round(v1, lane64(text, p));
+        v2 = round(v2, lane64(text, p + 8));
+        v3 = round(v3, lane64(text, p + 16));
+        v4 = round(v4, lane64(text, p + 24));
+        p += 32;
+      } while (p <= limit);
+      h = converge(v1, v2, v3, v4);
+    } else {
+      h = seed + P5;
+    }
+    h += length;
+    while (p + 8 <= length) {
+      h = mix8(h, lane64(text, p));
+      p += 8;
+    }
+    if (p + 4 <= length) {
+      h = mix4(h, lane32(text, p));
+      p += 4;
+    }
+    while (p < length) {
+      h = mix1(h, text.charAt(p));
+      p++;
+    }
+    return avalanche(h);
   }
 
   /** Hashes {@code length} bytes of {@code bytes} from {@code offset} with the given seed. */
   public static long hash(byte[] bytes, int offset, int length, long seed) {
-    return hash((Object) bytes, offset, length, seed);
-  }
-
-  /**
-   * One implementation for both sources: {@code source} is a {@code byte[]} or an all-ASCII
-   * {@link CharSequence} whose chars are its bytes.
-   */
-  private static long hash(Object source, int offset, int length, long seed) {
     int end = offset + length;
     int p = offset;
     long h;
@@ -60,41 +101,57 @@ public final class XxHash64 {
       long v4 = seed - P1;
       int limit = end - 32;
       do {
-        v1 = round(v1, lane64(source, p));
-        v2 = round(v2, lane64(source, p + 8));
-        v3 = round(v3, lane64(source, p + 16));
-        v4 = round(v4, lane64(source, p + 24));
+        v1 = round(v1, (long) LONG_LE.get(bytes, p));
+        v2 = round(v2, (long) LONG_LE.get(bytes, p + 8));
+        v3 = round(v3, (long) LONG_LE.get(bytes, p + 16));
+        v4 = round(v4, (long) LONG_LE.get(bytes, p + 24));
         p += 32;
       } while (p <= limit);
-      h =
-          Long.rotateLeft(v1, 1)
-              + Long.rotateLeft(v2, 7)
-              + Long.rotateLeft(v3, 12)
-              + Long.rotateLeft(v4, 18);
-      h = mergeRound(h, v1);
-      h = mergeRound(h, v2);
-      h = mergeRound(h, v3);
-      h = mergeRound(h, v4);
+      h = converge(v1, v2, v3, v4);
     } else {
       h = seed + P5;
     }
     h += length;
     while (p + 8 <= end) {
-      h ^= round(0, lane64(source, p));
-      h = Long.rotateLeft(h, 27) * P1 + P4;
+      h = mix8(h, (long) LONG_LE.get(bytes, p));
       p += 8;
     }
     if (p + 4 <= end) {
-      h ^= (lane32(source, p) & 0xFFFFFFFFL) * P1;
-      h = Long.rotateLeft(h, 23) * P2 + P3;
+      h = mix4(h, (int) INT_LE.get(bytes, p));
       p += 4;
     }
     while (p < end) {
-      h ^= (byteAt(source, p) & 0xFFL) * P5;
-      h = Long.rotateLeft(h, 11) * P1;
+      h = mix1(h, bytes[p] & 0xFF);
       p++;
     }
     return avalanche(h);
+  }
+
+  private static long converge(long v1, long v2, long v3, long v4) {
+    long h =
+        Long.rotateLeft(v1, 1)
+            + Long.rotateLeft(v2, 7)
+            + Long.rotateLeft(v3, 12)
+            + Long.rotateLeft(v4, 18);
+    h = mergeRound(h, v1);
+    h = mergeRound(h, v2);
+    h = mergeRound(h, v3);
+    return mergeRound(h, v4);
+  }
+
+  private static long mix8(long h, long lane) {
+    h ^= round(0, lane);
+    return Long.rotateLeft(h, 27) * P1 + P4;
+  }
+
+  private static long mix4(long h, int lane) {
+    h ^= (lane & 0xFFFFFFFFL) * P1;
+    return Long.rotateLeft(h, 23) * P2 + P3;
+  }
+
+  private static long mix1(long h, int unsignedByte) {
+    h ^= unsignedByte * P5;
+    return Long.rotateLeft(h, 11) * P1;
   }
 
   /** The XXH64 final mix; also a good 64-bit finalizer on its own. */
@@ -118,18 +175,14 @@ public final class XxHash64 {
     return acc * P1 + P4;
   }
 
-  private static int byteAt(Object source, int i) {
-    return source instanceof byte[] bytes ? bytes[i] : ((CharSequence) source).charAt(i);
+  private static long lane64(CharSequence text, int i) {
+    return (lane32(text, i) & 0xFFFFFFFFL) | ((long) lane32(text, i + 4) << 32);
   }
 
-  private static long lane64(Object source, int i) {
-    return (lane32(source, i) & 0xFFFFFFFFL) | ((long) lane32(source, i + 4) << 32);
-  }
-
-  private static int lane32(Object source, int i) {
-    return (byteAt(source, i) & 0xFF)
-        | (byteAt(source, i + 1) & 0xFF) << 8
-        | (byteAt(source, i + 2) & 0xFF) << 16
-        | (byteAt(source, i + 3) & 0xFF) << 24;
+  private static int lane32(CharSequence text, int i) {
+    return text.charAt(i)
+        | text.charAt(i + 1) << 8
+        | text.charAt(i + 2) << 16
+        | text.charAt(i + 3) << 24;
   }
 }
