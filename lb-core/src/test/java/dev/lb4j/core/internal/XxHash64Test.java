@@ -52,4 +52,22 @@ class XxHash64Test {
       text += (char) ('a' + length % 26);
     }
   }
+
+  /**
+   * A char above 0xFF whose low byte is ASCII (U+0141 has low byte 0x41, 'A') must not be mistaken
+   * for that ASCII byte, wherever it stands: in a 32-byte stripe, an 8- or 4-byte lane or the tail.
+   */
+  @Test
+  void aNonAsciiCharIsNeverReadAsItsLowByteAtAnyPosition() {
+    for (int length = 1; length < 70; length++) {
+      for (int at = 0; at < length; at++) {
+        String text = "k".repeat(at) + "\u0141" + "k".repeat(length - at - 1);
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        assertThat(XxHash64.hash(text))
+            .as("length %d, U+0141 at %d", length, at)
+            .isEqualTo(XxHash64.hash(utf8, 0, utf8.length, 0))
+            .isNotEqualTo(XxHash64.hash("k".repeat(at) + "A" + "k".repeat(length - at - 1)));
+      }
+    }
+  }
 }
