@@ -135,6 +135,12 @@ public final class BackendSpec {
     String raw = input.trim();
     // Credentials must never reach a message or log: every message below quotes `text`.
     String text = redactUserInfo(raw);
+    int colon = raw.indexOf(':');
+    String rawScheme = colon < 0 ? "" : raw.substring(0, colon).toLowerCase(Locale.ROOT);
+    if (!rawScheme.equals("http") && !rawScheme.equals("https")) {
+      throw new IllegalArgumentException(
+          field + ": '" + text + "' (expected: an http or https URI such as http://10.0.0.7:8080)");
+    }
     if (!text.equals(raw)) {
       throw new IllegalArgumentException(
           field + ": '" + text + "' has user info (expected: no credentials in a backend URI)");
@@ -179,15 +185,17 @@ public final class BackendSpec {
   }
 
   /**
-   * Replaces what stands between {@code //} and the last {@code @} of the authority with {@code
-   * ***}, before any parsing, so that even a malformed URI never shows its credentials.
+   * Replaces the user info (everything before the last {@code @} of the authority) with {@code ***},
+   * before any parsing, so that even a malformed URI never shows its credentials. The authority is
+   * taken to start after the scheme and any number of slashes ({@code http:/u:p@h} and {@code
+   * http:///u:p@h} are typos that must not leak either).
    */
   private static String redactUserInfo(String text) {
-    int authority = text.indexOf("//");
-    if (authority < 0) {
-      return text;
+    int colon = text.indexOf(':');
+    int start = colon < 0 ? 0 : colon + 1;
+    while (start < text.length() && text.charAt(start) == '/') {
+      start++;
     }
-    int start = authority + 2;
     int end = start;
     while (end < text.length() && "/?#".indexOf(text.charAt(end)) < 0) {
       end++;

@@ -22,6 +22,7 @@ public final class PoolBuilder {
 
   private final String name;
   private final List<BackendSpec> backends = new ArrayList<>();
+  private final java.util.Map<String, Integer> indexById = new java.util.HashMap<>();
   private @Nullable Algorithm algorithm;
   private @Nullable HashKey hashKey;
 
@@ -66,17 +67,17 @@ public final class PoolBuilder {
    */
   public PoolBuilder backend(BackendSpec backend) {
     Objects.requireNonNull(backend, "backend");
-    for (int i = 0; i < backends.size(); i++) {
-      if (backends.get(i).id().equals(backend.id())) {
-        throw new IllegalArgumentException(
-            field("backends[" + backends.size() + "].id")
-                + ": '"
-                + backend.id()
-                + "' (expected: unique in the pool; backends["
-                + i
-                + "] has it)");
-      }
+    Integer existing = indexById.get(backend.id());
+    if (existing != null) {
+      throw new IllegalArgumentException(
+          field("backends[" + backends.size() + "].id")
+              + ": '"
+              + backend.id()
+              + "' (expected: unique in the pool; backends["
+              + existing
+              + "] has it)");
     }
+    indexById.put(backend.id(), backends.size());
     backends.add(backend);
     return this;
   }

@@ -135,7 +135,7 @@ class BackendSpecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ftp://example.com", "example.com:8080", "/just/a/path", "mailto:x@y"})
+  @ValueSource(strings = {"ftp://example.com", "example.com:8080", "/just/a/path", "mailto:someone"})
   void nonHttpUriIsRejectedWithTheValue(String uri) {
     assertThatThrownBy(() -> BackendSpec.of(uri))
         .isInstanceOf(IllegalArgumentException.class)
@@ -169,6 +169,9 @@ class BackendSpecTest {
         "http://admin:s3cr3t@exa mple.com",
         "http://admin:s3cr3t@/path",
         "http://admin:s3cr3t@example.com:0",
+        "http:///admin:s3cr3t@10.0.0.1:8080",
+        "http:/admin:s3cr3t@10.0.0.1:8080",
+        "mailto:admin:s3cr3t@example.com",
       })
   void passwordNeverAppearsInAnyUriErrorOrItsCause(String uri) {
     assertThatThrownBy(() -> BackendSpec.of(uri))

@@ -68,6 +68,9 @@ final class BoundedLoad implements Algorithm {
   private @Nullable Backend pick(
       Ring ring, Backend[] backends, BackendSet set, PickContext context) {
     long capacity = (long) Math.ceil(balanceFactor * (set.poolInFlight() + 1) / backends.length);
+    if (context.hasExclusions() && Pickers.firstAllowed(backends, 0, context) == null) {
+      return null; // everything excluded: do not walk the whole ring to find out
+    }
     int at = ring.indexOf(context.hash());
     int size = ring.size();
     Backend fallback = null;

@@ -81,7 +81,7 @@ final class Maglev implements Algorithm {
               + " backends (expected: a prime of at least 100 times the number of backends)");
     }
     Backend[] table = build(backends, tableSize);
-    return context -> pick(table, context);
+    return context -> pick(table, backends, context);
   }
 
   static Backend[] build(Backend[] available, int m) {
@@ -138,12 +138,15 @@ final class Maglev implements Algorithm {
     return table;
   }
 
-  private static @Nullable Backend pick(Backend[] table, PickContext context) {
+  private static @Nullable Backend pick(Backend[] table, Backend[] backends, PickContext context) {
     int m = table.length;
     int slot = (int) Long.remainderUnsigned(context.hash(), m);
     Backend owner = table[slot];
     if (!context.hasExclusions() || !context.isExcluded(owner)) {
       return owner;
+    }
+    if (Pickers.firstAllowed(backends, 0, context) == null) {
+      return null; // everything excluded: do not walk the whole table to find out
     }
     long hash = context.hash();
     for (long attempt = 1; attempt <= REHASH_ATTEMPTS; attempt++) {

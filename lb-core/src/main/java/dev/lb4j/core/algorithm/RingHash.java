@@ -102,6 +102,9 @@ final class RingHash implements Algorithm {
     if (!context.hasExclusions() || !context.isExcluded(owner)) {
       return owner;
     }
+    if (Pickers.firstAllowed(backends, 0, context) == null) {
+      return null; // everything excluded: do not walk the whole table to find out
+    }
     int size = ring.size();
     for (int k = 1; k < size; k++) {
       int i = at + k;

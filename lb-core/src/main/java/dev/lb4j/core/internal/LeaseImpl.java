@@ -46,6 +46,11 @@ final class LeaseImpl implements Lease, PickContext {
   LeaseImpl(PoolImpl pool, RequestView request, @Nullable Collection<? extends Backend> exclude) {
     this.pool = pool;
     this.request = request;
+    if (exclude != null) {
+      for (Backend b : exclude) {
+        Objects.requireNonNull(b, "exclude contains null");
+      }
+    }
     this.exclude = exclude == null || exclude.isEmpty() ? null : exclude;
   }
 
@@ -177,10 +182,22 @@ final class LeaseImpl implements Lease, PickContext {
       return false;
     }
     BackendState b = Objects.requireNonNull(backend, "backend");
-    long now = pool.ticker().nanoTime();
-    long latency = latencyNanos == -2 ? Math.max(0, now - startNanos) : latencyNanos;
+    long now = 0;
+    long latency = -1;
+    RuntimeException clockFailure = null;
+    if (latencyNanos != -1) {
+      try {
+        now = pool.ticker().nanoTime();
+        latency = latencyNanos == -2 ? Math.max(0, now - startNanos) : latencyNanos;
+      } catch (RuntimeException e) {
+        clockFailure = e; // a user ticker broke: release anyway, without an outcome
+      }
+    }
     b.release(status, error, latency, now, pool.latencyDecayNanos());
     pool.released();
+    if (clockFailure != null) {
+      throw clockFailure;
+    }
     return true;
   }
 

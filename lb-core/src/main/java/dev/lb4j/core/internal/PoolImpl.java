@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
@@ -43,11 +44,12 @@ public final class PoolImpl implements Pool {
   private final LongAdder inFlight = new LongAdder();
   private final LongAdder noBackend = new LongAdder();
   private final LongAdder hashKeyMisses = new LongAdder();
-  private final LongAdder algorithmErrors = new LongAdder();
+  private final AtomicLong algorithmErrors = new AtomicLong(); // error path only: exact for the log throttle
 
   private final Object lock = new Object();
   private List<BackendState> members = List.of(); // guarded by lock; replaced, never mutated
   private long generation; // guarded by lock
+  private boolean closed; // guarded by lock: once set, no change may publish a live snapshot again
   private volatile Snapshot snapshot;
   private final NoBackend allExcluded;
   private final NoBackend algorithmFailed;
@@ -255,8 +257,7 @@ public final class PoolImpl implements Pool {
 
   /** Counts every failure; logs the 1st, 2nd, 4th, 8th... so a broken plugin cannot flood logs. */
   private void countAlgorithmError(String what, @Nullable Throwable cause) {
-    algorithmErrors.increment();
-    long count = algorithmErrors.sum();
+    long count = algorithmErrors.incrementAndGet();
     if (Long.bitCount(count) == 1) {
       LOG.log(
           Level.WARNING,
@@ -321,6 +322,9 @@ public final class PoolImpl implements Pool {
    * published, so a pick that returns one can tell a race from a broken algorithm.
    */
   private void publish(List<BackendState> next) {
+    if (closed) {
+      throw new IllegalStateException("load balancer is closed");
+    }
     long nextGeneration = generation + 1;
     Snapshot built = buildSnapshot(next, nextGeneration);
     generation = nextGeneration;
@@ -398,9 +402,10 @@ public final class PoolImpl implements Pool {
   }
 
   /** Publishes a snapshot that answers every selection with {@code closed}. */
-  public void close(NoBackend closed) {
+  public void close(NoBackend whenClosed) {
     synchronized (lock) {
-      snapshot = new Snapshot(this, ++generation, List.of(), null, closed);
+      closed = true;
+      snapshot = new Snapshot(this, ++generation, List.of(), null, whenClosed);
     }
   }
 
@@ -456,7 +461,7 @@ public final class PoolImpl implements Pool {
         inFlight.sum(),
         noBackend.sum(),
         hashKeyMisses.sum(),
-        algorithmErrors.sum(),
+        algorithmErrors.get(),
         backendStats);
   }
 
