@@ -10,6 +10,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.PriorityQueue;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -114,28 +115,103 @@ final class Maglev implements Algorithm {
 
     int[] slots = new int[m];
     Arrays.fill(slots, -1);
-    int filled = 0;
-    for (long iteration = 1; filled < m; iteration++) {
-      for (int k = 0; k < n && filled < m; k++) {
-        if (iteration * weight[k] < target[k]) {
-          continue;
-        }
-        target[k] += max;
-        int c = (int) Long.remainderUnsigned(offset[k] + skip[k] * next[k], m);
-        while (slots[c] >= 0) {
-          next[k]++;
-          c = (int) Long.remainderUnsigned(offset[k] + skip[k] * next[k], m);
-        }
-        slots[c] = k;
-        next[k]++;
-        filled++;
-      }
+    Fill fill = new Fill(offset, skip, next, slots, m);
+    long sumOfMax = (long) Math.ceil(max * sum);
+    // Envoy's round-based fill scans all n backends once per round; there are about M * max / sum(w)
+    // rounds, so with one heavy backend among many light ones (max * n >> sum) that is ~M * n work.
+    // The same fill, driven by a queue of "next round each backend is due", costs M log n.
+    if (sumOfMax * n > SKEW_FOR_QUEUE * sum) {
+      fillByQueue(fill, weight, target, max);
+    } else {
+      fillByRounds(fill, weight, target, max);
     }
     Backend[] table = new Backend[m];
     for (int s = 0; s < m; s++) {
       table[s] = available[order[slots[s]]];
     }
     return table;
+  }
+
+  /** Above this {@code max * n / sum(w)} the table is filled through a queue. */
+  static final long SKEW_FOR_QUEUE = 8;
+
+  /** The per-build state both fills share: permutations, their positions, and the table. */
+  static final class Fill {
+    final long[] offset;
+    final long[] skip;
+    final long[] next;
+    final int[] slots;
+    final int m;
+    int filled;
+
+    Fill(long[] offset, long[] skip, long[] next, int[] slots, int m) {
+      this.offset = offset;
+      this.skip = skip;
+      this.next = next;
+      this.slots = slots;
+      this.m = m;
+    }
+
+    /** Backend {@code k} takes the next free slot of its permutation. */
+    void take(int k) {
+      int c = (int) Long.remainderUnsigned(offset[k] + skip[k] * next[k], m);
+      while (slots[c] >= 0) {
+        next[k]++;
+        c = (int) Long.remainderUnsigned(offset[k] + skip[k] * next[k], m);
+      }
+      slots[c] = k;
+      next[k]++;
+      filled++;
+    }
+  }
+
+  /** Envoy's loop, as written: round after round, every backend in order. */
+  static void fillByRounds(Fill fill, double[] weight, double[] target, double max) {
+    int n = weight.length;
+    for (long iteration = 1; fill.filled < fill.m; iteration++) {
+      for (int k = 0; k < n && fill.filled < fill.m; k++) {
+        if (iteration * weight[k] < target[k]) {
+          continue;
+        }
+        target[k] += max;
+        fill.take(k);
+      }
+    }
+  }
+
+  /**
+   * The same sequence of takes as {@link #fillByRounds}, ordered by (round, backend) through a
+   * priority queue: backend {@code k} is due in the first round {@code i} with {@code i * weight >=
+   * target} (the same double comparison), and takes at most one slot per round.
+   */
+  static void fillByQueue(Fill fill, double[] weight, double[] target, double max) {
+    int n = weight.length;
+    PriorityQueue<long[]> due =
+        new PriorityQueue<>(
+            n, (a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+    for (int k = 0; k < n; k++) {
+      due.add(new long[] {firstRound(1, weight[k], target[k]), k});
+    }
+    while (fill.filled < fill.m) {
+      long[] entry = due.poll();
+      int k = (int) entry[1];
+      target[k] += max;
+      fill.take(k);
+      entry[0] = firstRound(entry[0] + 1, weight[k], target[k]);
+      due.add(entry);
+    }
+  }
+
+  /** The first round {@code i >= from} in which {@code i * weight >= target}, as doubles compare. */
+  private static long firstRound(long from, double weight, double target) {
+    long i = Math.max(from, (long) Math.ceil(target / weight));
+    while (i > from && (i - 1) * weight >= target) {
+      i--;
+    }
+    while (i * weight < target) {
+      i++;
+    }
+    return i;
   }
 
   private static @Nullable Backend pick(Backend[] table, Backend[] backends, PickContext context) {
