@@ -5,6 +5,7 @@ import dev.lb4j.api.Backend;
 import dev.lb4j.api.BackendSet;
 import dev.lb4j.api.PickContext;
 import dev.lb4j.api.Picker;
+import dev.lb4j.core.internal.Decay;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
@@ -114,7 +115,7 @@ final class PeakEwma implements Algorithm {
         return pending == 0 ? 0.0 : PENALTY + pending;
       }
       long age = now - b.latencyStampNanos();
-      double aged = age > 0 ? estimate * Math.exp(-age / decayNanos) : estimate;
+      double aged = age > 0 ? estimate * Decay.weight(age / decayNanos) : estimate;
       return aged * (pending + 1) * inverseWeights[i];
     }
   }

@@ -175,8 +175,7 @@ public final class BackendState implements Backend {
         next = Math.max(1, rtt); // 0 means "no data yet"
       } else {
         double x = Math.max(0, now - ewmaStampNanos) / (double) decayNanos;
-        // exp(-x); at high request rates x is tiny and the series is exact to 1e-7 and much cheaper.
-        double w = x < 0.01 ? 1 - x * (1 - x * 0.5) : Math.exp(-x);
+        double w = Decay.weight(x);
         next = Math.max(1, (long) (current * w + rtt * (1 - w)));
       }
       if (EWMA.compareAndSet(this, current, next)) {
