@@ -30,6 +30,28 @@ class BenchmarkSmokeTest {
     return Lb4jSetups.ALGORITHMS.stream();
   }
 
+  /**
+   * JMH takes parameter values only as literals, so the benchmarks repeat the lists the smoke test
+   * walks; this keeps them from drifting apart (a peer or algorithm that is smoke-tested but never
+   * benchmarked, or the reverse).
+   */
+  @Test
+  void benchmarkParametersListExactlyThePeersAndAlgorithmsThatAreSmokeTested()
+      throws NoSuchFieldException {
+    assertThat(paramValues(PeerBenchmark.class, "peer")).containsExactlyElementsOf(Peers.NAMES);
+    assertThat(paramValues(PickBenchmark.class, "algorithm"))
+        .containsExactlyInAnyOrderElementsOf(Lb4jSetups.ALGORITHMS)
+        .containsExactlyInAnyOrderElementsOf(dev.lb4j.core.algorithm.Algorithms.names());
+    assertThat(paramValues(AlgorithmPickBenchmark.class, "algorithm"))
+        .containsExactlyInAnyOrderElementsOf(Lb4jSetups.ALGORITHMS);
+  }
+
+  private static java.util.List<String> paramValues(Class<?> benchmark, String field)
+      throws NoSuchFieldException {
+    return java.util.List.of(
+        benchmark.getField(field).getAnnotation(org.openjdk.jmh.annotations.Param.class).value());
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("peers")
   void eachPeerPicksOneOfTheConfiguredBackends(String name) {
