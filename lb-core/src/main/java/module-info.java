@@ -12,6 +12,7 @@ module dev.lb4j.core {
 
   exports dev.lb4j.core;
   exports dev.lb4j.core.algorithm;
+  exports dev.lb4j.core.health;
 
   uses dev.lb4j.api.AlgorithmProvider;
 

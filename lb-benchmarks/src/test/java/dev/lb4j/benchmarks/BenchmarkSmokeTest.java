@@ -174,7 +174,7 @@ class BenchmarkSmokeTest {
       assertThat(ring.lb.defaultPool().backends()).hasSize(SIZE);
       assertThat(flip.lb.defaultPool().stats().backends())
           .extracting(BackendStats::status)
-          .containsOnly(BackendStatus.ACTIVE);
+          .containsOnly(BackendStatus.HEALTHY);
       assertThat(flip.lb.select(Workload.request(0)).leaseOrThrow().backend()).isNotNull();
     } finally {
       for (RebuildBenchmark.Churn pool : new RebuildBenchmark.Churn[] {maglev, ring, flip}) {

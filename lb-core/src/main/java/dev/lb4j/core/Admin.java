@@ -55,4 +55,36 @@ public interface Admin {
    * @param backendId the backend's id
    */
   void undrain(String pool, String backendId);
+
+  /**
+   * Takes a backend out of service for maintenance: no new requests, and no active probes until it
+   * is enabled again. Requests in flight finish normally. Takes precedence over every health signal
+   * and over panic mode. Idempotent.
+   *
+   * @param pool the pool name
+   * @param backendId the backend's id
+   */
+  void disable(String pool, String backendId);
+
+  /**
+   * Puts a disabled backend back in service; probing resumes, and slow start (if configured) ramps
+   * it up. Idempotent.
+   *
+   * @param pool the pool name
+   * @param backendId the backend's id
+   */
+  void enable(String pool, String backendId);
+
+  /**
+   * Makes the pool's backends exactly {@code backends}, atomically (one new picker): new ids are
+   * added, missing ids removed, a backend whose URI, zone or metadata changed is replaced, one whose
+   * weight alone changed is re-weighted and keeps its state. Unchanged backends are not touched: their
+   * health, ejection history and slow-start ramp carry on, so applying the same list again (a config
+   * reload, a discovery refresh) changes nothing. Validated as a whole first; on error nothing
+   * changes.
+   *
+   * @param pool the pool name
+   * @param backends the complete new list; ids unique
+   */
+  void setBackends(String pool, java.util.List<BackendSpec> backends);
 }

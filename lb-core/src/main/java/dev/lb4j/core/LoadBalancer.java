@@ -2,6 +2,9 @@ package dev.lb4j.core;
 
 import dev.lb4j.api.Backend;
 import dev.lb4j.api.RequestView;
+import dev.lb4j.core.health.HealthListener;
+import dev.lb4j.core.internal.ExecutorScheduler;
+import dev.lb4j.core.internal.HealthEvents;
 import dev.lb4j.core.internal.PoolImpl;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -9,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An embeddable HTTP load balancer: named pools of backends, each balanced by an {@link
@@ -43,9 +47,18 @@ public final class LoadBalancer implements AutoCloseable {
   private final PoolImpl defaultPool;
   private final Ticker ticker;
   private final Admin admin = new AdminImpl();
+  private final @Nullable ExecutorScheduler ownedScheduler;
+  private final HealthEvents events;
   private volatile boolean closed;
 
-  LoadBalancer(List<PoolImpl> pools, String defaultPool, Ticker ticker) {
+  LoadBalancer(
+      List<PoolImpl> pools,
+      String defaultPool,
+      Ticker ticker,
+      @Nullable ExecutorScheduler ownedScheduler,
+      HealthEvents events) {
+    this.ownedScheduler = ownedScheduler;
+    this.events = events;
     Map<String, PoolImpl> byName = new LinkedHashMap<>();
     for (PoolImpl p : pools) {
       byName.put(p.name(), p);
@@ -137,6 +150,25 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
+   * Adds a listener for health events of every pool: backend state changes and panic mode.
+   *
+   * @param listener the listener
+   */
+  public void addHealthListener(HealthListener listener) {
+    events.add(listener);
+  }
+
+  /**
+   * Removes a listener added here or on the builder.
+   *
+   * @param listener the listener
+   * @return whether it was registered
+   */
+  public boolean removeHealthListener(HealthListener listener) {
+    return events.remove(listener);
+  }
+
+  /**
    * Whether {@link #close()} was called.
    *
    * @return {@code true} once closed
@@ -146,7 +178,9 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
-   * Stops new selections; open leases complete normally. Idempotent.
+   * Stops new selections, health probes and every timed task, and shuts down the scheduler thread
+   * the load balancer created (not one passed to the builder). Open leases complete normally.
+   * Idempotent.
    */
   @Override
   public void close() {
@@ -157,6 +191,9 @@ public final class LoadBalancer implements AutoCloseable {
     for (PoolImpl p : pools.values()) {
       p.close(
           new NoBackend(p.name(), NoBackend.Reason.CLOSED, "pool '" + p.name() + "': load balancer closed"));
+    }
+    if (ownedScheduler != null) {
+      ownedScheduler.close();
     }
   }
 
@@ -217,6 +254,27 @@ public final class LoadBalancer implements AutoCloseable {
       Objects.requireNonNull(backendId, "backendId");
       requireOpen();
       requirePool(pool).setDraining(backendId, false);
+    }
+
+    @Override
+    public void disable(String pool, String backendId) {
+      Objects.requireNonNull(backendId, "backendId");
+      requireOpen();
+      requirePool(pool).setDisabled(backendId, true);
+    }
+
+    @Override
+    public void enable(String pool, String backendId) {
+      Objects.requireNonNull(backendId, "backendId");
+      requireOpen();
+      requirePool(pool).setDisabled(backendId, false);
+    }
+
+    @Override
+    public void setBackends(String pool, List<BackendSpec> backends) {
+      Objects.requireNonNull(backends, "backends");
+      requireOpen();
+      requirePool(pool).setBackends(backends);
     }
   }
 }

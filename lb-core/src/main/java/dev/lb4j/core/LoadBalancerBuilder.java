@@ -1,5 +1,8 @@
 package dev.lb4j.core;
 
+import dev.lb4j.core.health.HealthListener;
+import dev.lb4j.core.internal.ExecutorScheduler;
+import dev.lb4j.core.internal.HealthEvents;
 import dev.lb4j.core.internal.PoolImpl;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +36,8 @@ public final class LoadBalancerBuilder {
   private @Nullable String defaultPool;
   private @Nullable Ticker ticker;
   private @Nullable Duration latencyDecay;
+  private @Nullable Scheduler scheduler;
+  private final List<HealthListener> listeners = new ArrayList<>();
 
   LoadBalancerBuilder() {}
 
@@ -111,6 +116,35 @@ public final class LoadBalancerBuilder {
   }
 
   /**
+   * Sets the scheduler for timed work (probes, ejection ends, slow-start windows). Default: a
+   * scheduler with one daemon thread, created only if some pool has health checking, outlier
+   * detection or slow start, and shut down by {@link LoadBalancer#close()}. A scheduler you pass is
+   * yours to shut down; closing the load balancer only cancels its tasks.
+   *
+   * @param scheduler the scheduler; use the same clock as the {@linkplain #ticker ticker}
+   * @return this builder
+   */
+  public LoadBalancerBuilder scheduler(Scheduler scheduler) {
+    Objects.requireNonNull(scheduler, "scheduler");
+    if (this.scheduler != null) {
+      throw new IllegalStateException("scheduler was already set");
+    }
+    this.scheduler = scheduler;
+    return this;
+  }
+
+  /**
+   * Adds a listener for health events of every pool. May be called more than once.
+   *
+   * @param listener the listener
+   * @return this builder
+   */
+  public LoadBalancerBuilder healthListener(HealthListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  /**
    * Validates everything and builds an immutable, thread-safe load balancer.
    *
    * @return the load balancer
@@ -137,18 +171,44 @@ public final class LoadBalancerBuilder {
     }
     Ticker clock = ticker == null ? Ticker.system() : ticker;
     long decayNanos = (latencyDecay == null ? DEFAULT_LATENCY_DECAY : latencyDecay).toNanos();
-    List<PoolImpl> built = new ArrayList<>(pools.size());
+    boolean needsScheduler = false;
     for (PoolBuilder pool : pools.values()) {
-      built.add(
-          new PoolImpl(
-              pool.name(),
-              pool.algorithmOrDefault(),
-              pool.hashKey(),
-              clock,
-              decayNanos,
-              pool.backends()));
+      needsScheduler |= pool.healthConfig().needsScheduler();
     }
-    return new LoadBalancer(built, defaultName, clock);
+    Scheduler timer = scheduler;
+    ExecutorScheduler owned = null;
+    if (timer == null && needsScheduler) {
+      owned = ExecutorScheduler.daemon();
+      timer = owned;
+    }
+    HealthEvents events = new HealthEvents();
+    listeners.forEach(events::add);
+    List<PoolImpl> built = new ArrayList<>(pools.size());
+    try {
+      for (PoolBuilder pool : pools.values()) {
+        built.add(
+            new PoolImpl(
+                pool.name(),
+                pool.algorithmOrDefault(),
+                pool.hashKey(),
+                clock,
+                decayNanos,
+                pool.backends(),
+                pool.healthConfig(),
+                timer,
+                events));
+      }
+    } catch (RuntimeException e) {
+      if (owned != null) {
+        owned.close();
+      }
+      throw e;
+    }
+    LoadBalancer lb = new LoadBalancer(built, defaultName, clock, owned, events);
+    for (PoolImpl p : built) {
+      p.start();
+    }
+    return lb;
   }
 
   @Override

@@ -14,8 +14,16 @@ public final class NoBackend implements Selection {
   public enum Reason {
     /** The pool has no backends at all (every one was removed). */
     NO_BACKENDS,
-    /** The pool has backends but none can take traffic (all draining). */
+    /**
+     * The pool has backends but none can take traffic: all disabled or draining, or all unhealthy or
+     * ejected while panic mode is off.
+     */
     NONE_AVAILABLE,
+    /**
+     * Fewer backends are healthy than the pool's panic threshold and the pool is configured to fail
+     * fast ({@link dev.lb4j.core.health.PanicMode#FAIL_FAST}); the message gives the numbers.
+     */
+    TOO_FEW_HEALTHY,
     /** Every available backend was excluded by the caller (all already tried). */
     ALL_EXCLUDED,
     /** The pool's algorithm failed or broke its contract; see the message and the logs. */

@@ -2,7 +2,12 @@ package dev.lb4j.core;
 
 import dev.lb4j.api.Algorithm;
 import dev.lb4j.core.algorithm.Algorithms;
+import dev.lb4j.core.health.HealthCheck;
+import dev.lb4j.core.health.OutlierDetection;
+import dev.lb4j.core.health.PanicMode;
+import dev.lb4j.core.health.SlowStart;
 import dev.lb4j.core.internal.Checks;
+import dev.lb4j.core.internal.HealthConfig;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +16,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Configures one pool inside {@link LoadBalancerBuilder#pool(String, java.util.function.Consumer)}.
- * Backends accumulate; the algorithm and the hash key may each be set once. Arguments are checked at
+ * Backends accumulate; the algorithm, the hash key and each health setting may be set once. Arguments are checked at
  * once, with messages that name the field by its path ({@code pools.api.backends[2].weight}).
  *
  * <p>Not thread-safe.
@@ -25,6 +30,11 @@ public final class PoolBuilder {
   private final java.util.Map<String, Integer> indexById = new java.util.HashMap<>();
   private @Nullable Algorithm algorithm;
   private @Nullable HashKey hashKey;
+  private @Nullable HealthCheck healthCheck;
+  private @Nullable OutlierDetection outlierDetection;
+  private @Nullable SlowStart slowStart;
+  private @Nullable Integer panicThreshold;
+  private @Nullable PanicMode panicMode;
 
   PoolBuilder(String name) {
     this.name = name;
@@ -113,6 +123,103 @@ public final class PoolBuilder {
     }
     this.hashKey = hashKey;
     return this;
+  }
+
+  /**
+   * Turns on active health checking: the probe runs against every backend at the check's interval.
+   *
+   * @param healthCheck the check, for example {@code HealthCheck.of(TcpProbe.create())}
+   * @return this builder
+   */
+  public PoolBuilder healthCheck(HealthCheck healthCheck) {
+    Objects.requireNonNull(healthCheck, "healthCheck");
+    if (this.healthCheck != null) {
+      throw new IllegalStateException(field("healthCheck") + " was already set");
+    }
+    this.healthCheck = healthCheck;
+    return this;
+  }
+
+  /**
+   * Turns on passive outlier detection: backends whose real traffic keeps failing are ejected for a
+   * while.
+   *
+   * @param outlierDetection the settings, for example {@link OutlierDetection#defaults()}
+   * @return this builder
+   */
+  public PoolBuilder outlierDetection(OutlierDetection outlierDetection) {
+    Objects.requireNonNull(outlierDetection, "outlierDetection");
+    if (this.outlierDetection != null) {
+      throw new IllegalStateException(field("outlierDetection") + " was already set");
+    }
+    this.outlierDetection = outlierDetection;
+    return this;
+  }
+
+  /**
+   * Turns on slow start: backends added at runtime, or back in service after being unhealthy,
+   * ejected, drained or disabled, ramp up their share of traffic over a window. Works with every
+   * algorithm; see {@link SlowStart} for how it applies to consistent hashing.
+   *
+   * @param slowStart the ramp, for example {@code SlowStart.linear(Duration.ofSeconds(30))}
+   * @return this builder
+   */
+  public PoolBuilder slowStart(SlowStart slowStart) {
+    Objects.requireNonNull(slowStart, "slowStart");
+    if (this.slowStart != null) {
+      throw new IllegalStateException(field("slowStart") + " was already set");
+    }
+    this.slowStart = slowStart;
+    return this;
+  }
+
+  /**
+   * Sets the panic threshold: when fewer than this share of the backends that are neither disabled
+   * nor draining are healthy (serving), the pool enters panic mode (see {@link #panicMode}). Default:
+   * {@value #DEFAULT_PANIC_THRESHOLD}% (Envoy's). Backends still waiting for their first probe count
+   * neither way.
+   *
+   * @param percent 0 (never panic: select only healthy backends, none if none is) to 100
+   * @return this builder
+   */
+  public PoolBuilder panicThreshold(int percent) {
+    if (this.panicThreshold != null) {
+      throw new IllegalStateException(
+          field("panicThreshold") + " was already set to " + this.panicThreshold);
+    }
+    if (percent < 0 || percent > 100) {
+      throw new IllegalArgumentException(
+          field("panicThreshold") + ": " + percent + " (expected: 0..100 percent)");
+    }
+    this.panicThreshold = percent;
+    return this;
+  }
+
+  /**
+   * Sets what panic mode does. Default: {@link PanicMode#BALANCE_ALL}.
+   *
+   * @param mode spread over all backends, or fail fast
+   * @return this builder
+   */
+  public PoolBuilder panicMode(PanicMode mode) {
+    Objects.requireNonNull(mode, "mode");
+    if (this.panicMode != null) {
+      throw new IllegalStateException(field("panicMode") + " was already set to " + panicMode);
+    }
+    this.panicMode = mode;
+    return this;
+  }
+
+  /** The default panic threshold in percent. */
+  public static final int DEFAULT_PANIC_THRESHOLD = HealthConfig.DEFAULT_PANIC_THRESHOLD;
+
+  HealthConfig healthConfig() {
+    return new HealthConfig(
+        healthCheck,
+        outlierDetection,
+        slowStart,
+        panicThreshold == null ? DEFAULT_PANIC_THRESHOLD : panicThreshold,
+        panicMode == null ? PanicMode.BALANCE_ALL : panicMode);
   }
 
   String name() {

@@ -16,6 +16,8 @@ import java.util.List;
  * @param hashKeyMisses selections in a hashing pool whose request had no key (balanced randomly)
  * @param algorithmErrors picks in which the algorithm or the hash-key source threw or broke its
  *     contract
+ * @param panic whether the pool is in panic mode (too few healthy backends)
+ * @param ejectionsRefused ejections that outlier detection skipped because of the ejection cap
  * @param backends one entry per current member, in configuration order
  * @since 0.1.0
  */
@@ -26,6 +28,8 @@ public record PoolStats(
     long noBackend,
     long hashKeyMisses,
     long algorithmErrors,
+    boolean panic,
+    long ejectionsRefused,
     List<BackendStats> backends) {
 
   /**
@@ -37,6 +41,8 @@ public record PoolStats(
    * @param noBackend selections that found no backend
    * @param hashKeyMisses selections without a key
    * @param algorithmErrors algorithm and key-source failures
+   * @param panic whether the pool is in panic mode
+   * @param ejectionsRefused ejections skipped because of the cap
    * @param backends per-backend stats
    */
   public PoolStats {

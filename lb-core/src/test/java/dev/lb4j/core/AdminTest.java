@@ -98,7 +98,7 @@ class AdminTest {
     assertThat(added.uri()).isEqualTo("http://n:8080");
     assertThat(added.weight()).isEqualTo(3);
     assertThat(added.zone()).isEqualTo("z1");
-    assertThat(added.status()).isEqualTo(BackendStatus.ACTIVE);
+    assertThat(added.status()).isEqualTo(BackendStatus.HEALTHY);
     admin.drain("api", "a:80");
     admin.drain("api", "b:80");
     try (Lease lease = lb.select(REQUEST).leaseOrThrow()) {

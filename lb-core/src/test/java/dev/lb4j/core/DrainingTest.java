@@ -100,7 +100,7 @@ class DrainingTest {
 
     admin.undrain("api", A);
 
-    assertThat(stats(A).status()).isEqualTo(BackendStatus.ACTIVE);
+    assertThat(stats(A).status()).isEqualTo(BackendStatus.HEALTHY);
     assertThat(pickedIds(3)).as("one round-robin cycle").containsExactlyInAnyOrder(A, B, C);
   }
 
@@ -115,7 +115,7 @@ class DrainingTest {
     admin.undrain("api", B);
     assertThat(lb.stats().pool("api").backends())
         .extracting(BackendStats::status)
-        .containsOnly(BackendStatus.ACTIVE);
+        .containsOnly(BackendStatus.HEALTHY);
   }
 
   @Test

@@ -326,7 +326,7 @@ class LoadBalancerBuilderTest {
           .extracting(Backend::id)
           .containsExactly("a:80", "b:80");
       assertThat(second.stats().pool("web").backend("w:80").status())
-          .isEqualTo(BackendStatus.ACTIVE);
+          .isEqualTo(BackendStatus.HEALTHY);
       assertThat(second.stats().pool("api").backends())
           .allSatisfy(b -> assertThat(b.picks()).as(b.id()).isZero());
       try (Lease lease = second.pool("web").select(REQUEST).leaseOrThrow()) {
@@ -453,7 +453,8 @@ class LoadBalancerBuilderTest {
       assertThat(pool.backends())
           .containsExactly(
               new BackendStats(
-                  "a:81", "http://a:81", 4, "z", BackendStatus.ACTIVE, 0, 0, 0, 0, 0, 0));
+                  "a:81", "http://a:81", 4, "z", BackendStatus.HEALTHY, "configured", 0, 0, 0, 0, 0, 0,
+                  0));
       assertThatThrownBy(() -> stats.pools().clear())
           .isInstanceOf(UnsupportedOperationException.class);
       assertThatThrownBy(() -> pool.backends().clear())

@@ -339,7 +339,7 @@ class MisbehavingAlgorithmTest {
       assertThatThrownBy(() -> lb.admin().drain("api", "b:80"))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("'rigid' failed to build a picker");
-      assertThat(lb.stats().pool("api").backend("b:80").status()).isEqualTo(BackendStatus.ACTIVE);
+      assertThat(lb.stats().pool("api").backend("b:80").status()).isEqualTo(BackendStatus.HEALTHY);
 
       assertThatThrownBy(() -> lb.admin().setWeight("api", "b:80", 7))
           .isInstanceOf(IllegalStateException.class);

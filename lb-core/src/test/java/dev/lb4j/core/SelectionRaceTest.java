@@ -256,7 +256,7 @@ class SelectionRaceTest {
         assertThat(stats.inFlight()).as("%s: pool in flight", name).isZero();
         assertThat(stats.algorithmErrors()).as("%s: algorithmErrors", name).isZero();
         assertThat(stats.backends()).extracting(BackendStats::id).doesNotContain("extra");
-        assertThat(stats.backend("10.0.0.1:8080").status()).isEqualTo(BackendStatus.ACTIVE);
+        assertThat(stats.backend("10.0.0.1:8080").status()).isEqualTo(BackendStatus.HEALTHY);
         for (BackendStats b : stats.backends()) {
           assertThat(b.inFlight()).as("%s: %s in flight", name, b.id()).isZero();
           assertThat(b.picks())

@@ -5,11 +5,14 @@ import dev.lb4j.api.ErrorKind;
 import dev.lb4j.core.BackendSpec;
 import dev.lb4j.core.BackendStats;
 import dev.lb4j.core.BackendStatus;
+import dev.lb4j.core.Scheduler;
+import dev.lb4j.core.health.OutlierDetection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The engine's state of one backend: configuration plus live load. One instance lives as long as the
@@ -23,12 +26,15 @@ public final class BackendState implements Backend {
 
   private static final VarHandle IN_FLIGHT;
   private static final VarHandle EWMA;
+  private static final VarHandle CONSECUTIVE_FAILURES;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       IN_FLIGHT = lookup.findVarHandle(BackendState.class, "inFlight", int.class);
       EWMA = lookup.findVarHandle(BackendState.class, "ewmaNanos", long.class);
+      CONSECUTIVE_FAILURES =
+          lookup.findVarHandle(BackendState.class, "consecutiveFailures", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -39,8 +45,48 @@ public final class BackendState implements Backend {
   private final URI uri;
   private final String zone;
   private final Map<String, String> metadata;
+  private final BackendSpec spec;
+  private final long idHash;
+  private final @Nullable OutlierDetection outlier;
   private volatile int weight;
   private volatile boolean draining;
+
+  // ---- health: written under the owner's lock; volatile where the data plane or stats read them
+  volatile boolean disabled;
+  boolean member = true;
+  volatile BackendStatus status = BackendStatus.HEALTHY;
+  volatile String statusReason = "added";
+  volatile long statusSinceNanos;
+
+  /** Active checking: the probe's verdict, and the counters towards the thresholds. */
+  boolean probeHealthy = true;
+  boolean probePending;
+  int probeSuccesses;
+  int probeFailures;
+  String probeReason = "";
+  /** Bumped to invalidate a running probe loop (removal, disable, close). */
+  long probeEpoch;
+  Scheduler.@Nullable Cancellable probeTask;
+
+  /** Passive checking. */
+  boolean ejected;
+  long ejectedUntil;
+  int ejectionMultiplier;
+  long returnedAt;
+  long ejectionsTotal;
+  String ejectReason = "";
+  Scheduler.@Nullable Cancellable ejectTask;
+
+  @SuppressWarnings("UnusedVariable") // updated through CONSECUTIVE_FAILURES
+  private volatile int consecutiveFailures;
+
+  final @Nullable LongAdder windowRequests;
+  final @Nullable LongAdder windowFailures;
+
+  /** Slow start: read by the data plane while the snapshot says some backend is warming. */
+  volatile boolean warming;
+  volatile long warmingSince;
+  Scheduler.@Nullable Cancellable warmTask;
 
   /**
    * The generation of the first pool snapshot that left this backend out (drained or removed), or
@@ -61,8 +107,14 @@ public final class BackendState implements Backend {
   private final LongAdder failures = new LongAdder();
   private final LongAdder cancelled = new LongAdder();
 
-  BackendState(PoolImpl owner, BackendSpec spec) {
+  BackendState(PoolImpl owner, BackendSpec spec, @Nullable OutlierDetection outlier) {
     this.owner = owner;
+    this.spec = spec;
+    this.idHash = XxHash64.hash(spec.id());
+    this.outlier = outlier;
+    boolean percentage = outlier != null && outlier.failurePercentageThreshold() > 0;
+    this.windowRequests = percentage ? new LongAdder() : null;
+    this.windowFailures = percentage ? new LongAdder() : null;
     this.id = spec.id();
     this.uri = spec.uri();
     this.zone = spec.zone();
@@ -114,6 +166,22 @@ public final class BackendState implements Backend {
     return owner;
   }
 
+  BackendSpec spec() {
+    return spec;
+  }
+
+  long idHash() {
+    return idHash;
+  }
+
+  int consecutiveFailures() {
+    return consecutiveFailures;
+  }
+
+  void resetConsecutiveFailures() {
+    CONSECUTIVE_FAILURES.setVolatile(this, 0);
+  }
+
   boolean isDraining() {
     return draining;
   }
@@ -158,6 +226,31 @@ public final class BackendState implements Backend {
       failures.increment();
     }
     observeLatency(latencyNanos, now, decayNanos);
+    OutlierDetection od = outlier;
+    if (od != null) {
+      observeOutcome(od, status, error);
+    }
+  }
+
+  /** Passive outlier detection: lock-free counting; only the failure that reaches the streak locks. */
+  private void observeOutcome(OutlierDetection od, int status, ErrorKind error) {
+    boolean failed = od.isFailure(status, error);
+    LongAdder requests = windowRequests;
+    LongAdder failedRequests = windowFailures;
+    if (requests != null && failedRequests != null) {
+      requests.increment();
+      if (failed) {
+        failedRequests.increment();
+      }
+    }
+    if (failed) {
+      int streak = (int) CONSECUTIVE_FAILURES.getAndAdd(this, 1) + 1;
+      if (streak == od.consecutiveFailures()) {
+        owner.onFailureStreak(this, streak, status, error);
+      }
+    } else if (consecutiveFailures != 0) {
+      CONSECUTIVE_FAILURES.setVolatile(this, 0);
+    }
   }
 
   /**
@@ -195,13 +288,15 @@ public final class BackendState implements Backend {
         uri.toString(),
         weight,
         zone,
-        draining ? BackendStatus.DRAINING : BackendStatus.ACTIVE,
+        status,
+        statusReason,
         open,
         open + done + gaveUp,
         done,
         failures.sum(),
         gaveUp,
-        ewmaNanos);
+        ewmaNanos,
+        ejectionsTotal);
   }
 
   @Override

@@ -40,6 +40,11 @@ final class LeaseImpl implements Lease, PickContext {
   private @Nullable BackendState backend;
   private long startNanos;
 
+  /** Backends slow start rejected during this selection; the picker sees them as excluded. */
+  private BackendState @Nullable [] skipped;
+
+  private int skippedCount;
+
   @SuppressWarnings("UnusedVariable") // updated through RELEASED
   private volatile int released;
 
@@ -67,6 +72,22 @@ final class LeaseImpl implements Lease, PickContext {
   void setRandomHash(long hash) {
     this.hash = hash;
     this.hashFixed = true;
+  }
+
+  /** Excludes {@code b} from the rest of this selection (slow start rejected it). */
+  void skip(BackendState b) {
+    BackendState[] s = skipped;
+    if (s == null) {
+      s = skipped = new BackendState[4];
+    } else if (skippedCount == s.length) {
+      s = skipped = java.util.Arrays.copyOf(s, s.length * 2);
+    }
+    s[skippedCount++] = b;
+  }
+
+  void clearSkips() {
+    skippedCount = 0;
+    skipped = null;
   }
 
   void bind(BackendState backend, long startNanos) {
@@ -98,11 +119,17 @@ final class LeaseImpl implements Lease, PickContext {
 
   @Override
   public boolean hasExclusions() {
-    return exclude != null;
+    return exclude != null || skippedCount != 0;
   }
 
   @Override
   public boolean isExcluded(Backend candidate) {
+    BackendState[] s = skipped;
+    for (int i = 0; i < skippedCount && s != null; i++) {
+      if (s[i] == candidate) {
+        return true;
+      }
+    }
     Collection<? extends Backend> excluded = exclude;
     if (excluded == null) {
       return false;

@@ -2,16 +2,27 @@ package dev.lb4j.core.internal;
 
 import dev.lb4j.api.Algorithm;
 import dev.lb4j.api.Backend;
+import dev.lb4j.api.ErrorKind;
+import dev.lb4j.api.HealthProbe;
+import dev.lb4j.api.HealthResult;
 import dev.lb4j.api.Picker;
 import dev.lb4j.api.RequestView;
 import dev.lb4j.core.BackendSpec;
 import dev.lb4j.core.BackendStats;
+import dev.lb4j.core.BackendStatus;
 import dev.lb4j.core.HashKey;
 import dev.lb4j.core.NoBackend;
 import dev.lb4j.core.Pool;
 import dev.lb4j.core.PoolStats;
+import dev.lb4j.core.Scheduler;
 import dev.lb4j.core.Selection;
 import dev.lb4j.core.Ticker;
+import dev.lb4j.core.health.HealthCheck;
+import dev.lb4j.core.health.HealthEvent;
+import dev.lb4j.core.health.OutlierDetection;
+import dev.lb4j.core.health.PanicMode;
+import dev.lb4j.core.health.SlowStart;
+import java.time.Duration;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,8 +30,12 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
@@ -28,8 +43,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * A pool: members, the published picker snapshot, and counters.
  *
- * <p>Control plane (membership, weights, drain) runs under {@code lock} and ends by publishing a new
- * {@link Snapshot} with one volatile write. Selection reads the snapshot once and never locks.
+ * <p>Control plane (membership, weights, admin states, health signals) runs under {@code lock} and
+ * ends by publishing a new {@link Snapshot} with one volatile write. Selection reads the snapshot once
+ * and never locks. Health events are posted under the lock (so they keep the order of the changes)
+ * and delivered after it is released.
  */
 public final class PoolImpl implements Pool {
 
@@ -40,11 +57,18 @@ public final class PoolImpl implements Pool {
   private final @Nullable HashKey hashKey;
   private final Ticker ticker;
   private final long latencyDecayNanos;
+  private final HealthConfig health;
+  private final @Nullable Scheduler scheduler;
+  private final HealthEvents events;
+  private final boolean hashing;
 
   private final LongAdder inFlight = new LongAdder();
   private final LongAdder noBackend = new LongAdder();
   private final LongAdder hashKeyMisses = new LongAdder();
   private final AtomicLong algorithmErrors = new AtomicLong(); // error path only: exact for the log throttle
+  private final AtomicLong ejectionsRefused = new AtomicLong();
+  private final AtomicLong probeTaskRuns = new AtomicLong();
+  private final AtomicLong pickerBuilds = new AtomicLong();
 
   private final Object lock = new Object();
   private List<BackendState> members = List.of(); // guarded by lock; replaced, never mutated
@@ -66,8 +90,18 @@ public final class PoolImpl implements Pool {
       @Nullable HashKey hashKey,
       Ticker ticker,
       long latencyDecayNanos,
-      List<BackendSpec> backends) {
+      List<BackendSpec> backends,
+      HealthConfig health,
+      @Nullable Scheduler scheduler,
+      HealthEvents events) {
+    if (health.needsScheduler() && scheduler == null) {
+      throw new IllegalArgumentException("pool '" + name + "': health checking needs a scheduler");
+    }
     this.name = name;
+    this.health = health;
+    this.scheduler = scheduler;
+    this.events = events;
+    this.hashing = algorithm.usesHashKey();
     this.algorithm = algorithm;
     this.hashKey = hashKey;
     this.ticker = ticker;
@@ -88,12 +122,41 @@ public final class PoolImpl implements Pool {
             NoBackend.Reason.NONE_AVAILABLE,
             "pool '" + name + "': algorithm '" + algorithm.name() + "' found no acceptable backend");
     List<BackendState> initial = new ArrayList<>(backends.size());
+    long now = ticker.nanoTime();
     for (BackendSpec spec : backends) {
-      initial.add(new BackendState(this, spec));
+      BackendState b = newState(spec);
+      b.status = computeStatus(b);
+      b.statusReason = b.status == BackendStatus.UNHEALTHY ? b.probeReason : "configured";
+      b.statusSinceNanos = now;
+      initial.add(b);
     }
     synchronized (lock) {
-      this.snapshot = buildSnapshot(initial, ++generation);
+      this.snapshot = buildSnapshot(initial, ++generation, null, true);
       this.members = List.copyOf(initial);
+    }
+  }
+
+  private BackendState newState(BackendSpec spec) {
+    BackendState b = new BackendState(this, spec, health.outlier());
+    HealthCheck check = health.check();
+    if (check != null && check.initialState() == HealthCheck.InitialState.WAIT_FOR_FIRST_PROBE) {
+      b.probeHealthy = false;
+      b.probePending = true;
+      b.probeReason = "waiting for the first probe to pass";
+    }
+    return b;
+  }
+
+  /** Starts the timed work: probe loops and outlier sweeps. Called once, after construction. */
+  public void start() {
+    synchronized (lock) {
+      for (BackendState b : members) {
+        startProbing(b);
+      }
+      OutlierDetection od = health.outlier();
+      if (od != null && od.failurePercentageThreshold() > 0) {
+        scheduleSweep(od);
+      }
     }
   }
 
@@ -158,6 +221,9 @@ public final class PoolImpl implements Pool {
     } catch (Exception e) { // checked ones too: a plugin written in another JVM language may throw them
       return algorithmFailure("threw " + e, e);
     }
+    if (current.warming) {
+      return selectWarming(current, lease, picked);
+    }
     if (picked instanceof BackendState state
         && state.owner() == this
         && state.unavailableFrom() == Long.MAX_VALUE
@@ -216,6 +282,68 @@ public final class PoolImpl implements Pool {
     }
   }
 
+  /** Attempts per selection while slow start rejects picks of warming backends. */
+  private static final int WARM_ATTEMPTS = 16;
+
+  /**
+   * Slow start by rejection: a pick of a warming backend is kept with probability equal to its ramp
+   * factor, otherwise the algorithm picks again. Non-hashing algorithms pick again freely (so
+   * weight-proportional algorithms end up exactly at the scaled weights); after half the attempts, and
+   * always for hashing algorithms, the rejected backend is excluded instead. Hashing algorithms decide
+   * per key (the draw is a function of the key's hash and the backend's id), so a key moves to a
+   * warming backend once and stays.
+   */
+  private Selection selectWarming(Snapshot current, LeaseImpl lease, @Nullable Backend first) {
+    SlowStart slowStart = Objects.requireNonNull(health.slowStart(), "slowStart");
+    Picker picker = Objects.requireNonNull(current.picker, "picker");
+    long now = ticker.nanoTime();
+    Backend picked = first;
+    BackendState firstRejected = null;
+    for (int attempt = 0; attempt < WARM_ATTEMPTS; attempt++) {
+      if (!(picked instanceof BackendState state) || state.owner() != this || !state.warming) {
+        break;
+      }
+      double factor = slowStart.factor(now - state.warmingSince);
+      double draw =
+          hashing ? unit(lease.hash() ^ state.idHash()) : ThreadLocalRandom.current().nextDouble();
+      if (draw < factor) {
+        break;
+      }
+      if (firstRejected == null) {
+        firstRejected = state;
+      }
+      if (hashing || attempt >= WARM_ATTEMPTS / 2) {
+        lease.skip(state);
+      }
+      try {
+        picked = picker.pick(lease);
+      } catch (Exception e) {
+        lease.clearSkips();
+        return algorithmFailure("threw " + e, e);
+      }
+      if (picked == null) {
+        picked = firstRejected; // nothing else is left: a warming backend beats no backend
+        break;
+      }
+    }
+    lease.clearSkips();
+    if (picked instanceof BackendState state
+        && state.owner() == this
+        && state.unavailableFrom() == Long.MAX_VALUE
+        && !lease.hasExclusions()) {
+      return grant(lease, state);
+    }
+    return selectSlow(current, lease, picked);
+  }
+
+  /** A uniform double in [0, 1) from 64 bits, after a SplitMix64 finalizer to spread them. */
+  private static double unit(long x) {
+    x = (x ^ (x >>> 30)) * 0xbf58476d1ce4e5b9L;
+    x = (x ^ (x >>> 27)) * 0x94d049bb133111ebL;
+    x = x ^ (x >>> 31);
+    return (x >>> 11) * 0x1.0p-53;
+  }
+
   private void hashInto(LeaseImpl lease, HashKey keySource, RequestView request) {
     CharSequence key;
     try {
@@ -267,67 +395,146 @@ public final class PoolImpl implements Pool {
     }
   }
 
-  // ---------------------------------------------------------------- control plane
+  // ---------------------------------------------------------------- control plane: snapshots
 
-  private Snapshot buildSnapshot(List<BackendState> candidates, long generation) {
+  /**
+   * Builds the snapshot for {@code candidates}: the serving backends, or in panic mode every backend
+   * not taken out by an operator. Reuses {@code previous}'s picker when the set is the same and no
+   * weight changed, so a change that moves nobody in or out (a backend that is ejected while already
+   * drained, the end of a slow-start window) costs no rebuild.
+   */
+  private Snapshot buildSnapshot(
+      List<BackendState> candidates, long generation, @Nullable Snapshot previous, boolean rebuild) {
     if (candidates.isEmpty()) {
-      return new Snapshot(
+      return Snapshot.empty(
           this,
           generation,
-          List.of(),
-          null,
           new NoBackend(name, NoBackend.Reason.NO_BACKENDS, "pool '" + name + "' has no backends"));
     }
-    List<Backend> available = new ArrayList<>(candidates.size());
+    List<Backend> serving = new ArrayList<>(candidates.size());
+    List<Backend> eligible = new ArrayList<>(candidates.size());
+    int warming = 0;
+    int pending = 0;
     for (BackendState b : candidates) {
-      if (!b.isDraining()) {
-        available.add(b);
+      BackendStatus status = b.status;
+      if (status == BackendStatus.UNHEALTHY && b.probePending) {
+        pending++; // never probed yet: neither healthy nor a reason to panic
+      } else if (!status.isAdminState()) {
+        eligible.add(b);
+        if (status.isServing()) {
+          serving.add(b);
+          if (status == BackendStatus.WARMING) {
+            warming++;
+          }
+        }
       }
     }
-    if (available.isEmpty()) {
-      return new Snapshot(
+    if (eligible.isEmpty()) {
+      return Snapshot.empty(
           this,
           generation,
-          List.of(),
-          null,
           new NoBackend(
               name,
               NoBackend.Reason.NONE_AVAILABLE,
-              "pool '" + name + "': all " + candidates.size() + " backends are draining"));
+              "pool '" + name + "': of " + candidates.size() + " backends, "
+                  + (candidates.size() - pending) + " are disabled or draining and " + pending
+                  + " are waiting for their first probe to pass"));
     }
-    Snapshot withoutPicker =
-        new Snapshot(this, generation, List.copyOf(available), null, algorithmFailed);
-    Picker picker;
-    try {
-      picker = algorithm.newPicker(withoutPicker);
-    } catch (IllegalArgumentException e) {
-      // The algorithm's configuration does not fit these backends (a Maglev table too small, say).
-      throw new IllegalArgumentException(
-          "pools." + name + ".algorithm: " + e.getMessage() + " (" + algorithm.name() + ")", e);
-    } catch (RuntimeException e) {
-      throw new IllegalStateException(
-          "pool '" + name + "': algorithm '" + algorithm.name() + "' failed to build a picker: " + e,
-          e);
+    int threshold = health.panicThreshold();
+    boolean panic = (long) serving.size() * 100 < (long) threshold * eligible.size();
+    List<Backend> available;
+    if (panic) {
+      String why =
+          serving.size() + " of " + eligible.size() + " backends healthy, below the panic threshold"
+              + " of " + threshold + "%";
+      if (health.panicMode() == PanicMode.FAIL_FAST) {
+        Snapshot failing =
+            Snapshot.empty(
+                this,
+                generation,
+                new NoBackend(
+                    name, NoBackend.Reason.TOO_FEW_HEALTHY,
+                    "pool '" + name + "': " + why + "; failing fast"));
+        return failing.withPanic(serving.size(), eligible.size(), why);
+      }
+      available = eligible;
+    } else if (serving.isEmpty()) {
+      return Snapshot.empty(
+          this,
+          generation,
+          new NoBackend(
+              name,
+              NoBackend.Reason.NONE_AVAILABLE,
+              "pool '" + name + "': none of " + eligible.size()
+                  + " backends is healthy (panic mode is off)"));
+    } else {
+      available = serving;
+    }
+    boolean warm = !panic && warming > 0 && warming < available.size();
+    List<Backend> backends = List.copyOf(available);
+    Picker picker = null;
+    if (!rebuild && previous != null && previous.picker != null && sameBackends(previous.backends(), backends)) {
+      picker = previous.picker;
     }
     if (picker == null) {
-      throw new IllegalStateException(
-          "pool '" + name + "': algorithm '" + algorithm.name() + "' built no picker (null)");
+      Snapshot withoutPicker =
+          new Snapshot(this, generation, backends, null, algorithmFailed, false);
+      try {
+        picker = algorithm.newPicker(withoutPicker);
+      } catch (IllegalArgumentException e) {
+        // The algorithm's configuration does not fit these backends (a Maglev table too small, say).
+        throw new IllegalArgumentException(
+            "pools." + name + ".algorithm: " + e.getMessage() + " (" + algorithm.name() + ")", e);
+      } catch (RuntimeException e) {
+        throw new IllegalStateException(
+            "pool '" + name + "': algorithm '" + algorithm.name() + "' failed to build a picker: "
+                + e,
+            e);
+      }
+      if (picker == null) {
+        throw new IllegalStateException(
+            "pool '" + name + "': algorithm '" + algorithm.name() + "' built no picker (null)");
+      }
+      pickerBuilds.incrementAndGet();
     }
-    return new Snapshot(this, generation, withoutPicker.backends(), picker, algorithmFailed);
+    Snapshot built = new Snapshot(this, generation, backends, picker, algorithmFailed, warm);
+    return panic
+        ? built.withPanic(
+            serving.size(), eligible.size(),
+            serving.size() + " of " + eligible.size() + " backends healthy, below the panic"
+                + " threshold of " + threshold + "%")
+        : built.withHealth(serving.size(), eligible.size());
+  }
+
+  private static boolean sameBackends(List<Backend> a, List<Backend> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (a.get(i) != b.get(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
-   * Publishes {@code next} as the membership; on failure nothing changes. Backends that this
-   * snapshot leaves out (drained, or no longer members) are stamped with its generation before it is
-   * published, so a pick that returns one can tell a race from a broken algorithm.
+   * Publishes {@code next} as the membership; on failure nothing changes. Backends that the new
+   * snapshot leaves out (not serving, or no longer members) are stamped with its generation before it
+   * is published, so a pick that returns one can tell a race from a broken algorithm.
+   *
+   * @param rebuild whether the picker must be rebuilt even for an unchanged set (weights changed)
    */
-  private void publish(List<BackendState> next) {
+  private void publish(List<BackendState> next, boolean rebuild) {
     if (closed) {
       throw new IllegalStateException("load balancer is closed");
     }
     long nextGeneration = generation + 1;
-    Snapshot built = buildSnapshot(next, nextGeneration);
+    Snapshot previous = snapshot;
+    Snapshot built = buildSnapshot(next, nextGeneration, previous, rebuild);
     generation = nextGeneration;
+    Set<Backend> inSnapshot = Collections.newSetFromMap(new IdentityHashMap<>());
+    inSnapshot.addAll(built.backends());
     Set<BackendState> staying = Collections.newSetFromMap(new IdentityHashMap<>());
     staying.addAll(next);
     for (BackendState b : members) {
@@ -337,31 +544,544 @@ public final class PoolImpl implements Pool {
     }
     for (BackendState b : next) {
       b.setUnavailableFrom(
-          b.isDraining() ? Math.min(b.unavailableFrom(), nextGeneration) : Long.MAX_VALUE);
+          inSnapshot.contains(b) ? Long.MAX_VALUE : Math.min(b.unavailableFrom(), nextGeneration));
     }
     members = List.copyOf(next);
     snapshot = built;
+    if (built.panic != previous.panic) {
+      events.post(
+          new HealthEvent.PanicChanged(
+              name,
+              built.panic,
+              built.healthy,
+              built.eligible,
+              built.panic
+                  ? built.panicReason
+                  : built.healthy + " of " + built.eligible
+                      + " backends healthy, at or above the panic threshold of "
+                      + health.panicThreshold() + "%",
+              ticker.nanoTime()));
+    }
   }
 
-  public void add(BackendSpec spec) {
-    synchronized (lock) {
-      if (find(spec.id()) != null) {
-        throw new IllegalArgumentException(
-            "backend id: '" + spec.id() + "' (expected: unique in pool '" + name + "')");
+  // ---------------------------------------------------------------- control plane: state machine
+
+  /** The state every signal of {@code b} adds up to, in {@link BackendStatus} precedence order. */
+  private static BackendStatus computeStatus(BackendState b) {
+    if (b.disabled) {
+      return BackendStatus.DISABLED;
+    }
+    if (b.isDraining()) {
+      return BackendStatus.DRAINING;
+    }
+    if (b.ejected) {
+      return BackendStatus.EJECTED;
+    }
+    if (!b.probeHealthy) {
+      return BackendStatus.UNHEALTHY;
+    }
+    return b.warming ? BackendStatus.WARMING : BackendStatus.HEALTHY;
+  }
+
+  /**
+   * Recomputes {@code b}'s state after one of its signals changed; starts or stops slow start; posts
+   * an event if the state changed. Does not publish.
+   *
+   * @param trigger what happened, used as the reason for states that have none of their own
+   * @return whether the state changed
+   */
+  private boolean refresh(BackendState b, String trigger) {
+    BackendStatus before = b.status;
+    BackendStatus after = computeStatus(b);
+    SlowStart slowStart = health.slowStart();
+    long now = ticker.nanoTime();
+    if (!after.isServing() && b.warming) {
+      stopWarming(b);
+    } else if (after == BackendStatus.HEALTHY && !before.isServing() && slowStart != null) {
+      startWarming(b, slowStart, now);
+      after = BackendStatus.WARMING;
+    }
+    if (after == before) {
+      if (after == BackendStatus.EJECTED || after == BackendStatus.UNHEALTHY) {
+        b.statusReason = reasonFor(b, after, trigger); // a newer failure explains it better
       }
-      List<BackendState> next = new ArrayList<>(members);
-      next.add(new BackendState(this, spec));
-      Checks.weightsHonoured(algorithm, weightsOf(next), "pools." + name + ".backends");
-      publish(next);
+      return false;
+    }
+    String reason = reasonFor(b, after, trigger);
+    b.status = after;
+    b.statusReason = reason;
+    b.statusSinceNanos = now;
+    events.post(new HealthEvent.StatusChanged(name, b.id(), before, after, reason, now));
+    return true;
+  }
+
+  private String reasonFor(BackendState b, BackendStatus status, String trigger) {
+    return switch (status) {
+      case EJECTED -> b.ejectReason;
+      case UNHEALTHY -> b.probeReason;
+      case WARMING ->
+          trigger + "; slow start over " + Objects.requireNonNull(health.slowStart()).window();
+      default -> trigger;
+    };
+  }
+
+  private void startWarming(BackendState b, SlowStart slowStart, long now) {
+    b.warming = true;
+    b.warmingSince = now;
+    Scheduler.Cancellable old = b.warmTask;
+    if (old != null) {
+      old.cancel();
+    }
+    b.warmTask = schedule(() -> warmingEnded(b, now), slowStart.window().toNanos());
+  }
+
+  private static void stopWarming(BackendState b) {
+    b.warming = false;
+    Scheduler.Cancellable task = b.warmTask;
+    if (task != null) {
+      task.cancel();
+      b.warmTask = null;
+    }
+  }
+
+  private void warmingEnded(BackendState b, long since) {
+    try {
+      synchronized (lock) {
+        if (closed || !b.member || !b.warming || b.warmingSince != since) {
+          return;
+        }
+        SlowStart slowStart = Objects.requireNonNull(health.slowStart(), "slowStart");
+        long remaining = since + slowStart.window().toNanos() - ticker.nanoTime();
+        if (remaining > 0) { // the scheduler ran early by the ticker's clock
+          b.warmTask = schedule(() -> warmingEnded(b, since), remaining);
+          return;
+        }
+        stopWarming(b);
+        if (refresh(b, "slow start window of " + slowStart.window() + " ended")) {
+          publish(members, false);
+        }
+      }
+    } finally {
+      events.deliver();
+    }
+  }
+
+  private Scheduler.Cancellable schedule(Runnable task, long delayNanos) {
+    Scheduler s = Objects.requireNonNull(scheduler, "scheduler");
+    return s.schedule(task, delayNanos);
+  }
+
+  // ---------------------------------------------------------------- active checking
+
+  private void startProbing(BackendState b) {
+    HealthCheck check = health.check();
+    if (check == null || closed || !b.member || b.disabled) {
+      return;
+    }
+    long epoch = ++b.probeEpoch;
+    long first = (long) (check.interval().toNanos() * check.jitter() * ThreadLocalRandom.current().nextDouble());
+    b.probeTask = schedule(() -> runProbe(b, epoch, check), first);
+  }
+
+  private static void stopProbing(BackendState b) {
+    b.probeEpoch++;
+    Scheduler.Cancellable task = b.probeTask;
+    if (task != null) {
+      task.cancel();
+      b.probeTask = null;
+    }
+  }
+
+  /** One probe of one backend: starts it outside the lock, arms its timeout, never blocks. */
+  private void runProbe(BackendState b, long epoch, HealthCheck check) {
+    synchronized (lock) {
+      if (closed || !b.member || b.probeEpoch != epoch) {
+        return;
+      }
+    }
+    probeTaskRuns.incrementAndGet();
+    HealthProbe probe = check.probe();
+    Duration timeout = check.timeout();
+    ProbeRun run = new ProbeRun(b, epoch, check);
+    CompletionStage<HealthResult> stage;
+    try {
+      stage = probe.check(b, timeout);
+    } catch (RuntimeException | Error e) { // a broken probe is a failed check, never a dead scheduler
+      run.finish(HealthResult.unhealthy("probe " + probe + " threw " + e), null);
+      return;
+    }
+    if (stage == null) {
+      run.finish(HealthResult.unhealthy("probe " + probe + " returned no result (null)"), null);
+      return;
+    }
+    run.timeout =
+        schedule(
+            () -> run.finish(HealthResult.unhealthy("probe timed out after " + timeout), stage),
+            timeout.toNanos());
+    stage.whenComplete(
+        (result, error) ->
+            run.finish(
+                error != null
+                    ? HealthResult.unhealthy("probe failed: " + describe(error))
+                    : result != null
+                        ? result
+                        : HealthResult.unhealthy("probe " + probe + " completed with null"),
+                null));
+  }
+
+  private static String describe(Throwable e) {
+    Throwable cause =
+        e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+            ? e.getCause()
+            : e;
+    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+  }
+
+  /** One probe in flight: whichever of result and timeout comes first decides; the other is ignored. */
+  private final class ProbeRun {
+    private final BackendState backend;
+    private final long epoch;
+    private final HealthCheck check;
+    private final AtomicBoolean done = new AtomicBoolean();
+    volatile Scheduler.@Nullable Cancellable timeout;
+
+    ProbeRun(BackendState backend, long epoch, HealthCheck check) {
+      this.backend = backend;
+      this.epoch = epoch;
+      this.check = check;
+    }
+
+    void finish(HealthResult result, @Nullable CompletionStage<HealthResult> toCancel) {
+      if (!done.compareAndSet(false, true)) {
+        return;
+      }
+      Scheduler.Cancellable t = timeout;
+      if (t != null) {
+        t.cancel();
+      }
+      if (toCancel instanceof Future<?> future) {
+        future.cancel(true); // let the probe close its connection
+      }
+      onProbeResult(backend, epoch, check, result);
+    }
+  }
+
+  private void onProbeResult(BackendState b, long epoch, HealthCheck check, HealthResult result) {
+    try {
+      synchronized (lock) {
+        if (closed || !b.member || b.probeEpoch != epoch) {
+          return;
+        }
+        String trigger;
+        if (result.isHealthy()) {
+          b.probeFailures = 0;
+          b.probeSuccesses++;
+          trigger = b.probeSuccesses + " consecutive probes passed";
+          if (!b.probeHealthy && (b.probePending || b.probeSuccesses >= check.healthyThreshold())) {
+            b.probeHealthy = true;
+            b.probePending = false;
+            b.probeReason = "";
+          }
+        } else {
+          b.probeSuccesses = 0;
+          b.probeFailures++;
+          if (b.probePending) {
+            b.probeReason = "waiting for the first probe to pass; last probe: " + result.reason();
+          } else if (b.probeHealthy) {
+            if (b.probeFailures >= check.unhealthyThreshold()) {
+              b.probeHealthy = false;
+              b.probeReason = b.probeFailures + " consecutive probes failed; last: " + result.reason();
+            }
+          } else {
+            b.probeReason = b.probeFailures + " consecutive probes failed; last: " + result.reason();
+          }
+          trigger = b.probeReason;
+        }
+        if (refresh(b, trigger)) {
+          publish(members, false);
+        }
+        long interval = check.interval().toNanos();
+        double jitter = check.jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
+        b.probeTask = schedule(() -> runProbe(b, epoch, check), (long) (interval * (1 + jitter)));
+      }
+    } finally {
+      events.deliver();
+    }
+  }
+
+  // ---------------------------------------------------------------- passive checking
+
+  /** Called by a lease release whose failure completed a streak of the configured length. */
+  void onFailureStreak(BackendState b, int streak, int status, ErrorKind error) {
+    OutlierDetection od = Objects.requireNonNull(health.outlier(), "outlier");
+    String last = error == ErrorKind.NONE ? "status " + status : "error " + error;
+    try {
+      synchronized (lock) {
+        if (closed || !b.member) {
+          return;
+        }
+        tryEject(b, od, streak + " consecutive failures (last: " + last + ")");
+      }
+    } finally {
+      events.deliver();
+    }
+  }
+
+  /** Ejects {@code b} unless it is ejected already or the cap forbids it. Under the lock. */
+  private boolean tryEject(BackendState b, OutlierDetection od, String why) {
+    b.resetConsecutiveFailures();
+    if (b.ejected) {
+      return false;
+    }
+    int ejectedNow = 0;
+    for (BackendState m : members) {
+      if (m.ejected) {
+        ejectedNow++;
+      }
+    }
+    if (ejectedNow > 0 && (long) (ejectedNow + 1) * 100 > (long) od.maxEjectionPercent() * members.size()) {
+      ejectionsRefused.incrementAndGet();
+      return false;
+    }
+    long now = ticker.nanoTime();
+    long base = od.baseEjectionTime().toNanos();
+    if (b.ejectionMultiplier > 0) {
+      long forgiven = Math.max(0, now - b.returnedAt) / base; // one step per base time back in service
+      b.ejectionMultiplier = (int) Math.max(0, b.ejectionMultiplier - forgiven);
+    }
+    b.ejectionMultiplier++;
+    b.ejectionsTotal++;
+    long duration = od.ejectionNanos(b.ejectionMultiplier);
+    b.ejected = true;
+    b.ejectedUntil = now + duration;
+    b.ejectReason =
+        why + "; ejected for " + Duration.ofNanos(duration) + " (ejection " + b.ejectionMultiplier
+            + " in a row)";
+    long until = b.ejectedUntil;
+    b.ejectTask = schedule(() -> ejectionEnded(b, until), duration);
+    if (refresh(b, b.ejectReason)) {
+      publish(members, false);
+    }
+    return true;
+  }
+
+  private void ejectionEnded(BackendState b, long until) {
+    try {
+      synchronized (lock) {
+        if (closed || !b.member || !b.ejected || b.ejectedUntil != until) {
+          return;
+        }
+        long now = ticker.nanoTime();
+        if (now < until) { // the scheduler ran early by the ticker's clock
+          b.ejectTask = schedule(() -> ejectionEnded(b, until), until - now);
+          return;
+        }
+        b.ejected = false;
+        b.ejectTask = null;
+        b.returnedAt = now;
+        b.resetConsecutiveFailures();
+        if (refresh(b, "ejection time ended")) {
+          publish(members, false);
+        }
+      }
+    } finally {
+      events.deliver();
+    }
+  }
+
+  private void scheduleSweep(OutlierDetection od) {
+    schedule(() -> sweep(od), od.interval().toNanos());
+  }
+
+  /** Failure-percentage ejection over the last interval; then the next interval starts. */
+  private void sweep(OutlierDetection od) {
+    try {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        List<BackendState> judged = new ArrayList<>();
+        List<long[]> counts = new ArrayList<>();
+        for (BackendState b : members) {
+          long requests = Objects.requireNonNull(b.windowRequests).sumThenReset();
+          long failed = Objects.requireNonNull(b.windowFailures).sumThenReset();
+          if (!b.ejected && requests >= od.failurePercentageMinimumRequests()) {
+            judged.add(b);
+            counts.add(new long[] {requests, failed});
+          }
+        }
+        if (judged.size() >= od.failurePercentageMinimumBackends()) {
+          for (int i = 0; i < judged.size(); i++) {
+            long[] c = counts.get(i);
+            if (c[1] * 100 >= (long) od.failurePercentageThreshold() * c[0]) {
+              tryEject(
+                  judged.get(i), od,
+                  c[1] + " of " + c[0] + " requests failed in the last " + od.interval()
+                      + " (threshold " + od.failurePercentageThreshold() + "%)");
+            }
+          }
+        }
+        scheduleSweep(od);
+      }
+    } finally {
+      events.deliver();
+    }
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  public void add(BackendSpec spec) {
+    try {
+      synchronized (lock) {
+        if (find(spec.id()) != null) {
+          throw new IllegalArgumentException(
+              "backend id: '" + spec.id() + "' (expected: unique in pool '" + name + "')");
+        }
+        List<BackendState> next = new ArrayList<>(members);
+        next.add(newState(spec));
+        Checks.weightsHonoured(algorithm, weightsOf(next), "pools." + name + ".backends");
+        applyMembers(next, List.of(), true);
+      }
+    } finally {
+      events.deliver();
     }
   }
 
   public void remove(String id) {
-    synchronized (lock) {
-      BackendState b = require(id);
-      List<BackendState> next = new ArrayList<>(members);
-      next.remove(b);
-      publish(next);
+    try {
+      synchronized (lock) {
+        BackendState b = require(id);
+        List<BackendState> next = new ArrayList<>(members);
+        next.remove(b);
+        applyMembers(next, List.of(b), true);
+      }
+    } finally {
+      events.deliver();
+    }
+  }
+
+  /**
+   * Makes the pool's membership exactly {@code specs}, in one atomic change: backends whose id is new
+   * are added; ids no longer listed are removed; a listed id whose URI, zone or metadata changed is
+   * replaced by a new backend (state and slow start start afresh); one whose weight alone changed
+   * keeps its state and takes the new weight. An unchanged backend is not touched at all: its health,
+   * ejection history and slow-start ramp carry on.
+   */
+  public void setBackends(List<BackendSpec> specs) {
+    try {
+      synchronized (lock) {
+        Map<String, BackendSpec> byId = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < specs.size(); i++) {
+          BackendSpec spec = Objects.requireNonNull(specs.get(i), "backends[" + i + "]");
+          if (byId.put(spec.id(), spec) != null) {
+            throw new IllegalArgumentException(
+                "pools." + name + ".backends[" + i + "].id: '" + spec.id()
+                    + "' (expected: unique in the pool)");
+          }
+        }
+        List<BackendState> next = new ArrayList<>(specs.size());
+        List<BackendState> gone = new ArrayList<>();
+        IdentityHashMap<BackendState, Integer> reweigh = new IdentityHashMap<>();
+        Map<String, BackendState> current = new java.util.HashMap<>();
+        for (BackendState b : members) {
+          current.put(b.id(), b);
+        }
+        for (BackendSpec spec : byId.values()) {
+          BackendState existing = current.remove(spec.id());
+          if (existing != null && sameExceptWeight(existing.spec(), spec)) {
+            next.add(existing);
+            if (existing.weight() != spec.weight()) {
+              reweigh.put(existing, spec.weight());
+            }
+          } else {
+            if (existing != null) {
+              gone.add(existing);
+            }
+            next.add(newState(spec));
+          }
+        }
+        gone.addAll(current.values());
+        List<Integer> weights = new ArrayList<>(next.size());
+        for (BackendState b : next) {
+          weights.add(reweigh.getOrDefault(b, b.weight()));
+        }
+        Checks.weightsHonoured(algorithm, weights, "pools." + name + ".backends");
+        boolean changed = !gone.isEmpty() || !reweigh.isEmpty() || next.size() != members.size();
+        if (!changed) {
+          for (int i = 0; i < next.size(); i++) {
+            changed |= next.get(i) != members.get(i);
+          }
+        }
+        if (!changed) {
+          return; // the same list again: nothing to do, no ramp restarts
+        }
+        IdentityHashMap<BackendState, Integer> oldWeights = new IdentityHashMap<>();
+        reweigh.forEach((b, w) -> {
+          oldWeights.put(b, b.weight());
+          b.setWeight(w);
+        });
+        try {
+          applyMembers(next, gone, true);
+        } catch (RuntimeException e) {
+          oldWeights.forEach(BackendState::setWeight);
+          throw e;
+        }
+      }
+    } finally {
+      events.deliver();
+    }
+  }
+
+  private static boolean sameExceptWeight(BackendSpec a, BackendSpec b) {
+    return a.uri().equals(b.uri()) && a.zone().equals(b.zone()) && a.metadata().equals(b.metadata());
+  }
+
+  /**
+   * Publishes a new membership: new states get their initial state (and warm up if they serve and
+   * slow start is on); removed ones stop every timed task. Under the lock.
+   */
+  private void applyMembers(List<BackendState> next, List<BackendState> gone, boolean rebuild) {
+    Set<BackendState> old = Collections.newSetFromMap(new IdentityHashMap<>());
+    old.addAll(members);
+    List<BackendState> added = new ArrayList<>();
+    long now = ticker.nanoTime();
+    for (BackendState b : next) {
+      if (!old.contains(b)) {
+        added.add(b);
+        BackendStatus initial = computeStatus(b);
+        SlowStart slowStart = health.slowStart();
+        if (initial == BackendStatus.HEALTHY && slowStart != null) {
+          b.warming = true;
+          b.warmingSince = now;
+          initial = BackendStatus.WARMING;
+        }
+        b.status = initial;
+        b.statusReason =
+            initial == BackendStatus.UNHEALTHY
+                ? b.probeReason
+                : initial == BackendStatus.WARMING
+                    ? "added; slow start over " + Objects.requireNonNull(slowStart).window()
+                    : "added";
+        b.statusSinceNanos = now;
+      }
+    }
+    publish(next, rebuild);
+    for (BackendState b : gone) {
+      b.member = false;
+      stopProbing(b);
+      stopWarming(b);
+      Scheduler.Cancellable eject = b.ejectTask;
+      if (eject != null) {
+        eject.cancel();
+      }
+    }
+    for (BackendState b : added) {
+      if (b.warming) {
+        long since = b.warmingSince;
+        b.warmTask = schedule(() -> warmingEnded(b, since),
+            Objects.requireNonNull(health.slowStart()).window().toNanos());
+      }
+      startProbing(b);
     }
   }
 
@@ -377,7 +1097,7 @@ public final class PoolImpl implements Pool {
       Checks.weightsHonoured(algorithm, weights, "pools." + name + ".backends");
       b.setWeight(weight);
       try {
-        publish(members);
+        publish(members, true);
       } catch (RuntimeException e) {
         b.setWeight(old);
         throw e;
@@ -386,26 +1106,85 @@ public final class PoolImpl implements Pool {
   }
 
   public void setDraining(String id, boolean draining) {
-    synchronized (lock) {
-      BackendState b = require(id);
-      if (b.isDraining() == draining) {
-        return;
-      }
-      b.setDraining(draining);
-      try {
-        publish(members);
-      } catch (RuntimeException e) {
-        b.setDraining(!draining);
-        throw e;
+    adminChange(
+        id,
+        b -> b.isDraining() != draining,
+        b -> b.setDraining(draining),
+        b -> b.setDraining(!draining),
+        draining ? "drained by admin" : "undrained by admin");
+  }
+
+  public void setDisabled(String id, boolean disabled) {
+    adminChange(
+        id,
+        b -> b.disabled != disabled,
+        b -> {
+          b.disabled = disabled;
+          if (disabled) {
+            stopProbing(b);
+          }
+        },
+        b -> b.disabled = !disabled,
+        disabled ? "disabled by admin" : "enabled by admin");
+    if (!disabled) {
+      synchronized (lock) {
+        BackendState b = find(id);
+        if (b != null && b.probeTask == null) {
+          startProbing(b);
+        }
       }
     }
   }
 
-  /** Publishes a snapshot that answers every selection with {@code closed}. */
+  private void adminChange(
+      String id,
+      java.util.function.Predicate<BackendState> differs,
+      java.util.function.Consumer<BackendState> apply,
+      java.util.function.Consumer<BackendState> undo,
+      String trigger) {
+    try {
+      synchronized (lock) {
+        if (closed) {
+          throw new IllegalStateException("load balancer is closed");
+        }
+        BackendState b = require(id);
+        if (!differs.test(b)) {
+          return;
+        }
+        BackendStatus status = b.status;
+        String reason = b.statusReason;
+        long since = b.statusSinceNanos;
+        apply.accept(b);
+        try {
+          if (refresh(b, trigger)) {
+            publish(members, false);
+          }
+        } catch (RuntimeException e) {
+          undo.accept(b);
+          b.status = status;
+          b.statusReason = reason;
+          b.statusSinceNanos = since;
+          throw e;
+        }
+      }
+    } finally {
+      events.deliver();
+    }
+  }
+
+  /** Publishes a snapshot that answers every selection with {@code closed}; stops timed work. */
   public void close(NoBackend whenClosed) {
     synchronized (lock) {
       closed = true;
-      snapshot = new Snapshot(this, ++generation, List.of(), null, whenClosed);
+      snapshot = Snapshot.empty(this, ++generation, whenClosed);
+      for (BackendState b : members) {
+        stopProbing(b);
+        stopWarming(b);
+        Scheduler.Cancellable eject = b.ejectTask;
+        if (eject != null) {
+          eject.cancel();
+        }
+      }
     }
   }
 
@@ -439,6 +1218,16 @@ public final class PoolImpl implements Pool {
     return b;
   }
 
+  /** How many pickers this pool has built: exposed to tests that prove rebuilds happen per change. */
+  public long pickerBuilds() {
+    return pickerBuilds.get();
+  }
+
+  /** How many probe tasks ran (tests of the probe scheduler). */
+  public long probeTaskRuns() {
+    return probeTaskRuns.get();
+  }
+
   @Override
   public List<Backend> backends() {
     synchronized (lock) {
@@ -449,11 +1238,13 @@ public final class PoolImpl implements Pool {
   @Override
   public PoolStats stats() {
     List<BackendStats> backendStats;
+    boolean panic;
     synchronized (lock) {
       backendStats = new ArrayList<>(members.size());
       for (BackendState b : members) {
         backendStats.add(b.stats());
       }
+      panic = snapshot.panic;
     }
     return new PoolStats(
         name,
@@ -462,6 +1253,8 @@ public final class PoolImpl implements Pool {
         noBackend.sum(),
         hashKeyMisses.sum(),
         algorithmErrors.get(),
+        panic,
+        ejectionsRefused.get(),
         backendStats);
   }
 

@@ -19,17 +19,62 @@ final class Snapshot implements BackendSet {
   final @Nullable Picker picker;
   final NoBackend unavailable;
 
+  /** Whether some, but not all, available backends are warming: selection then applies slow start. */
+  final boolean warming;
+
+  /** Panic mode, and the numbers behind it (for stats and events). */
+  final boolean panic;
+
+  final int healthy;
+  final int eligible;
+  final String panicReason;
+
   Snapshot(
       PoolImpl pool,
       long generation,
       List<Backend> backends,
       @Nullable Picker picker,
-      NoBackend unavailable) {
+      NoBackend unavailable,
+      boolean warming) {
+    this(pool, generation, backends, picker, unavailable, warming, false, 0, 0, "");
+  }
+
+  private Snapshot(
+      PoolImpl pool,
+      long generation,
+      List<Backend> backends,
+      @Nullable Picker picker,
+      NoBackend unavailable,
+      boolean warming,
+      boolean panic,
+      int healthy,
+      int eligible,
+      String panicReason) {
     this.pool = pool;
     this.generation = generation;
     this.backends = backends;
     this.picker = picker;
     this.unavailable = unavailable;
+    this.warming = warming;
+    this.panic = panic;
+    this.healthy = healthy;
+    this.eligible = eligible;
+    this.panicReason = panicReason;
+  }
+
+  /** A snapshot that answers every selection with {@code why}. */
+  static Snapshot empty(PoolImpl pool, long generation, NoBackend why) {
+    return new Snapshot(pool, generation, List.of(), null, why, false);
+  }
+
+  Snapshot withPanic(int healthy, int eligible, String reason) {
+    return new Snapshot(
+        pool, generation, backends, picker, unavailable, warming, true, healthy, eligible, reason);
+  }
+
+  Snapshot withHealth(int healthy, int eligible) {
+    return new Snapshot(
+        pool, generation, backends, picker, unavailable, warming, false, healthy, eligible, "");
   }
 
   @Override

@@ -1,0 +1,141 @@
+package dev.lb4j.core.health;
+
+import dev.lb4j.api.Backend;
+import dev.lb4j.api.HealthProbe;
+import dev.lb4j.api.HealthResult;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.CompletionHandler;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * A probe that passes when a TCP connection to the backend's host and port can be established (then
+ * closes it). It sends nothing, so it proves the port accepts connections, not that the application
+ * answers; use the HTTP probe of {@code lb-jdk-httpclient} for that.
+ *
+ * <p>Asynchronous: connects through {@link AsynchronousSocketChannel} on the JVM's default channel
+ * group, so thousands of backends share a few I/O threads. A host name that is not an IP literal is
+ * resolved on the common fork-join pool (resolution blocks); the JVM caches the answer. The port is
+ * the URI's, or 80 for {@code http} and 443 for {@code https}. When the engine gives up on a probe at
+ * its timeout it cancels the returned stage, which closes the connection attempt.
+ *
+ * @since 0.1.0
+ */
+public final class TcpProbe implements HealthProbe {
+
+  private static final TcpProbe INSTANCE = new TcpProbe();
+
+  private TcpProbe() {}
+
+  /**
+   * The TCP-connect probe; stateless and shareable.
+   *
+   * @return the probe
+   */
+  public static TcpProbe create() {
+    return INSTANCE;
+  }
+
+  @Override
+  public CompletionStage<HealthResult> check(Backend backend, Duration timeout) {
+    URI uri = backend.uri();
+    String host = uri.getHost();
+    int port = uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    CompletableFuture<HealthResult> result = new CompletableFuture<>();
+    if (host == null) {
+      result.complete(HealthResult.unhealthy("no host in " + uri));
+      return result;
+    }
+    String literal = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if (isIpLiteral(literal)) {
+      connect(literal, port, result);
+    } else {
+      ForkJoinPool.commonPool().execute(() -> connect(literal, port, result));
+    }
+    return result;
+  }
+
+  private static void connect(String host, int port, CompletableFuture<HealthResult> result) {
+    if (result.isDone()) {
+      return; // cancelled while the name was being resolved
+    }
+    InetSocketAddress address;
+    try {
+      address = new InetSocketAddress(InetAddress.getByName(host), port);
+    } catch (UnknownHostException e) {
+      result.complete(HealthResult.unhealthy("unknown host " + host));
+      return;
+    }
+    AsynchronousSocketChannel channel;
+    try {
+      channel = AsynchronousSocketChannel.open();
+    } catch (IOException e) {
+      result.complete(HealthResult.unhealthy("cannot open a socket: " + e.getMessage()));
+      return;
+    }
+    // Done, timed out or cancelled: close the socket. The returned stage only mirrors `result`.
+    @SuppressWarnings("FutureReturnValueIgnored")
+    Object unused = result.whenComplete((r, e) -> closeQuietly(channel));
+    try {
+      channel.connect(
+          address,
+          null,
+          new CompletionHandler<Void, Void>() {
+            @Override
+            public void completed(Void v, Void attachment) {
+              result.complete(HealthResult.healthy());
+            }
+
+            @Override
+            public void failed(Throwable e, Void attachment) {
+              result.complete(
+                  HealthResult.unhealthy("connect to " + address + " failed: " + describe(e)));
+            }
+          });
+    } catch (RuntimeException e) { // unsupported address type and the like
+      result.complete(HealthResult.unhealthy("connect to " + address + " failed: " + describe(e)));
+    }
+  }
+
+  private static String describe(Throwable e) {
+    String message = e.getMessage();
+    return message == null ? e.getClass().getSimpleName() : message;
+  }
+
+  private static void closeQuietly(AsynchronousSocketChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // nothing useful to do: the probe's verdict stands
+    }
+  }
+
+  /** True for IPv4 dotted quads and IPv6 literals: resolving them performs no lookup. */
+  static boolean isIpLiteral(String host) {
+    if (host.indexOf(':') >= 0) {
+      return true;
+    }
+    int dots = 0;
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (c == '.') {
+        dots++;
+      } else if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return dots == 3;
+  }
+
+  @Override
+  public String toString() {
+    return "tcp";
+  }
+}

@@ -1,0 +1,134 @@
+package dev.lb4j.core.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lb4j.api.HealthResult;
+import dev.lb4j.api.RequestView;
+import dev.lb4j.core.BackendStatus;
+import dev.lb4j.core.Lease;
+import dev.lb4j.core.LoadBalancer;
+import dev.lb4j.core.NoBackend;
+import dev.lb4j.core.Selection;
+import dev.lb4j.core.testing.ManualClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+
+class HealthSmokeTest {
+
+  private static final RequestView GET = RequestView.of("GET", "/");
+
+  @Test
+  void activeProbeFlipsAfterThresholdsAndPublishesEvents() {
+    ManualClock clock = new ManualClock();
+    Set<String> down = ConcurrentHashMap.newKeySet();
+    List<HealthEvent> events = new ArrayList<>();
+    try (LoadBalancer lb =
+        LoadBalancer.builder()
+            .ticker(clock)
+            .scheduler(clock)
+            .healthListener(events::add)
+            .pool("api", p -> p
+                .backend("http://a:1").backend("http://b:1").backend("http://c:1")
+                .healthCheck(HealthCheck.builder((b, t) -> CompletableFuture.completedFuture(
+                        down.contains(b.id()) ? HealthResult.unhealthy("down") : HealthResult.healthy()))
+                    .jitter(0).build()))
+            .build()) {
+      down.add("a:1");
+      clock.advance(Duration.ofSeconds(2)); // first probe at 0, second at 2s
+      assertThat(status(lb, "a:1")).isEqualTo(BackendStatus.HEALTHY);
+      clock.advance(Duration.ofSeconds(2));
+      assertThat(status(lb, "a:1")).isEqualTo(BackendStatus.UNHEALTHY);
+      assertThat(lb.stats().pool("api").backend("a:1").statusReason())
+          .isEqualTo("3 consecutive probes failed; last: down");
+      for (int i = 0; i < 100; i++) {
+        try (Lease l = lb.select(GET).leaseOrThrow()) {
+          assertThat(l.backend().id()).isNotEqualTo("a:1");
+        }
+      }
+      down.clear();
+      clock.advance(Duration.ofSeconds(2));
+      assertThat(status(lb, "a:1")).isEqualTo(BackendStatus.UNHEALTHY);
+      clock.advance(Duration.ofSeconds(2));
+      assertThat(status(lb, "a:1")).isEqualTo(BackendStatus.HEALTHY);
+      assertThat(events).hasSize(2);
+    }
+  }
+
+  @Test
+  void passiveEjectionPanicAndSlowStart() {
+    ManualClock clock = new ManualClock();
+    List<HealthEvent> events = new ArrayList<>();
+    try (LoadBalancer lb =
+        LoadBalancer.builder()
+            .ticker(clock)
+            .scheduler(clock)
+            .healthListener(events::add)
+            .pool("api", p -> p
+                .backend("http://a:1").backend("http://b:1")
+                .outlierDetection(OutlierDetection.builder().maxEjectionPercent(50).build())
+                .slowStart(SlowStart.linear(Duration.ofSeconds(10)))
+                .algorithm(dev.lb4j.core.algorithm.Algorithms.roundRobin()))
+            .build()) {
+      int failures = 0;
+      for (int i = 0; i < 20 && failures < 5; i++) {
+        Lease l = lb.select(GET).leaseOrThrow();
+        if (l.backend().id().equals("a:1")) {
+          l.complete(503);
+          failures++;
+        } else {
+          l.complete(200);
+        }
+      }
+      assertThat(status(lb, "a:1")).isEqualTo(BackendStatus.EJECTED);
+      // 1 of 2 healthy = 50%: not below the threshold, no panic
+      assertThat(lb.stats().pool("api").panic()).isFalse();
+      clock.advance(Duration.ofSeconds(30));
+      assertThat(status(lb, "a:1")).isEqualTo(BackendStatus.WARMING);
+      Map<String, Integer> counts = new HashMap<>();
+      for (int i = 0; i < 10_000; i++) {
+        try (Lease l = lb.select(GET).leaseOrThrow()) {
+          counts.merge(l.backend().id(), 1, Integer::sum);
+        }
+      }
+      // factor 0.1 at the start: a gets ~0.1/(1.1) of traffic
+      assertThat(counts.get("a:1")).isBetween(700, 1100);
+      clock.advance(Duration.ofSeconds(10));
+      assertThat(status(lb, "a:1")).isEqualTo(BackendStatus.HEALTHY);
+      Selection s = lb.select(GET);
+      assertThat(s).isInstanceOf(Lease.class);
+      ((Lease) s).close();
+    }
+  }
+
+  @Test
+  void failFastPanic() {
+    ManualClock clock = new ManualClock();
+    try (LoadBalancer lb =
+        LoadBalancer.builder()
+            .ticker(clock)
+            .scheduler(clock)
+            .pool("api", p -> p
+                .backend("http://a:1").backend("http://b:1").backend("http://c:1")
+                .healthCheck(HealthCheck.builder((b, t) -> CompletableFuture.completedFuture(
+                        b.id().equals("c:1") ? HealthResult.healthy() : HealthResult.unhealthy("x")))
+                    .jitter(0).unhealthyThreshold(1).build())
+                .panicMode(PanicMode.FAIL_FAST))
+            .build()) {
+      clock.runDue();
+      Selection s = lb.select(GET);
+      assertThat(s).isInstanceOf(NoBackend.class);
+      assertThat(((NoBackend) s).reason()).isEqualTo(NoBackend.Reason.TOO_FEW_HEALTHY);
+    }
+  }
+
+  private static BackendStatus status(LoadBalancer lb, String id) {
+    return lb.stats().pool("api").backend(id).status();
+  }
+}
