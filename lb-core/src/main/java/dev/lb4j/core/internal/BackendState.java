@@ -67,6 +67,8 @@ public final class BackendState implements Backend {
   /** Bumped to invalidate a running probe loop (removal, disable, close). */
   long probeEpoch;
   Scheduler.@Nullable Cancellable probeTask;
+  /** The probe in flight (a PoolImpl.ProbeRun), so closing or removal can abandon it. */
+  @Nullable Object runningProbe;
 
   /** Passive checking. */
   boolean ejected;

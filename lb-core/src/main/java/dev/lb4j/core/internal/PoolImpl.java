@@ -75,6 +75,7 @@ public final class PoolImpl implements Pool {
   private long generation; // guarded by lock
   private boolean closed; // guarded by lock: once set, no change may publish a live snapshot again
   private volatile Snapshot snapshot;
+  private Scheduler.@Nullable Cancellable sweepTask; // guarded by lock
   private final NoBackend allExcluded;
   private final NoBackend algorithmFailed;
   private final NoBackend noneAcceptable;
@@ -690,6 +691,11 @@ public final class PoolImpl implements Pool {
       task.cancel();
       b.probeTask = null;
     }
+    Object running = b.runningProbe;
+    if (running instanceof ProbeRun run) {
+      run.abandon();
+    }
+    b.runningProbe = null;
   }
 
   /** One probe of one backend: starts it outside the lock, arms its timeout, never blocks. */
@@ -703,6 +709,7 @@ public final class PoolImpl implements Pool {
     HealthProbe probe = check.probe();
     Duration timeout = check.timeout();
     ProbeRun run = new ProbeRun(b, epoch, check);
+    b.runningProbe = run;
     CompletionStage<HealthResult> stage;
     try {
       stage = probe.check(b, timeout);
@@ -714,6 +721,7 @@ public final class PoolImpl implements Pool {
       run.finish(HealthResult.unhealthy("probe " + probe + " returned no result (null)"), null);
       return;
     }
+    run.stage = stage;
     run.timeout =
         schedule(
             () -> run.finish(HealthResult.unhealthy("probe timed out after " + timeout), stage),
@@ -744,6 +752,7 @@ public final class PoolImpl implements Pool {
     private final HealthCheck check;
     private final AtomicBoolean done = new AtomicBoolean();
     volatile Scheduler.@Nullable Cancellable timeout;
+    volatile @Nullable CompletionStage<HealthResult> stage;
 
     ProbeRun(BackendState backend, long epoch, HealthCheck check) {
       this.backend = backend;
@@ -764,6 +773,20 @@ public final class PoolImpl implements Pool {
       }
       onProbeResult(backend, epoch, check, result);
     }
+
+    /** Gives up without a verdict (closing, or the backend left): cancels the timeout and stage. */
+    void abandon() {
+      if (!done.compareAndSet(false, true)) {
+        return;
+      }
+      Scheduler.Cancellable t = timeout;
+      if (t != null) {
+        t.cancel();
+      }
+      if (stage instanceof Future<?> future) {
+        future.cancel(true);
+      }
+    }
   }
 
   private void onProbeResult(BackendState b, long epoch, HealthCheck check, HealthResult result) {
@@ -772,6 +795,7 @@ public final class PoolImpl implements Pool {
         if (closed || !b.member || b.probeEpoch != epoch) {
           return;
         }
+        b.runningProbe = null;
         String trigger;
         if (result.isHealthy()) {
           b.probeFailures = 0;
@@ -890,7 +914,7 @@ public final class PoolImpl implements Pool {
   }
 
   private void scheduleSweep(OutlierDetection od) {
-    schedule(() -> sweep(od), od.interval().toNanos());
+    sweepTask = schedule(() -> sweep(od), od.interval().toNanos());
   }
 
   /** Failure-percentage ejection over the last interval; then the next interval starts. */
@@ -1177,6 +1201,10 @@ public final class PoolImpl implements Pool {
     synchronized (lock) {
       closed = true;
       snapshot = Snapshot.empty(this, ++generation, whenClosed);
+      Scheduler.Cancellable sweep = sweepTask;
+      if (sweep != null) {
+        sweep.cancel();
+      }
       for (BackendState b : members) {
         stopProbing(b);
         stopWarming(b);
