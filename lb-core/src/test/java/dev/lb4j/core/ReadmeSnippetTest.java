@@ -33,6 +33,23 @@ class ReadmeSnippetTest {
     assertThat(normalize(block)).isEqualTo(normalize(region));
   }
 
+  @Test
+  void readmeHealthExampleIsTheCompiledHealthRegion() throws IOException {
+    Path root = Path.of("").toAbsolutePath();
+    while (!Files.exists(root.resolve("README.md")) && root.getParent() != null) {
+      root = root.getParent();
+    }
+    String readme = Files.readString(root.resolve("README.md"), StandardCharsets.UTF_8);
+    String source =
+        Files.readString(
+            root.resolve("lb-core/src/test/java/dev/lb4j/core/HealthExample.java"),
+            StandardCharsets.UTF_8);
+
+    String region = between(source, "// region health\n", "    // endregion");
+    String block = between(readme, "<!-- health -->\n```java\n", "```");
+    assertThat(normalize(block)).isEqualTo(normalize(region));
+  }
+
   private static String between(String text, String start, String end) {
     int from = text.indexOf(start);
     assertThat(from).as("marker '%s'", start.strip()).isNotNegative();
