@@ -6,6 +6,7 @@ import dev.lb4j.api.Backend;
 import dev.lb4j.core.BackendStats;
 import dev.lb4j.core.BackendStatus;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -143,6 +144,40 @@ class BenchmarkSmokeTest {
         assertThat(open).as("%s: after tear-down", algorithm).isZero();
       } finally {
         benchmark.tearDown();
+      }
+    }
+  }
+
+  @Test
+  void healthSetupsPickConfiguredBackendsAndTheWarmingOneGetsAReducedShare() {
+    for (String algorithm : List.of("round_robin", "least_request", "maglev")) {
+      for (String health : List.of("off", "passive", "warming")) {
+        HealthBenchmark benchmark = new HealthBenchmark();
+        benchmark.algorithm = algorithm;
+        benchmark.health = health;
+        benchmark.setUp();
+        try {
+          HealthBenchmark.Cursor cursor = new HealthBenchmark.Cursor();
+          String warming = java.net.URI.create(Workload.uri(HealthBenchmark.SIZE - 1)).getAuthority();
+          int picksOfLast = 0;
+          int picks = 20_000;
+          for (int i = 0; i < picks; i++) {
+            String id = benchmark.selectAndComplete(cursor);
+            assertThat(id).as("%s/%s", algorithm, health).startsWith(Workload.HOST + ":");
+            picksOfLast += id.equals(warming) ? 1 : 0;
+          }
+          assertThat(benchmark.pool.stats().inFlight()).isZero();
+          if (health.equals("warming")) {
+            // At 10% of its share it gets about 0.1/99.1 of picks (~20 of 20,000); a full share is
+            // 200. Maglev decides per key and the workload has 1,024 keys (~10 owned by the new
+            // backend, each kept with probability 0.1), so it may keep none.
+            assertThat(picksOfLast)
+                .as("%s warming picks", algorithm)
+                .isBetween(algorithm.equals("maglev") ? 0 : 1, 100);
+          }
+        } finally {
+          benchmark.tearDown();
+        }
       }
     }
   }
