@@ -437,9 +437,14 @@ public final class PoolImpl implements Pool {
           new NoBackend(
               name,
               NoBackend.Reason.NONE_AVAILABLE,
-              "pool '" + name + "': of " + candidates.size() + " backends, "
-                  + (candidates.size() - pending) + " are disabled or draining and " + pending
-                  + " are waiting for their first probe to pass"));
+              "pool '" + name + "': "
+                  + (pending == 0
+                      ? "all " + candidates.size() + " backends are disabled or draining"
+                      : pending == candidates.size()
+                          ? "all " + pending + " backends are waiting for their first probe to pass"
+                          : (candidates.size() - pending) + " of " + candidates.size()
+                              + " backends are disabled or draining, the other " + pending
+                              + " are waiting for their first probe to pass")));
     }
     int threshold = health.panicThreshold();
     boolean panic = (long) serving.size() * 100 < (long) threshold * eligible.size();
