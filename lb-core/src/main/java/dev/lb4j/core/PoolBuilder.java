@@ -134,7 +134,9 @@ public final class PoolBuilder {
   public PoolBuilder healthCheck(HealthCheck healthCheck) {
     Objects.requireNonNull(healthCheck, "healthCheck");
     if (this.healthCheck != null) {
-      throw new IllegalStateException(field("healthCheck") + " was already set");
+      throw new IllegalStateException(
+          field("healthCheck") + " was already set to " + this.healthCheck
+              + " (expected: at most one health check per pool)");
     }
     this.healthCheck = healthCheck;
     return this;
@@ -150,7 +152,9 @@ public final class PoolBuilder {
   public PoolBuilder outlierDetection(OutlierDetection outlierDetection) {
     Objects.requireNonNull(outlierDetection, "outlierDetection");
     if (this.outlierDetection != null) {
-      throw new IllegalStateException(field("outlierDetection") + " was already set");
+      throw new IllegalStateException(
+          field("outlierDetection") + " was already set to " + this.outlierDetection
+              + " (expected: set once per pool)");
     }
     this.outlierDetection = outlierDetection;
     return this;
@@ -167,7 +171,9 @@ public final class PoolBuilder {
   public PoolBuilder slowStart(SlowStart slowStart) {
     Objects.requireNonNull(slowStart, "slowStart");
     if (this.slowStart != null) {
-      throw new IllegalStateException(field("slowStart") + " was already set");
+      throw new IllegalStateException(
+          field("slowStart") + " was already set to " + this.slowStart
+              + " (expected: set once per pool)");
     }
     this.slowStart = slowStart;
     return this;

@@ -9,9 +9,13 @@ import java.util.concurrent.ScheduledExecutorService;
  * with a fake {@link Ticker} in tests, so they control time and never sleep.
  *
  * <p>Delays are in the same nanoseconds as the load balancer's {@link Ticker}; the engine reads the
- * ticker when a task runs, so a scheduler that runs a task early or late only shifts when it takes
- * effect. Tasks must be quick and never block; the engine's tasks never do (probes are
- * asynchronous).
+ * ticker when a task runs. A task that runs late takes effect late; one that runs early (by the
+ * ticker) reschedules itself for the remaining time, so an ejection or a slow-start window never ends
+ * early. The engine's tasks are quick and never block (probes are asynchronous).
+ *
+ * <p>The engine calls {@link #schedule} and {@link Cancellable#cancel} while holding its locks, so
+ * implementations must never run a task on the calling thread (even one with delay 0) and must not
+ * block in either method.
  *
  * <p>Implementations must be thread-safe.
  *

@@ -9,7 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
 /** Uniformly random over the available backends. */
-final class RandomAlgorithm implements Algorithm {
+final class RandomAlgorithm implements Algorithm, dev.lb4j.core.internal.PicksInProportion {
 
   static final RandomAlgorithm INSTANCE = new RandomAlgorithm();
 

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * many load balancers rebuilt at the same moment do not all hit the first backend together (Envoy
  * does the same).
  */
-final class RoundRobin implements Algorithm {
+final class RoundRobin implements Algorithm, dev.lb4j.core.internal.PicksInProportion {
 
   static final RoundRobin INSTANCE = new RoundRobin();
 

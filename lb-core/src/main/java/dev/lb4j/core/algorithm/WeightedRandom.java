@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * sum(w)} of the picks in expectation. When the draw is excluded it redraws a few times, then takes
  * the first allowed backend from a random start.
  */
-final class WeightedRandom implements Algorithm {
+final class WeightedRandom implements Algorithm, dev.lb4j.core.internal.PicksInProportion {
 
   static final WeightedRandom INSTANCE = new WeightedRandom();
 

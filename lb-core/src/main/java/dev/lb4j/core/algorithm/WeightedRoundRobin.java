@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * (the sequence is equidistributed; the discrepancy after {@code k} picks is {@code O(log k / k)}),
  * but not nginx's exact order, at {@code O(log n)} per pick.
  */
-final class WeightedRoundRobin implements Algorithm {
+final class WeightedRoundRobin implements Algorithm, dev.lb4j.core.internal.PicksInProportion {
 
   static final WeightedRoundRobin INSTANCE = new WeightedRoundRobin();
 

@@ -4,11 +4,15 @@ import dev.lb4j.core.BackendStatus;
 import java.util.Objects;
 
 /**
- * Something changed in the health of a pool. Immutable.
+ * Something changed in the health or membership of a pool. Immutable.
  *
  * @since 0.1.0
  */
-public sealed interface HealthEvent permits HealthEvent.StatusChanged, HealthEvent.PanicChanged {
+public sealed interface HealthEvent
+    permits HealthEvent.StatusChanged,
+        HealthEvent.PanicChanged,
+        HealthEvent.BackendAdded,
+        HealthEvent.BackendRemoved {
 
   /**
    * The pool.
@@ -92,6 +96,65 @@ public sealed interface HealthEvent permits HealthEvent.StatusChanged, HealthEve
      */
     public PanicChanged {
       Objects.requireNonNull(pool, "pool");
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  /**
+   * A backend joined the pool (added, or a replacement through {@code Admin.setBackends}).
+   *
+   * @param pool the pool
+   * @param backendId the backend
+   * @param status its first state
+   * @param reason why it joined and why it is in that state
+   * @param nanoTime the ticker reading
+   */
+  record BackendAdded(String pool, String backendId, BackendStatus status, String reason, long nanoTime)
+      implements HealthEvent {
+
+    /**
+     * Checks the components.
+     *
+     * @param pool the pool
+     * @param backendId the backend
+     * @param status its first state
+     * @param reason why
+     * @param nanoTime the ticker reading
+     */
+    public BackendAdded {
+      Objects.requireNonNull(pool, "pool");
+      Objects.requireNonNull(backendId, "backendId");
+      Objects.requireNonNull(status, "status");
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  /**
+   * A backend left the pool; its requests in flight finish normally.
+   *
+   * @param pool the pool
+   * @param backendId the backend
+   * @param lastStatus its state when it left
+   * @param reason why it left
+   * @param nanoTime the ticker reading
+   */
+  record BackendRemoved(
+      String pool, String backendId, BackendStatus lastStatus, String reason, long nanoTime)
+      implements HealthEvent {
+
+    /**
+     * Checks the components.
+     *
+     * @param pool the pool
+     * @param backendId the backend
+     * @param lastStatus its state when it left
+     * @param reason why
+     * @param nanoTime the ticker reading
+     */
+    public BackendRemoved {
+      Objects.requireNonNull(pool, "pool");
+      Objects.requireNonNull(backendId, "backendId");
+      Objects.requireNonNull(lastStatus, "lastStatus");
       Objects.requireNonNull(reason, "reason");
     }
   }

@@ -16,14 +16,17 @@ import java.util.Set;
  * are failures is configurable: by default any 5xx status and every connection-level {@link
  * ErrorKind} (connect, timeout, reset, protocol, other); {@link Builder#gatewayFailuresOnly()} counts
  * only 502, 503, 504 and connection-level errors, like Envoy's {@code consecutive_gateway_failure}.
- * Cancelled requests count neither way.
+ * Any other outcome (a 2xx, a 4xx, a status that is not counted) breaks the streak, as in Envoy;
+ * cancelled requests count neither way.
  *
  * <p><b>Ejection time.</b> The n-th ejection in a row lasts {@code baseEjectionTime * n}, at most
- * {@code maxEjectionTime}. The multiplier decays by one for every base ejection time the backend
- * spends back in service without being ejected, so a backend that misbehaves once in a long while is
- * ejected for the base time each time.
+ * {@code maxEjectionTime}. The multiplier decays by one for every base ejection time since the
+ * backend's last ejection ended (whatever its state in between: drained or disabled time counts too),
+ * so a backend that misbehaves once in a long while is ejected for the base time each time; and it
+ * stops growing once the maximum is reached, so a long history does not delay recovery.
  *
- * <p><b>Cap.</b> At most {@link #maxEjectionPercent()} of the pool's backends are ejected at once;
+ * <p><b>Cap.</b> At most {@link #maxEjectionPercent()} of the pool's backends (all members, disabled
+ * and draining ones included, as in Envoy) are ejected at once;
  * one backend may always be ejected, even if that exceeds the percentage (Envoy does the same). A
  * failure streak that would exceed the cap is counted in the pool's stats and starts counting
  * afresh.
@@ -203,7 +206,7 @@ public final class OutlierDetection {
   public long ejectionNanos(int n) {
     long base = baseEjectionTime.toNanos();
     long cap = Math.max(base, maxEjectionTime.toNanos());
-    return n >= cap / base ? cap : Math.min(cap, base * n);
+    return n > cap / base ? cap : Math.min(cap, base * n); // n <= cap / base: base * n cannot overflow
   }
 
   @Override
@@ -360,6 +363,16 @@ public final class OutlierDetection {
       this.maxEjectionPercent = percent(
           "outlierDetection.maxEjectionPercent", percent, 0);
       return this;
+    }
+
+    /**
+     * Turns on failure-percentage ejection with Envoy's defaults: 85% failures, over at least 50
+     * requests per interval, with at least 5 backends that have that many.
+     *
+     * @return this builder
+     */
+    public Builder failurePercentage() {
+      return failurePercentage(85, 50, 5);
     }
 
     /**

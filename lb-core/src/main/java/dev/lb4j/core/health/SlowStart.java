@@ -13,10 +13,13 @@ import java.time.Duration;
  *
  * <p><b>How it applies to every algorithm.</b> lb4j does not rebuild pickers as the ramp advances.
  * When the algorithm picks a warming backend, the pick is kept with probability equal to the ramp
- * factor; otherwise the algorithm picks again. For algorithms that pick in proportion to weight
- * (weighted round robin, weighted random, round robin, random) this gives exactly Envoy's scaled
- * weight. For least request, P2C and peak EWMA, which prefer the idle new backend, it scales the share
- * the algorithm would give it by the same factor, so it still grows smoothly over the window.
+ * factor. Otherwise, for the built-in algorithms that pick in proportion to weight (round robin,
+ * weighted round robin, random, weighted random) the algorithm simply picks again, which gives
+ * exactly Envoy's scaled weight. For every other algorithm (least request, P2C, peak EWMA, your own)
+ * the rejected backend is excluded for the rest of that request and the algorithm picks among the
+ * others: the warming backend then gets at most the ramp factor times the share the algorithm would
+ * give it (least request and peak EWMA favour an idle newcomer, so that share starts high), and its
+ * share still grows smoothly over the window.
  *
  * <p><b>Consistent hashing</b> (ring hash, Maglev, rendezvous, bounded load): the decision is made
  * per key instead of per request. Each key has a fixed position in {@code [0, 1)} derived from its

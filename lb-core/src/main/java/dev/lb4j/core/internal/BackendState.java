@@ -168,6 +168,55 @@ public final class BackendState implements Backend {
     return owner;
   }
 
+  /** The health signals and derived state, saved so a change that fails to publish can be undone. */
+  record Saved(
+      boolean disabled,
+      boolean draining,
+      BackendStatus status,
+      String statusReason,
+      long statusSinceNanos,
+      boolean probeHealthy,
+      boolean probePending,
+      int probeSuccesses,
+      int probeFailures,
+      String probeReason,
+      boolean ejected,
+      long ejectedUntil,
+      int ejectionMultiplier,
+      long returnedAt,
+      long ejectionsTotal,
+      String ejectReason,
+      boolean warming,
+      long warmingSince) {}
+
+  Saved save() {
+    return new Saved(
+        disabled, draining, status, statusReason, statusSinceNanos, probeHealthy, probePending,
+        probeSuccesses, probeFailures, probeReason, ejected, ejectedUntil, ejectionMultiplier,
+        returnedAt, ejectionsTotal, ejectReason, warming, warmingSince);
+  }
+
+  void restore(Saved s) {
+    disabled = s.disabled();
+    draining = s.draining();
+    status = s.status();
+    statusReason = s.statusReason();
+    statusSinceNanos = s.statusSinceNanos();
+    probeHealthy = s.probeHealthy();
+    probePending = s.probePending();
+    probeSuccesses = s.probeSuccesses();
+    probeFailures = s.probeFailures();
+    probeReason = s.probeReason();
+    ejected = s.ejected();
+    ejectedUntil = s.ejectedUntil();
+    ejectionMultiplier = s.ejectionMultiplier();
+    returnedAt = s.returnedAt();
+    ejectionsTotal = s.ejectionsTotal();
+    ejectReason = s.ejectReason();
+    warming = s.warming();
+    warmingSince = s.warmingSince();
+  }
+
   BackendSpec spec() {
     return spec;
   }

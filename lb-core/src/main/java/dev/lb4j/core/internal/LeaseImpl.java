@@ -220,8 +220,11 @@ final class LeaseImpl implements Lease, PickContext {
         clockFailure = e; // a user ticker broke: release anyway, without an outcome
       }
     }
-    b.release(status, error, latency, now, pool.latencyDecayNanos());
-    pool.released();
+    try {
+      b.release(status, error, latency, now, pool.latencyDecayNanos());
+    } finally {
+      pool.released(); // whatever happens, the pool's in-flight count goes back down
+    }
     if (clockFailure != null) {
       throw clockFailure;
     }

@@ -61,6 +61,7 @@ public final class PoolImpl implements Pool {
   private final @Nullable Scheduler scheduler;
   private final HealthEvents events;
   private final boolean hashing;
+  private final boolean proportional;
 
   private final LongAdder inFlight = new LongAdder();
   private final LongAdder noBackend = new LongAdder();
@@ -103,6 +104,7 @@ public final class PoolImpl implements Pool {
     this.scheduler = scheduler;
     this.events = events;
     this.hashing = algorithm.usesHashKey();
+    this.proportional = algorithm instanceof PicksInProportion;
     this.algorithm = algorithm;
     this.hashKey = hashKey;
     this.ticker = ticker;
@@ -288,21 +290,24 @@ public final class PoolImpl implements Pool {
 
   /**
    * Slow start by rejection: a pick of a warming backend is kept with probability equal to its ramp
-   * factor, otherwise the algorithm picks again. Non-hashing algorithms pick again freely (so
-   * weight-proportional algorithms end up exactly at the scaled weights); after half the attempts, and
-   * always for hashing algorithms, the rejected backend is excluded instead. Hashing algorithms decide
-   * per key (the draw is a function of the key's hash and the backend's id), so a key moves to a
-   * warming backend once and stays.
+   * factor. Otherwise, for algorithms that pick in proportion to weight, the algorithm simply picks
+   * again (which yields exactly the ramped weight); for every other algorithm the rejected backend is
+   * excluded from the rest of this selection, so each backend gets one draw per request (least
+   * request would otherwise return the same idle newcomer again and again). Hashing algorithms draw
+   * per key (a function of the key's hash and the backend's id), so a key moves once and stays.
    */
   private Selection selectWarming(Snapshot current, LeaseImpl lease, @Nullable Backend first) {
     SlowStart slowStart = Objects.requireNonNull(health.slowStart(), "slowStart");
     Picker picker = Objects.requireNonNull(current.picker, "picker");
-    long now = ticker.nanoTime();
+    long now = Long.MIN_VALUE; // read the ticker only if a warming backend is picked
     Backend picked = first;
     BackendState firstRejected = null;
     for (int attempt = 0; attempt < WARM_ATTEMPTS; attempt++) {
       if (!(picked instanceof BackendState state) || state.owner() != this || !state.warming) {
         break;
+      }
+      if (now == Long.MIN_VALUE) {
+        now = ticker.nanoTime();
       }
       double factor = slowStart.factor(now - state.warmingSince);
       double draw =
@@ -313,7 +318,7 @@ public final class PoolImpl implements Pool {
       if (firstRejected == null) {
         firstRejected = state;
       }
-      if (hashing || attempt >= WARM_ATTEMPTS / 2) {
+      if (!proportional || attempt >= WARM_ATTEMPTS / 2) {
         lease.skip(state);
       }
       try {
@@ -555,19 +560,88 @@ public final class PoolImpl implements Pool {
     members = List.copyOf(next);
     snapshot = built;
     if (built.panic != previous.panic) {
-      events.post(
+      String reason;
+      if (built.panic) {
+        reason = built.panicReason;
+      } else if (built.picker == null) {
+        reason = built.unavailable.message(); // panic ended because nobody is eligible any more
+      } else {
+        reason =
+            built.healthy + " of " + built.eligible
+                + " backends healthy, at or above the panic threshold of "
+                + health.panicThreshold() + "%";
+      }
+      post(
           new HealthEvent.PanicChanged(
-              name,
-              built.panic,
-              built.healthy,
-              built.eligible,
-              built.panic
-                  ? built.panicReason
-                  : built.healthy + " of " + built.eligible
-                      + " backends healthy, at or above the panic threshold of "
-                      + health.panicThreshold() + "%",
-              ticker.nanoTime()));
+              name, built.panic, built.healthy, built.eligible, reason, ticker.nanoTime()));
     }
+  }
+
+  // ---------------------------------------------------------------- control plane: transactions
+
+  /** Events of the change in progress; published to listeners only if the change commits. */
+  private final List<HealthEvent> pendingEvents = new ArrayList<>(); // guarded by lock
+
+  /** Work that must not run under the lock (cancelling probe stages runs their callbacks). */
+  private final java.util.Queue<Runnable> afterUnlock =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private void post(HealthEvent event) {
+    pendingEvents.add(event);
+  }
+
+  /**
+   * Runs {@code body} under the lock as one change: if it throws, its events are dropped (the body
+   * restores the state it changed); otherwise they are queued for listeners. Then, with the lock
+   * released, runs deferred work and delivers events.
+   */
+  private void locked(Runnable body) {
+    try {
+      synchronized (lock) {
+        try {
+          body.run();
+          for (HealthEvent e : pendingEvents) {
+            events.post(e);
+          }
+        } finally {
+          pendingEvents.clear();
+        }
+      }
+    } finally {
+      Runnable task;
+      while ((task = afterUnlock.poll()) != null) {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "pool '" + name + "': cleanup failed", e);
+        }
+      }
+      events.deliver();
+    }
+  }
+
+  /**
+   * Changes one backend's signals and publishes the result as a transaction: either the new state is
+   * published with its events, or every signal is restored and the exception propagates. Under the
+   * lock.
+   */
+  private void transact(BackendState b, String trigger, Runnable change) {
+    BackendState.Saved saved = b.save();
+    int eventsBefore = pendingEvents.size();
+    try {
+      change.run();
+      if (refresh(b, trigger)) {
+        publish(members, false);
+      }
+    } catch (RuntimeException e) {
+      b.restore(saved);
+      pendingEvents.subList(eventsBefore, pendingEvents.size()).clear();
+      throw e;
+    }
+  }
+
+  private void logControlFailure(String what, RuntimeException e) {
+    LOG.log(Level.ERROR, "pool '" + name + "': " + what + " could not be applied: " + e, e);
   }
 
   // ---------------------------------------------------------------- control plane: state machine
@@ -591,7 +665,7 @@ public final class PoolImpl implements Pool {
 
   /**
    * Recomputes {@code b}'s state after one of its signals changed; starts or stops slow start; posts
-   * an event if the state changed. Does not publish.
+   * an event if the state changed. Does not publish. Under the lock.
    *
    * @param trigger what happened, used as the reason for states that have none of their own
    * @return whether the state changed
@@ -602,7 +676,7 @@ public final class PoolImpl implements Pool {
     SlowStart slowStart = health.slowStart();
     long now = ticker.nanoTime();
     if (!after.isServing() && b.warming) {
-      stopWarming(b);
+      b.warming = false; // its end-of-window task finds it not warming and does nothing
     } else if (after == BackendStatus.HEALTHY && !before.isServing() && slowStart != null) {
       startWarming(b, slowStart, now);
       after = BackendStatus.WARMING;
@@ -617,7 +691,7 @@ public final class PoolImpl implements Pool {
     b.status = after;
     b.statusReason = reason;
     b.statusSinceNanos = now;
-    events.post(new HealthEvent.StatusChanged(name, b.id(), before, after, reason, now));
+    post(new HealthEvent.StatusChanged(name, b.id(), before, after, reason, now));
     return true;
   }
 
@@ -634,47 +708,46 @@ public final class PoolImpl implements Pool {
   private void startWarming(BackendState b, SlowStart slowStart, long now) {
     b.warming = true;
     b.warmingSince = now;
-    Scheduler.Cancellable old = b.warmTask;
-    if (old != null) {
-      old.cancel();
-    }
     b.warmTask = schedule(() -> warmingEnded(b, now), slowStart.window().toNanos());
   }
 
-  private static void stopWarming(BackendState b) {
-    b.warming = false;
-    Scheduler.Cancellable task = b.warmTask;
-    if (task != null) {
-      task.cancel();
-      b.warmTask = null;
-    }
-  }
-
   private void warmingEnded(BackendState b, long since) {
-    try {
-      synchronized (lock) {
-        if (closed || !b.member || !b.warming || b.warmingSince != since) {
-          return;
-        }
-        SlowStart slowStart = Objects.requireNonNull(health.slowStart(), "slowStart");
-        long remaining = since + slowStart.window().toNanos() - ticker.nanoTime();
-        if (remaining > 0) { // the scheduler ran early by the ticker's clock
-          b.warmTask = schedule(() -> warmingEnded(b, since), remaining);
-          return;
-        }
-        stopWarming(b);
-        if (refresh(b, "slow start window of " + slowStart.window() + " ended")) {
-          publish(members, false);
-        }
-      }
-    } finally {
-      events.deliver();
-    }
+    SlowStart slowStart = Objects.requireNonNull(health.slowStart(), "slowStart");
+    locked(
+        () -> {
+          if (closed || !b.member || !b.warming || b.warmingSince != since) {
+            return;
+          }
+          long remaining = since + slowStart.window().toNanos() - ticker.nanoTime();
+          if (remaining > 0) { // the scheduler ran early by the ticker's clock
+            b.warmTask = schedule(() -> warmingEnded(b, since), remaining);
+            return;
+          }
+          try {
+            transact(b, "slow start window of " + slowStart.window() + " ended", () -> b.warming = false);
+          } catch (RuntimeException e) {
+            logControlFailure("the end of " + b.id() + "'s slow start", e);
+            b.warmTask = schedule(() -> warmingEnded(b, since), slowStart.window().toNanos());
+          }
+        });
   }
 
   private Scheduler.Cancellable schedule(Runnable task, long delayNanos) {
     Scheduler s = Objects.requireNonNull(scheduler, "scheduler");
     return s.schedule(task, delayNanos);
+  }
+
+  /** Cancels every timed task of a backend that leaves the pool or of a closing pool. */
+  private void cancelTimers(BackendState b) {
+    stopProbing(b);
+    b.warming = false;
+    for (Scheduler.Cancellable task : new Scheduler.Cancellable[] {b.warmTask, b.ejectTask}) {
+      if (task != null) {
+        task.cancel();
+      }
+    }
+    b.warmTask = null;
+    b.ejectTask = null;
   }
 
   // ---------------------------------------------------------------- active checking
@@ -685,11 +758,13 @@ public final class PoolImpl implements Pool {
       return;
     }
     long epoch = ++b.probeEpoch;
-    long first = (long) (check.interval().toNanos() * check.jitter() * ThreadLocalRandom.current().nextDouble());
+    long first =
+        (long) (check.interval().toNanos() * check.jitter() * ThreadLocalRandom.current().nextDouble());
     b.probeTask = schedule(() -> runProbe(b, epoch, check), first);
   }
 
-  private static void stopProbing(BackendState b) {
+  /** Stops a backend's probe loop; a probe in flight is abandoned (after the lock is released). */
+  private void stopProbing(BackendState b) {
     b.probeEpoch++;
     Scheduler.Cancellable task = b.probeTask;
     if (task != null) {
@@ -697,24 +772,25 @@ public final class PoolImpl implements Pool {
       b.probeTask = null;
     }
     Object running = b.runningProbe;
-    if (running instanceof ProbeRun run) {
-      run.abandon();
-    }
     b.runningProbe = null;
+    if (running instanceof ProbeRun run) {
+      afterUnlock.add(run::abandon);
+    }
   }
 
-  /** One probe of one backend: starts it outside the lock, arms its timeout, never blocks. */
+  /** One probe of one backend: registered under the lock, started outside it, never blocks. */
   private void runProbe(BackendState b, long epoch, HealthCheck check) {
+    ProbeRun run;
     synchronized (lock) {
       if (closed || !b.member || b.probeEpoch != epoch) {
         return;
       }
+      run = new ProbeRun(b, epoch, check);
+      b.runningProbe = run;
     }
     probeTaskRuns.incrementAndGet();
     HealthProbe probe = check.probe();
     Duration timeout = check.timeout();
-    ProbeRun run = new ProbeRun(b, epoch, check);
-    b.runningProbe = run;
     CompletionStage<HealthResult> stage;
     try {
       stage = probe.check(b, timeout);
@@ -731,6 +807,9 @@ public final class PoolImpl implements Pool {
         schedule(
             () -> run.finish(HealthResult.unhealthy("probe timed out after " + timeout), stage),
             timeout.toNanos());
+    if (run.isDone()) { // abandoned (disabled, removed, closed) while the probe was starting
+      run.abandon();
+    }
     stage.whenComplete(
         (result, error) ->
             run.finish(
@@ -765,6 +844,10 @@ public final class PoolImpl implements Pool {
       this.check = check;
     }
 
+    boolean isDone() {
+      return done.get();
+    }
+
     void finish(HealthResult result, @Nullable CompletionStage<HealthResult> toCancel) {
       if (!done.compareAndSet(false, true)) {
         return;
@@ -776,83 +859,100 @@ public final class PoolImpl implements Pool {
       if (toCancel instanceof Future<?> future) {
         future.cancel(true); // let the probe close its connection
       }
-      onProbeResult(backend, epoch, check, result);
+      onProbeResult(backend, epoch, check, this, result);
     }
 
-    /** Gives up without a verdict (closing, or the backend left): cancels the timeout and stage. */
+    /** Gives up without a verdict (disabled, removed, closed): cancels the timeout and the stage. */
     void abandon() {
-      if (!done.compareAndSet(false, true)) {
-        return;
-      }
+      done.set(true);
       Scheduler.Cancellable t = timeout;
       if (t != null) {
         t.cancel();
       }
-      if (stage instanceof Future<?> future) {
+      if (stage instanceof Future<?> future && !future.isDone()) {
         future.cancel(true);
       }
     }
   }
 
-  private void onProbeResult(BackendState b, long epoch, HealthCheck check, HealthResult result) {
-    try {
-      synchronized (lock) {
-        if (closed || !b.member || b.probeEpoch != epoch) {
-          return;
-        }
-        b.runningProbe = null;
-        String trigger;
-        if (result.isHealthy()) {
-          b.probeFailures = 0;
-          b.probeSuccesses++;
-          trigger = b.probeSuccesses + " consecutive probes passed";
-          if (!b.probeHealthy && (b.probePending || b.probeSuccesses >= check.healthyThreshold())) {
-            b.probeHealthy = true;
-            b.probePending = false;
-            b.probeReason = "";
+  private void onProbeResult(
+      BackendState b, long epoch, HealthCheck check, ProbeRun run, HealthResult result) {
+    locked(
+        () -> {
+          if (closed || !b.member || b.probeEpoch != epoch) {
+            return;
           }
-        } else {
-          b.probeSuccesses = 0;
-          b.probeFailures++;
-          if (b.probePending) {
-            b.probeReason = "waiting for the first probe to pass; last probe: " + result.reason();
-          } else if (b.probeHealthy) {
-            if (b.probeFailures >= check.unhealthyThreshold()) {
-              b.probeHealthy = false;
-              b.probeReason = b.probeFailures + " consecutive probes failed; last: " + result.reason();
-            }
-          } else {
-            b.probeReason = b.probeFailures + " consecutive probes failed; last: " + result.reason();
+          if (b.runningProbe == run) {
+            b.runningProbe = null;
           }
-          trigger = b.probeReason;
-        }
-        if (refresh(b, trigger)) {
-          publish(members, false);
-        }
-        long interval = check.interval().toNanos();
-        double jitter = check.jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
-        b.probeTask = schedule(() -> runProbe(b, epoch, check), (long) (interval * (1 + jitter)));
+          try {
+            transact(b, probeTrigger(b, result), () -> recordProbe(b, check, result));
+          } catch (RuntimeException e) {
+            logControlFailure("the probe result for " + b.id(), e);
+          }
+          long interval = check.interval().toNanos();
+          double jitter = check.jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
+          b.probeTask = schedule(() -> runProbe(b, epoch, check), (long) (interval * (1 + jitter)));
+        });
+  }
+
+  private static String probeTrigger(BackendState b, HealthResult result) {
+    return result.isHealthy()
+        ? (b.probeSuccesses + 1) + " consecutive probes passed"
+        : (b.probeFailures + 1) + " consecutive probes failed; last: " + result.reason();
+  }
+
+  /** Applies one probe result to the counters and the probe's verdict. Under the lock. */
+  private static void recordProbe(BackendState b, HealthCheck check, HealthResult result) {
+    if (result.isHealthy()) {
+      b.probeFailures = 0;
+      b.probeSuccesses++;
+      if (!b.probeHealthy && (b.probePending || b.probeSuccesses >= check.healthyThreshold())) {
+        b.probeHealthy = true;
+        b.probePending = false;
+        b.probeReason = "";
       }
-    } finally {
-      events.deliver();
+      return;
+    }
+    b.probeSuccesses = 0;
+    b.probeFailures++;
+    String failed = b.probeFailures + " consecutive probes failed; last: " + result.reason();
+    if (b.probePending) {
+      if (b.probeFailures >= check.unhealthyThreshold()) {
+        b.probePending = false; // no longer "new": an unhealthy backend like any other
+        b.probeReason = failed;
+      } else {
+        b.probeReason = "waiting for the first probe to pass; last probe: " + result.reason();
+      }
+    } else if (!b.probeHealthy || b.probeFailures >= check.unhealthyThreshold()) {
+      b.probeHealthy = false;
+      b.probeReason = failed;
     }
   }
 
   // ---------------------------------------------------------------- passive checking
 
-  /** Called by a lease release whose failure completed a streak of the configured length. */
+  /**
+   * Called by a lease release whose failure completed a streak of the configured length. Never
+   * throws: the caller is completing a request.
+   */
   void onFailureStreak(BackendState b, int streak, int status, ErrorKind error) {
     OutlierDetection od = Objects.requireNonNull(health.outlier(), "outlier");
     String last = error == ErrorKind.NONE ? "status " + status : "error " + error;
     try {
-      synchronized (lock) {
-        if (closed || !b.member) {
-          return;
-        }
-        tryEject(b, od, streak + " consecutive failures (last: " + last + ")");
-      }
-    } finally {
-      events.deliver();
+      locked(
+          () -> {
+            if (closed || !b.member) {
+              return;
+            }
+            try {
+              tryEject(b, od, streak + " consecutive failures (last: " + last + ")");
+            } catch (RuntimeException e) {
+              logControlFailure("the ejection of " + b.id(), e);
+            }
+          });
+    } catch (RuntimeException e) { // a listener or cleanup failed: never the request's problem
+      logControlFailure("the ejection of " + b.id(), e);
     }
   }
 
@@ -868,54 +968,70 @@ public final class PoolImpl implements Pool {
         ejectedNow++;
       }
     }
-    if (ejectedNow > 0 && (long) (ejectedNow + 1) * 100 > (long) od.maxEjectionPercent() * members.size()) {
+    if (ejectedNow > 0
+        && (long) (ejectedNow + 1) * 100 > (long) od.maxEjectionPercent() * members.size()) {
       ejectionsRefused.incrementAndGet();
       return false;
     }
     long now = ticker.nanoTime();
     long base = od.baseEjectionTime().toNanos();
-    if (b.ejectionMultiplier > 0) {
-      long forgiven = Math.max(0, now - b.returnedAt) / base; // one step per base time back in service
-      b.ejectionMultiplier = (int) Math.max(0, b.ejectionMultiplier - forgiven);
+    int multiplier = b.ejectionMultiplier;
+    if (multiplier > 0) {
+      long forgiven = Math.max(0, now - b.returnedAt) / base; // one step per base time in service
+      multiplier = (int) Math.max(0, multiplier - forgiven);
     }
-    b.ejectionMultiplier++;
-    b.ejectionsTotal++;
-    long duration = od.ejectionNanos(b.ejectionMultiplier);
-    b.ejected = true;
-    b.ejectedUntil = now + duration;
-    b.ejectReason =
-        why + "; ejected for " + Duration.ofNanos(duration) + " (ejection " + b.ejectionMultiplier
-            + " in a row)";
-    long until = b.ejectedUntil;
+    int cap = (int) Math.min(Integer.MAX_VALUE, ceilDiv(Math.max(base, od.maxEjectionTime().toNanos()), base));
+    int next = Math.min(multiplier + 1, cap); // beyond the cap a longer history changes nothing
+    long duration = od.ejectionNanos(next);
+    long until = now + duration;
+    String reason =
+        why + "; ejected for " + Duration.ofNanos(duration) + " (back-off step " + next + ")";
+    transact(
+        b,
+        reason,
+        () -> {
+          b.ejectionMultiplier = next;
+          b.ejectionsTotal++;
+          b.ejected = true;
+          b.ejectedUntil = until;
+          b.ejectReason = reason;
+        });
     b.ejectTask = schedule(() -> ejectionEnded(b, until), duration);
-    if (refresh(b, b.ejectReason)) {
-      publish(members, false);
-    }
     return true;
   }
 
+  private static long ceilDiv(long a, long b) {
+    return -Math.floorDiv(-a, b);
+  }
+
   private void ejectionEnded(BackendState b, long until) {
-    try {
-      synchronized (lock) {
-        if (closed || !b.member || !b.ejected || b.ejectedUntil != until) {
-          return;
-        }
-        long now = ticker.nanoTime();
-        if (now < until) { // the scheduler ran early by the ticker's clock
-          b.ejectTask = schedule(() -> ejectionEnded(b, until), until - now);
-          return;
-        }
-        b.ejected = false;
-        b.ejectTask = null;
-        b.returnedAt = now;
-        b.resetConsecutiveFailures();
-        if (refresh(b, "ejection time ended")) {
-          publish(members, false);
-        }
-      }
-    } finally {
-      events.deliver();
-    }
+    locked(
+        () -> {
+          if (closed || !b.member || !b.ejected || b.ejectedUntil != until) {
+            return;
+          }
+          long now = ticker.nanoTime();
+          if (now < until) { // the scheduler ran early by the ticker's clock
+            b.ejectTask = schedule(() -> ejectionEnded(b, until), until - now);
+            return;
+          }
+          try {
+            transact(
+                b,
+                "ejection time ended",
+                () -> {
+                  b.ejected = false;
+                  b.returnedAt = now;
+                });
+            b.ejectTask = null;
+            b.resetConsecutiveFailures();
+          } catch (RuntimeException e) {
+            logControlFailure("the end of " + b.id() + "'s ejection", e);
+            OutlierDetection od = Objects.requireNonNull(health.outlier(), "outlier");
+            b.ejectTask =
+                schedule(() -> ejectionEnded(b, until), od.baseEjectionTime().toNanos());
+          }
+        });
   }
 
   private void scheduleSweep(OutlierDetection od) {
@@ -924,69 +1040,68 @@ public final class PoolImpl implements Pool {
 
   /** Failure-percentage ejection over the last interval; then the next interval starts. */
   private void sweep(OutlierDetection od) {
-    try {
-      synchronized (lock) {
-        if (closed) {
-          return;
-        }
-        List<BackendState> judged = new ArrayList<>();
-        List<long[]> counts = new ArrayList<>();
-        for (BackendState b : members) {
-          long requests = Objects.requireNonNull(b.windowRequests).sumThenReset();
-          long failed = Objects.requireNonNull(b.windowFailures).sumThenReset();
-          if (!b.ejected && requests >= od.failurePercentageMinimumRequests()) {
-            judged.add(b);
-            counts.add(new long[] {requests, failed});
+    locked(
+        () -> {
+          if (closed) {
+            return;
           }
-        }
-        if (judged.size() >= od.failurePercentageMinimumBackends()) {
-          for (int i = 0; i < judged.size(); i++) {
-            long[] c = counts.get(i);
-            if (c[1] * 100 >= (long) od.failurePercentageThreshold() * c[0]) {
-              tryEject(
-                  judged.get(i), od,
-                  c[1] + " of " + c[0] + " requests failed in the last " + od.interval()
-                      + " (threshold " + od.failurePercentageThreshold() + "%)");
+          try {
+            List<BackendState> judged = new ArrayList<>();
+            List<long[]> counts = new ArrayList<>();
+            for (BackendState b : members) {
+              long requests = Objects.requireNonNull(b.windowRequests).sumThenReset();
+              long failed = Objects.requireNonNull(b.windowFailures).sumThenReset();
+              if (!b.ejected && requests >= od.failurePercentageMinimumRequests()) {
+                judged.add(b);
+                counts.add(new long[] {requests, failed});
+              }
             }
+            if (judged.size() >= od.failurePercentageMinimumBackends()) {
+              for (int i = 0; i < judged.size(); i++) {
+                long[] c = counts.get(i);
+                if (c[1] * 100 >= (long) od.failurePercentageThreshold() * c[0]) {
+                  try {
+                    tryEject(
+                        judged.get(i),
+                        od,
+                        c[1] + " of " + c[0] + " requests failed in the last " + od.interval()
+                            + " (threshold " + od.failurePercentageThreshold() + "%)");
+                  } catch (RuntimeException e) {
+                    logControlFailure("the ejection of " + judged.get(i).id(), e);
+                  }
+                }
+              }
+            }
+          } finally {
+            scheduleSweep(od);
           }
-        }
-        scheduleSweep(od);
-      }
-    } finally {
-      events.deliver();
-    }
+        });
   }
 
   // ---------------------------------------------------------------- admin
 
   public void add(BackendSpec spec) {
-    try {
-      synchronized (lock) {
-        if (find(spec.id()) != null) {
-          throw new IllegalArgumentException(
-              "backend id: '" + spec.id() + "' (expected: unique in pool '" + name + "')");
-        }
-        List<BackendState> next = new ArrayList<>(members);
-        next.add(newState(spec));
-        Checks.weightsHonoured(algorithm, weightsOf(next), "pools." + name + ".backends");
-        applyMembers(next, List.of(), true);
-      }
-    } finally {
-      events.deliver();
-    }
+    locked(
+        () -> {
+          if (find(spec.id()) != null) {
+            throw new IllegalArgumentException(
+                "backend id: '" + spec.id() + "' (expected: unique in pool '" + name + "')");
+          }
+          List<BackendState> next = new ArrayList<>(members);
+          next.add(newState(spec));
+          Checks.weightsHonoured(algorithm, weightsOf(next), "pools." + name + ".backends");
+          applyMembers(next, List.of(), true, "added by admin");
+        });
   }
 
   public void remove(String id) {
-    try {
-      synchronized (lock) {
-        BackendState b = require(id);
-        List<BackendState> next = new ArrayList<>(members);
-        next.remove(b);
-        applyMembers(next, List.of(b), true);
-      }
-    } finally {
-      events.deliver();
-    }
+    locked(
+        () -> {
+          BackendState b = require(id);
+          List<BackendState> next = new ArrayList<>(members);
+          next.remove(b);
+          applyMembers(next, List.of(b), true, "removed by admin");
+        });
   }
 
   /**
@@ -997,67 +1112,64 @@ public final class PoolImpl implements Pool {
    * ejection history and slow-start ramp carry on.
    */
   public void setBackends(List<BackendSpec> specs) {
-    try {
-      synchronized (lock) {
-        Map<String, BackendSpec> byId = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < specs.size(); i++) {
-          BackendSpec spec = Objects.requireNonNull(specs.get(i), "backends[" + i + "]");
-          if (byId.put(spec.id(), spec) != null) {
-            throw new IllegalArgumentException(
-                "pools." + name + ".backends[" + i + "].id: '" + spec.id()
-                    + "' (expected: unique in the pool)");
-          }
+    locked(() -> setBackendsLocked(specs));
+  }
+
+  private void setBackendsLocked(List<BackendSpec> specs) {
+    Map<String, BackendSpec> byId = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < specs.size(); i++) {
+      BackendSpec spec = Objects.requireNonNull(specs.get(i), "backends[" + i + "]");
+      if (byId.put(spec.id(), spec) != null) {
+        throw new IllegalArgumentException(
+            "pools." + name + ".backends[" + i + "].id: '" + spec.id()
+                + "' (expected: unique in the pool)");
+      }
+    }
+    List<BackendState> next = new ArrayList<>(specs.size());
+    List<BackendState> gone = new ArrayList<>();
+    IdentityHashMap<BackendState, Integer> reweigh = new IdentityHashMap<>();
+    Map<String, BackendState> current = new java.util.HashMap<>();
+    for (BackendState b : members) {
+      current.put(b.id(), b);
+    }
+    for (BackendSpec spec : byId.values()) {
+      BackendState existing = current.remove(spec.id());
+      if (existing != null && sameExceptWeight(existing.spec(), spec)) {
+        next.add(existing);
+        if (existing.weight() != spec.weight()) {
+          reweigh.put(existing, spec.weight());
         }
-        List<BackendState> next = new ArrayList<>(specs.size());
-        List<BackendState> gone = new ArrayList<>();
-        IdentityHashMap<BackendState, Integer> reweigh = new IdentityHashMap<>();
-        Map<String, BackendState> current = new java.util.HashMap<>();
-        for (BackendState b : members) {
-          current.put(b.id(), b);
+      } else {
+        if (existing != null) {
+          gone.add(existing);
         }
-        for (BackendSpec spec : byId.values()) {
-          BackendState existing = current.remove(spec.id());
-          if (existing != null && sameExceptWeight(existing.spec(), spec)) {
-            next.add(existing);
-            if (existing.weight() != spec.weight()) {
-              reweigh.put(existing, spec.weight());
-            }
-          } else {
-            if (existing != null) {
-              gone.add(existing);
-            }
-            next.add(newState(spec));
-          }
-        }
-        gone.addAll(current.values());
-        List<Integer> weights = new ArrayList<>(next.size());
-        for (BackendState b : next) {
-          weights.add(reweigh.getOrDefault(b, b.weight()));
-        }
-        Checks.weightsHonoured(algorithm, weights, "pools." + name + ".backends");
-        boolean changed = !gone.isEmpty() || !reweigh.isEmpty() || next.size() != members.size();
-        if (!changed) {
-          for (int i = 0; i < next.size(); i++) {
-            changed |= next.get(i) != members.get(i);
-          }
-        }
-        if (!changed) {
-          return; // the same list again: nothing to do, no ramp restarts
-        }
-        IdentityHashMap<BackendState, Integer> oldWeights = new IdentityHashMap<>();
-        reweigh.forEach((b, w) -> {
+        next.add(newState(spec));
+      }
+    }
+    gone.addAll(current.values());
+    List<Integer> weights = new ArrayList<>(next.size());
+    for (BackendState b : next) {
+      weights.add(reweigh.getOrDefault(b, b.weight()));
+    }
+    Checks.weightsHonoured(algorithm, weights, "pools." + name + ".backends");
+    boolean changed = !gone.isEmpty() || !reweigh.isEmpty() || next.size() != members.size();
+    for (int i = 0; !changed && i < next.size(); i++) {
+      changed = next.get(i) != members.get(i);
+    }
+    if (!changed) {
+      return; // the same list again: nothing to do, no ramp restarts
+    }
+    IdentityHashMap<BackendState, Integer> oldWeights = new IdentityHashMap<>();
+    reweigh.forEach(
+        (b, w) -> {
           oldWeights.put(b, b.weight());
           b.setWeight(w);
         });
-        try {
-          applyMembers(next, gone, true);
-        } catch (RuntimeException e) {
-          oldWeights.forEach(BackendState::setWeight);
-          throw e;
-        }
-      }
-    } finally {
-      events.deliver();
+    try {
+      applyMembers(next, gone, true, "set by admin (setBackends)");
+    } catch (RuntimeException e) {
+      oldWeights.forEach(BackendState::setWeight);
+      throw e;
     }
   }
 
@@ -1067,18 +1179,20 @@ public final class PoolImpl implements Pool {
 
   /**
    * Publishes a new membership: new states get their initial state (and warm up if they serve and
-   * slow start is on); removed ones stop every timed task. Under the lock.
+   * slow start is on); removed ones stop every timed task. Under the lock; on failure nothing
+   * changed.
    */
-  private void applyMembers(List<BackendState> next, List<BackendState> gone, boolean rebuild) {
+  private void applyMembers(
+      List<BackendState> next, List<BackendState> gone, boolean rebuild, String why) {
     Set<BackendState> old = Collections.newSetFromMap(new IdentityHashMap<>());
     old.addAll(members);
     List<BackendState> added = new ArrayList<>();
     long now = ticker.nanoTime();
+    SlowStart slowStart = health.slowStart();
     for (BackendState b : next) {
       if (!old.contains(b)) {
         added.add(b);
         BackendStatus initial = computeStatus(b);
-        SlowStart slowStart = health.slowStart();
         if (initial == BackendStatus.HEALTHY && slowStart != null) {
           b.warming = true;
           b.warmingSince = now;
@@ -1089,136 +1203,125 @@ public final class PoolImpl implements Pool {
             initial == BackendStatus.UNHEALTHY
                 ? b.probeReason
                 : initial == BackendStatus.WARMING
-                    ? "added; slow start over " + Objects.requireNonNull(slowStart).window()
-                    : "added";
+                    ? why + "; slow start over " + Objects.requireNonNull(slowStart).window()
+                    : why;
         b.statusSinceNanos = now;
       }
     }
+    int eventsBefore = pendingEvents.size();
     publish(next, rebuild);
+    // Committed from here on: membership events, then timers.
+    List<HealthEvent> membership = new ArrayList<>();
     for (BackendState b : gone) {
       b.member = false;
-      stopProbing(b);
-      stopWarming(b);
-      Scheduler.Cancellable eject = b.ejectTask;
-      if (eject != null) {
-        eject.cancel();
-      }
+      cancelTimers(b);
+      membership.add(new HealthEvent.BackendRemoved(name, b.id(), b.status, why, now));
     }
     for (BackendState b : added) {
+      membership.add(new HealthEvent.BackendAdded(name, b.id(), b.status, b.statusReason, now));
       if (b.warming) {
         long since = b.warmingSince;
-        b.warmTask = schedule(() -> warmingEnded(b, since),
-            Objects.requireNonNull(health.slowStart()).window().toNanos());
+        b.warmTask =
+            schedule(
+                () -> warmingEnded(b, since), Objects.requireNonNull(slowStart).window().toNanos());
       }
       startProbing(b);
     }
+    pendingEvents.addAll(eventsBefore, membership); // before any panic change they caused
   }
 
   public void setWeight(String id, int weight) {
-    synchronized (lock) {
-      BackendState b = require(id);
-      int old = b.weight();
-      if (old == weight) {
-        return;
-      }
-      List<Integer> weights = weightsOf(members);
-      weights.set(members.indexOf(b), weight);
-      Checks.weightsHonoured(algorithm, weights, "pools." + name + ".backends");
-      b.setWeight(weight);
-      try {
-        publish(members, true);
-      } catch (RuntimeException e) {
-        b.setWeight(old);
-        throw e;
-      }
-    }
+    locked(
+        () -> {
+          BackendState b = require(id);
+          int old = b.weight();
+          if (old == weight) {
+            return;
+          }
+          List<Integer> weights = weightsOf(members);
+          weights.set(members.indexOf(b), weight);
+          Checks.weightsHonoured(algorithm, weights, "pools." + name + ".backends");
+          b.setWeight(weight);
+          try {
+            publish(members, true);
+          } catch (RuntimeException e) {
+            b.setWeight(old);
+            throw e;
+          }
+        });
   }
 
   public void setDraining(String id, boolean draining) {
-    adminChange(
-        id,
-        b -> b.isDraining() != draining,
-        b -> b.setDraining(draining),
-        b -> b.setDraining(!draining),
-        draining ? "drained by admin" : "undrained by admin");
+    locked(
+        () -> {
+          requireOpen();
+          BackendState b = require(id);
+          if (b.isDraining() != draining) {
+            transact(
+                b, draining ? "drained by admin" : "undrained by admin",
+                () -> b.setDraining(draining));
+          }
+        });
   }
 
+  /**
+   * Disables or enables a backend. Disabling stops its probes. Enabling starts it afresh, as if it
+   * had just been added: probe counters reset, and with {@link
+   * HealthCheck.InitialState#WAIT_FOR_FIRST_PROBE} it takes no traffic until a probe passes (it may
+   * have been restarted during maintenance); probing resumes at once.
+   */
   public void setDisabled(String id, boolean disabled) {
-    adminChange(
-        id,
-        b -> b.disabled != disabled,
-        b -> {
-          b.disabled = disabled;
+    locked(
+        () -> {
+          requireOpen();
+          BackendState b = require(id);
+          if (b.disabled == disabled) {
+            return;
+          }
+          HealthCheck check = health.check();
+          transact(
+              b,
+              disabled ? "disabled by admin" : "enabled by admin",
+              () -> {
+                b.disabled = disabled;
+                if (!disabled && check != null) {
+                  b.probeSuccesses = 0;
+                  b.probeFailures = 0;
+                  boolean wait =
+                      check.initialState() == HealthCheck.InitialState.WAIT_FOR_FIRST_PROBE;
+                  b.probeHealthy = !wait;
+                  b.probePending = wait;
+                  b.probeReason = wait ? "enabled by admin; waiting for the first probe to pass" : "";
+                }
+              });
           if (disabled) {
             stopProbing(b);
+          } else {
+            startProbing(b);
           }
-        },
-        b -> b.disabled = !disabled,
-        disabled ? "disabled by admin" : "enabled by admin");
-    if (!disabled) {
-      synchronized (lock) {
-        BackendState b = find(id);
-        if (b != null && b.probeTask == null) {
-          startProbing(b);
-        }
-      }
-    }
+        });
   }
 
-  private void adminChange(
-      String id,
-      java.util.function.Predicate<BackendState> differs,
-      java.util.function.Consumer<BackendState> apply,
-      java.util.function.Consumer<BackendState> undo,
-      String trigger) {
-    try {
-      synchronized (lock) {
-        if (closed) {
-          throw new IllegalStateException("load balancer is closed");
-        }
-        BackendState b = require(id);
-        if (!differs.test(b)) {
-          return;
-        }
-        BackendStatus status = b.status;
-        String reason = b.statusReason;
-        long since = b.statusSinceNanos;
-        apply.accept(b);
-        try {
-          if (refresh(b, trigger)) {
-            publish(members, false);
-          }
-        } catch (RuntimeException e) {
-          undo.accept(b);
-          b.status = status;
-          b.statusReason = reason;
-          b.statusSinceNanos = since;
-          throw e;
-        }
-      }
-    } finally {
-      events.deliver();
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("load balancer is closed");
     }
   }
 
   /** Publishes a snapshot that answers every selection with {@code closed}; stops timed work. */
   public void close(NoBackend whenClosed) {
-    synchronized (lock) {
-      closed = true;
-      snapshot = Snapshot.empty(this, ++generation, whenClosed);
-      Scheduler.Cancellable sweep = sweepTask;
-      if (sweep != null) {
-        sweep.cancel();
-      }
-      for (BackendState b : members) {
-        stopProbing(b);
-        stopWarming(b);
-        Scheduler.Cancellable eject = b.ejectTask;
-        if (eject != null) {
-          eject.cancel();
-        }
-      }
-    }
+    locked(
+        () -> {
+          closed = true;
+          snapshot = Snapshot.empty(this, ++generation, whenClosed);
+          Scheduler.Cancellable sweep = sweepTask;
+          if (sweep != null) {
+            sweep.cancel();
+          }
+          for (BackendState b : members) {
+            cancelTimers(b);
+          }
+        });
   }
 
   private static List<Integer> weightsOf(List<BackendState> backends) {

@@ -98,7 +98,7 @@ class FailurePercentageTest {
     assertThat(stats(lb, A).statusReason())
         .isEqualTo(
             "5 of 10 requests failed in the last PT10S (threshold 50%); ejected for PT30S"
-                + " (ejection 1 in a row)");
+                + " (back-off step 1)");
     assertThat(stats(lb, A).ejections()).isEqualTo(1);
     assertThat(status(lb, B)).isEqualTo(BackendStatus.HEALTHY);
     assertThat(status(lb, C)).isEqualTo(BackendStatus.HEALTHY);

@@ -277,7 +277,8 @@ class HealthConfigValidationTest {
         HealthCheck.of((b, t) -> CompletableFuture.completedFuture(HealthResult.healthy()));
     assertThatThrownBy(() -> pool(p -> p.healthCheck(check).healthCheck(check)))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("pools.api.healthCheck was already set");
+        .hasMessageStartingWith("pools.api.healthCheck was already set to HealthCheck{")
+        .hasMessageEndingWith("(expected: at most one health check per pool)");
     assertThatThrownBy(
             () ->
                 pool(
@@ -285,11 +286,14 @@ class HealthConfigValidationTest {
                         p.outlierDetection(OutlierDetection.defaults())
                             .outlierDetection(OutlierDetection.defaults())))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("pools.api.outlierDetection was already set");
+        .hasMessageStartingWith("pools.api.outlierDetection was already set to OutlierDetection{")
+        .hasMessageEndingWith("(expected: set once per pool)");
     SlowStart ramp = SlowStart.linear(Duration.ofSeconds(10));
     assertThatThrownBy(() -> pool(p -> p.slowStart(ramp).slowStart(ramp)))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("pools.api.slowStart was already set");
+        .hasMessage(
+            "pools.api.slowStart was already set to SlowStart{window=PT10S, aggression=1.0,"
+                + " minWeightPercent=10} (expected: set once per pool)");
     assertThatThrownBy(() -> pool(p -> p.panicThreshold(10).panicThreshold(20)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("pools.api.panicThreshold was already set to 10");

@@ -117,7 +117,7 @@ class OutlierDetectionHttpTest {
   }
 
   private int servedBy(String id) {
-    return served.get(id).get();
+    return java.util.Objects.requireNonNull(served.get(id), id).get();
   }
 
   private BackendStats stats(LoadBalancer lb, String id) {
@@ -152,7 +152,7 @@ class OutlierDetectionHttpTest {
     assertThat(stats(lb, bad).statusReason())
         .isEqualTo(
             THRESHOLD + " consecutive failures (last: status 503); ejected for " + BASE
-                + " (ejection 1 in a row)");
+                + " (back-off step 1)");
 
     int goodBefore = 0;
     for (Map.Entry<String, AtomicInteger> e : served.entrySet()) {
@@ -182,7 +182,7 @@ class OutlierDetectionHttpTest {
     assertThat(stats(lb, bad).status()).isEqualTo(BackendStatus.EJECTED);
     assertThat(stats(lb, bad).ejections()).isEqualTo(2);
     assertThat(stats(lb, bad).statusReason())
-        .endsWith("ejected for " + BASE.multipliedBy(2) + " (ejection 2 in a row)");
+        .endsWith("ejected for " + BASE.multipliedBy(2) + " (back-off step 2)");
 
     clock.advance(BASE);
     assertThat(stats(lb, bad).status()).as("one base time into a double ejection").isEqualTo(BackendStatus.EJECTED);

@@ -36,7 +36,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -99,7 +98,7 @@ class OutlierDetectionTest {
     complete(lb, A, 503, 1);
 
     String reason =
-        "5 consecutive failures (last: status 503); ejected for PT30S (ejection 1 in a row)";
+        "5 consecutive failures (last: status 503); ejected for PT30S (back-off step 1)";
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
     assertThat(stats(lb, A).statusReason()).isEqualTo(reason);
     assertThat(stats(lb, A).ejections()).isEqualTo(1);
@@ -207,7 +206,7 @@ class OutlierDetectionTest {
     assertThat(stats(lb, A).statusReason())
         .isEqualTo(
             "5 consecutive failures (last: error " + error
-                + "); ejected for PT30S (ejection 1 in a row)");
+                + "); ejected for PT30S (back-off step 1)");
   }
 
   @Test
@@ -355,17 +354,11 @@ class OutlierDetectionTest {
   }
 
   @Test
-  @Disabled(
-      "BUG: OutlierDetection.ejectionNanos returns the maximum already for n == max/base (integer"
-          + " division), so with base 10 s and max 25 s the 2nd ejection lasts 25 s, not 20 s")
   void backOffWhenTheMaximumIsNoMultipleOfTheBase() {
     backOff(Duration.ofSeconds(10), Duration.ofSeconds(25)); // 10 s, 20 s, 25 s, 25 s, 25 s
   }
 
   @Test
-  @Disabled(
-      "BUG: OutlierDetection.ejectionNanos(n) is the maximum for n == max/base (integer division)"
-          + " even when base * n is below it")
   void ejectionNanosIsBaseTimesNCappedAtTheMaximum() {
     OutlierDetection od =
         OutlierDetection.builder()
@@ -395,7 +388,9 @@ class OutlierDetectionTest {
         balancer(OutlierDetection.builder().baseEjectionTime(base).maxEjectionTime(max).build());
     for (int n = 1; n <= 5; n++) {
       Duration expected = base.multipliedBy(n).compareTo(max) < 0 ? base.multipliedBy(n) : max;
-      ejectAndExpect(lb, n, expected);
+      // The multiplier stops growing at the first step that reaches the maximum.
+      long maxStep = -Math.floorDiv(-max.toNanos(), base.toNanos());
+      ejectAndExpect(lb, (int) Math.min(n, maxStep), expected);
     }
     assertThat(stats(lb, A).ejections()).isEqualTo(5);
   }
@@ -527,7 +522,7 @@ class OutlierDetectionTest {
   }
 
   /**
-   * Ejects backend A with 5 failures now, checks the reason names the {@code n}-th ejection in a row
+   * Ejects backend A with 5 failures now, checks the reason names back-off step {@code n}
    * and {@code expected}, and that it returns exactly {@code expected} later, not a nanosecond
    * sooner.
    */
@@ -537,8 +532,8 @@ class OutlierDetectionTest {
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
     assertThat(stats(lb, A).statusReason())
         .isEqualTo(
-            "5 consecutive failures (last: status 503); ejected for " + expected + " (ejection "
-                + n + " in a row)");
+            "5 consecutive failures (last: status 503); ejected for " + expected + " (back-off step "
+                + n + ")");
     clock.advanceNanos(expected.toNanos() - 1);
     assertThat(status(lb, A))
         .as("ejection %d, %s minus 1 ns", n, expected)
