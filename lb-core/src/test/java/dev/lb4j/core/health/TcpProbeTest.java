@@ -1,0 +1,259 @@
+package dev.lb4j.core.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lb4j.api.Backend;
+import dev.lb4j.api.HealthProbe;
+import dev.lb4j.api.HealthResult;
+import dev.lb4j.core.BackendStatus;
+import dev.lb4j.core.LoadBalancer;
+import dev.lb4j.core.testing.ManualClock;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link TcpProbe} against real loopback servers. Probes are scheduled by a {@link ManualClock}, so
+ * the test decides when each round starts; the TCP connect itself happens on real I/O threads, and
+ * the test waits for it with bounded waits, never by sleeping.
+ */
+class TcpProbeTest {
+
+  private static final Duration INTERVAL = Duration.ofSeconds(2);
+  private static final long WAIT_SECONDS = 20;
+
+  private final List<ServerSocket> servers = new CopyOnWriteArrayList<>();
+  private final Map<ServerSocket, Thread> acceptors = new ConcurrentHashMap<>();
+  private final List<LoadBalancer> opened = new ArrayList<>();
+  private final ManualClock clock = new ManualClock();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    opened.forEach(LoadBalancer::close);
+    for (ServerSocket s : servers) {
+      closeAndWait(s);
+    }
+  }
+
+  /**
+   * Closes a server and waits for its accept thread to end: only then is the listening socket really
+   * gone (while a thread is blocked in accept, the JDK defers the close, and a connect in that window
+   * would still succeed).
+   */
+  private void closeAndWait(ServerSocket server) throws Exception {
+    server.close();
+    Thread t = acceptors.get(server);
+    if (t != null) {
+      t.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+      assertThat(t.isAlive()).as("accept thread %s ended", t.getName()).isFalse();
+    }
+  }
+
+  /** Accepts and closes connections on a daemon thread until the server is closed. */
+  private ServerSocket serve(ServerSocket server) {
+    servers.add(server);
+    Thread t = new Thread(() -> {
+      while (!server.isClosed()) {
+        try {
+          server.accept().close(); // the connect succeeded; the probe needs nothing more
+        } catch (IOException e) {
+          // closed: the loop ends
+        }
+      }
+    }, "tcp-probe-test-accept-" + server.getLocalPort());
+    t.setDaemon(true);
+    t.start();
+    acceptors.put(server, t);
+    return server;
+  }
+
+  private ServerSocket newServer() throws IOException {
+    return serve(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+  }
+
+  private static String uri(ServerSocket server) {
+    String host = server.getInetAddress().getHostAddress();
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.getLocalPort();
+  }
+
+  /**
+   * Wraps the TCP probe so that the engine sees each result at a point the test chooses: the real
+   * connect runs at once, and {@link #deliver} hands its result to the engine on the test thread,
+   * which then updates the backend's state before {@code deliver} returns. A stage the engine
+   * cancels cancels the real probe.
+   */
+  private static final class RelayedTcpProbe implements HealthProbe {
+    private record Started(Backend backend, CompletableFuture<HealthResult> real,
+        CompletableFuture<HealthResult> toEngine) {}
+
+    private final BlockingQueue<Started> started = new LinkedBlockingQueue<>();
+
+    @Override
+    public CompletionStage<HealthResult> check(Backend backend, Duration timeout) {
+      CompletableFuture<HealthResult> real =
+          TcpProbe.create().check(backend, timeout).toCompletableFuture();
+      CompletableFuture<HealthResult> toEngine = new CompletableFuture<>();
+      @SuppressWarnings("FutureReturnValueIgnored")
+      Object unused = toEngine.whenComplete((r, e) -> {
+        if (toEngine.isCancelled()) {
+          real.cancel(true);
+        }
+      });
+      started.add(new Started(backend, real, toEngine));
+      return toEngine;
+    }
+
+    /** Waits for the real results of the {@code expected} checks started so far, and passes them on. */
+    List<HealthResult> deliver(int expected) throws InterruptedException {
+      List<HealthResult> results = new ArrayList<>();
+      for (int i = 0; i < expected; i++) {
+        Started s = started.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        if (s == null) {
+          throw new AssertionError(
+              "only " + i + " of " + expected + " probes started within " + WAIT_SECONDS + " s");
+        }
+        HealthResult result;
+        try {
+          result = s.real().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+          throw new AssertionError("TCP probe of " + s.backend().id() + " did not finish", e);
+        }
+        s.toEngine().complete(result);
+        results.add(result);
+      }
+      assertThat(started).as("probes started beyond the expected").isEmpty();
+      return results;
+    }
+  }
+
+  private static BackendStatus status(LoadBalancer lb, String id) {
+    return lb.stats().pool("api").backend(id).status();
+  }
+
+  @Test
+  void aClosedServerTurnsUnhealthyAfterExactlyTheThresholdAndHealthyAgainWhenItListensAgain()
+      throws Exception {
+    List<ServerSocket> three = List.of(newServer(), newServer(), newServer());
+    RelayedTcpProbe probe = new RelayedTcpProbe();
+    List<HealthEvent> events = new CopyOnWriteArrayList<>();
+    LoadBalancer lb =
+        LoadBalancer.builder()
+            .ticker(clock)
+            .scheduler(clock)
+            .healthListener(events::add)
+            .pool("api", p -> {
+              three.forEach(s -> p.backend(uri(s)));
+              p.panicThreshold(0)
+                  .healthCheck(HealthCheck.builder(probe).interval(INTERVAL).jitter(0).build());
+            })
+            .build();
+    opened.add(lb);
+    List<String> ids = new ArrayList<>();
+    lb.stats().pool("api").backends().forEach(b -> ids.add(b.id()));
+    String down = ids.get(0);
+    int port = three.get(0).getLocalPort();
+
+    clock.runDue();
+    assertThat(probe.deliver(3)).allMatch(HealthResult::isHealthy);
+
+    closeAndWait(three.get(0));
+    for (int failures = 1; failures <= HealthCheck.DEFAULT_UNHEALTHY_THRESHOLD; failures++) {
+      assertThat(status(lb, down)).as("after %s failed probes", failures - 1)
+          .isEqualTo(BackendStatus.HEALTHY);
+      clock.advance(INTERVAL);
+      List<HealthResult> round = probe.deliver(3);
+      assertThat(round).filteredOn(r -> !r.isHealthy()).singleElement()
+          .satisfies(r -> assertThat(r.reason()).contains("connect to").contains(":" + port));
+    }
+    assertThat(status(lb, down)).isEqualTo(BackendStatus.UNHEALTHY);
+    String reason = lb.stats().pool("api").backend(down).statusReason();
+    assertThat(reason).startsWith(HealthCheck.DEFAULT_UNHEALTHY_THRESHOLD + " consecutive probes failed")
+        .contains(String.valueOf(port));
+    assertThat(status(lb, ids.get(1))).isEqualTo(BackendStatus.HEALTHY);
+    assertThat(status(lb, ids.get(2))).isEqualTo(BackendStatus.HEALTHY);
+
+    ServerSocket again = new ServerSocket();
+    again.setReuseAddress(true);
+    try {
+      again.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+    } catch (IOException e) {
+      again.close();
+      Assumptions.abort("cannot listen on port " + port + " again: " + e);
+    }
+    serve(again);
+    for (int passes = 1; passes <= HealthCheck.DEFAULT_HEALTHY_THRESHOLD; passes++) {
+      assertThat(status(lb, down)).as("after %s passed probes", passes - 1)
+          .isEqualTo(BackendStatus.UNHEALTHY);
+      clock.advance(INTERVAL);
+      assertThat(probe.deliver(3)).allMatch(HealthResult::isHealthy);
+    }
+    assertThat(status(lb, down)).isEqualTo(BackendStatus.HEALTHY);
+    assertThat(events).hasSize(2).allSatisfy(e -> assertThat(e)
+        .isInstanceOfSatisfying(HealthEvent.StatusChanged.class,
+            s -> assertThat(s.backendId()).isEqualTo(down)));
+  }
+
+  @Test
+  void anUnknownHostIsUnhealthyWithTheHostInTheReason() throws Exception {
+    CountDownLatch unhealthy = new CountDownLatch(1);
+    LoadBalancer lb =
+        LoadBalancer.builder()
+            .ticker(clock)
+            .scheduler(clock)
+            .healthListener(e -> {
+              if (e instanceof HealthEvent.StatusChanged s && s.to() == BackendStatus.UNHEALTHY) {
+                unhealthy.countDown();
+              }
+            })
+            .pool("api", p -> p.backend("http://no-such-host.invalid:80").panicThreshold(0)
+                .healthCheck(HealthCheck.builder(TcpProbe.create()).jitter(0)
+                    .unhealthyThreshold(1).build()))
+            .build();
+    opened.add(lb);
+    clock.runDue(); // the name is resolved off the scheduler; the timeout is not due until we advance
+    assertThat(unhealthy.await(WAIT_SECONDS, TimeUnit.SECONDS))
+        .as("backend turned unhealthy within %s s", WAIT_SECONDS).isTrue();
+    String reason = lb.stats().pool("api").backend("no-such-host.invalid:80").statusReason();
+    assertThat(reason).contains("no-such-host.invalid").doesNotContain("timed out");
+  }
+
+  @Test
+  void tcpProbeOnItsOwnPassesForAListeningPortAndFailsForAClosedOne() throws Exception {
+    ServerSocket open = newServer();
+    ServerSocket closed = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    String closedUri = uri(closed);
+    int closedPort = closed.getLocalPort();
+    closed.close();
+    try (LoadBalancer lb = LoadBalancer.builder()
+        .pool("api", p -> p.backend(uri(open)).backend(closedUri))
+        .build()) {
+      List<Backend> backends = lb.pool("api").backends();
+      HealthResult up = TcpProbe.create().check(backends.get(0), Duration.ofSeconds(1))
+          .toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
+      HealthResult refused = TcpProbe.create().check(backends.get(1), Duration.ofSeconds(1))
+          .toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
+      assertThat(up.isHealthy()).isTrue();
+      assertThat(refused.isHealthy()).isFalse();
+      assertThat(refused.reason()).contains("connect to").contains(":" + closedPort);
+      assertThat(TcpProbe.create()).hasToString("tcp").isSameAs(TcpProbe.create());
+    }
+  }
+}
