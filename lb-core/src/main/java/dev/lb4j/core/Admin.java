@@ -67,8 +67,9 @@ public interface Admin {
   void disable(String pool, String backendId);
 
   /**
-   * Puts a disabled backend back in service; probing resumes, and slow start (if configured) ramps
-   * it up. Idempotent.
+   * Puts a disabled backend back in service. With a health check, it takes traffic only once a probe
+   * passes (probing resumes at once; the verdict from before it was disabled is stale); then slow
+   * start, if configured, ramps it up. Idempotent.
    *
    * @param pool the pool name
    * @param backendId the backend's id

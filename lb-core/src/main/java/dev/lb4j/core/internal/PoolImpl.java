@@ -794,7 +794,7 @@ public final class PoolImpl implements Pool {
     CompletionStage<HealthResult> stage;
     try {
       stage = probe.check(b, timeout);
-    } catch (RuntimeException | Error e) { // a broken probe is a failed check, never a dead scheduler
+    } catch (Exception | Error e) { // a broken probe is a failed check, never a dead scheduler
       run.finish(HealthResult.unhealthy("probe " + probe + " threw " + e), null);
       return;
     }
@@ -856,8 +856,8 @@ public final class PoolImpl implements Pool {
       if (t != null) {
         t.cancel();
       }
-      if (toCancel instanceof Future<?> future) {
-        future.cancel(true); // let the probe close its connection
+      if (toCancel != null) {
+        cancelQuietly(toCancel); // let the probe close its connection
       }
       onProbeResult(backend, epoch, check, this, result);
     }
@@ -869,8 +869,22 @@ public final class PoolImpl implements Pool {
       if (t != null) {
         t.cancel();
       }
-      if (stage instanceof Future<?> future && !future.isDone()) {
-        future.cancel(true);
+      CompletionStage<HealthResult> s = stage;
+      if (s != null) {
+        cancelQuietly(s);
+      }
+    }
+  }
+
+  /** Cancels a probe's stage if it is a future that allows it; minimal stages refuse, and that is fine. */
+  private static void cancelQuietly(CompletionStage<?> stage) {
+    if (stage instanceof Future<?> future) {
+      try {
+        if (!future.isDone()) {
+          future.cancel(true);
+        }
+      } catch (RuntimeException e) { // UnsupportedOperationException from a minimal stage, say
+        LOG.log(Level.DEBUG, "probe stage refused cancellation: " + e);
       }
     }
   }
@@ -918,12 +932,10 @@ public final class PoolImpl implements Pool {
     b.probeFailures++;
     String failed = b.probeFailures + " consecutive probes failed; last: " + result.reason();
     if (b.probePending) {
-      if (b.probeFailures >= check.unhealthyThreshold()) {
-        b.probePending = false; // no longer "new": an unhealthy backend like any other
-        b.probeReason = failed;
-      } else {
-        b.probeReason = "waiting for the first probe to pass; last probe: " + result.reason();
-      }
+      // A backend that never passed a probe takes no traffic, not even in panic mode.
+      b.probeReason =
+          "waiting for the first probe to pass; " + b.probeFailures + " failed, last: "
+              + result.reason();
     } else if (!b.probeHealthy || b.probeFailures >= check.unhealthyThreshold()) {
       b.probeHealthy = false;
       b.probeReason = failed;
@@ -1265,10 +1277,9 @@ public final class PoolImpl implements Pool {
   }
 
   /**
-   * Disables or enables a backend. Disabling stops its probes. Enabling starts it afresh, as if it
-   * had just been added: probe counters reset, and with {@link
-   * HealthCheck.InitialState#WAIT_FOR_FIRST_PROBE} it takes no traffic until a probe passes (it may
-   * have been restarted during maintenance); probing resumes at once.
+   * Disables or enables a backend. Disabling stops its probes. Enabling with a health check makes it
+   * wait for a passing probe before it takes traffic (it may have been restarted during maintenance,
+   * and the verdict from before is stale); probing resumes at once.
    */
   public void setDisabled(String id, boolean disabled) {
     locked(
@@ -1287,11 +1298,9 @@ public final class PoolImpl implements Pool {
                 if (!disabled && check != null) {
                   b.probeSuccesses = 0;
                   b.probeFailures = 0;
-                  boolean wait =
-                      check.initialState() == HealthCheck.InitialState.WAIT_FOR_FIRST_PROBE;
-                  b.probeHealthy = !wait;
-                  b.probePending = wait;
-                  b.probeReason = wait ? "enabled by admin; waiting for the first probe to pass" : "";
+                  b.probeHealthy = false;
+                  b.probePending = true;
+                  b.probeReason = "enabled by admin; waiting for the first probe to pass";
                 }
               });
           if (disabled) {

@@ -23,7 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -114,10 +113,6 @@ class ProbeSchedulingScaleTest {
   }
 
   @Test
-  @Disabled("BUG: TcpProbe completes its stage on the JDK's default channel group, so the engine's"
-      + " result handling (PoolImpl.onProbeResult, under the pool lock, plus snapshot rebuilds and"
-      + " listeners) runs on that group's unbounded cached pool; when handlers wait for the lock the"
-      + " pool grows: 20 to 95 new threads for 1,000 backends in local runs, not 'a few I/O threads'")
   void aThousandBackendsOverRealTcpAddOnlyAFewThreads() throws Exception {
     probeOverTcp(1_000, grown ->
         assertThat(grown).as("threads added for 1000 backends").isLessThanOrEqualTo(MAX_NEW_THREADS));
@@ -163,6 +158,7 @@ class ProbeSchedulingScaleTest {
         return TcpProbe.create().check(backend, timeout);
       };
       int threadsBefore = liveThreads();
+      Set<String> namesBefore = threadNames();
       Thread scheduler;
       try (LoadBalancer lb =
           LoadBalancer.builder()
@@ -190,6 +186,9 @@ class ProbeSchedulingScaleTest {
             .as("all %s backends passed a TCP probe within %s s; passed: %s, checks: %s", n,
                 WAIT_SECONDS, healthy.size(), checks.get())
             .isTrue();
+        Set<String> added = new java.util.TreeSet<>(threadNames());
+        added.removeAll(namesBefore);
+        assertThat(added).as("threads added (names)").hasSizeLessThanOrEqualTo(MAX_NEW_THREADS);
         grown.accept(liveThreads() - threadsBefore);
         scheduler = schedulerThread(callers);
         assertThat(lb.stats().pool("api").backends()).hasSize(n)
