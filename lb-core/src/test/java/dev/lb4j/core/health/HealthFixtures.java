@@ -1,0 +1,161 @@
+package dev.lb4j.core.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lb4j.api.Backend;
+import dev.lb4j.api.HealthProbe;
+import dev.lb4j.api.HealthResult;
+import dev.lb4j.api.RequestView;
+import dev.lb4j.core.BackendStats;
+import dev.lb4j.core.BackendStatus;
+import dev.lb4j.core.Lease;
+import dev.lb4j.core.LoadBalancer;
+import dev.lb4j.core.Pool;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Shared helpers of the health tests: a scripted probe, an event recorder, pick counting. */
+final class HealthFixtures {
+
+  static final RequestView GET = RequestView.of("GET", "/");
+
+  /** The slow-start window most tests use: 100 s, so elapsed seconds read as percent. */
+  static final Duration WINDOW = Duration.ofSeconds(100);
+
+  private HealthFixtures() {}
+
+  /**
+   * Six standard deviations of the count of successes in {@code n} Bernoulli trials of probability
+   * {@code p}: {@code 6 * sqrt(n p (1 - p))}. A count outside {@code n p} plus or minus this happens
+   * by chance with probability about 2e-9, so a failure means the expectation is wrong. Round robin
+   * and the load-aware algorithms vary less than a binomial, so the bound is conservative for them.
+   */
+  static double sixSigma(int n, double p) {
+    return 6 * Math.sqrt(n * p * (1 - p));
+  }
+
+  /** Selects {@code picks} times, closing each lease at once; how many went to {@code id}. */
+  static int picksOf(Pool pool, String id, int picks) {
+    int hits = 0;
+    for (int i = 0; i < picks; i++) {
+      try (Lease lease = pool.select(GET).leaseOrThrow()) {
+        if (lease.backend().id().equals(id)) {
+          hits++;
+        }
+      }
+    }
+    return hits;
+  }
+
+  /** Fails {@code failures} leases of {@code id} in a row (every other backend excluded). */
+  static void failLeases(Pool pool, String id, int failures) {
+    List<Backend> others = new ArrayList<>();
+    for (Backend b : pool.backends()) {
+      if (!b.id().equals(id)) {
+        others.add(b);
+      }
+    }
+    for (int i = 0; i < failures; i++) {
+      Lease lease = pool.select(GET, others).leaseOrThrow();
+      assertThat(lease.backend().id()).as("lease %d of the failure streak", i).isEqualTo(id);
+      lease.complete(503);
+    }
+  }
+
+  static BackendStats stats(LoadBalancer lb, String pool, String id) {
+    return lb.stats().pool(pool).backend(id);
+  }
+
+  static BackendStatus status(LoadBalancer lb, String pool, String id) {
+    return stats(lb, pool, id).status();
+  }
+
+  /** A probe whose verdict per backend id the test sets; it counts its calls per id. */
+  static final class ScriptedProbe implements HealthProbe {
+    private final Map<String, String> failing = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+
+    /** From now on probes of {@code id} fail with {@code reason}. */
+    void fail(String id, String reason) {
+      failing.put(id, reason);
+    }
+
+    /** From now on probes of {@code id} pass. */
+    void pass(String id) {
+      failing.remove(id);
+    }
+
+    int calls(String id) {
+      AtomicInteger n = calls.get(id);
+      return n == null ? 0 : n.get();
+    }
+
+    @Override
+    public CompletionStage<HealthResult> check(Backend backend, Duration timeout) {
+      calls.computeIfAbsent(backend.id(), k -> new AtomicInteger()).incrementAndGet();
+      String reason = failing.get(backend.id());
+      return CompletableFuture.completedFuture(
+          reason == null ? HealthResult.healthy() : HealthResult.unhealthy(reason));
+    }
+
+    @Override
+    public String toString() {
+      return "scripted";
+    }
+  }
+
+  /**
+   * A health check of the scripted probe that reacts to one probe: every 2 s, no jitter, unhealthy
+   * after 1 failure, healthy after 1 success.
+   */
+  static HealthCheck quickCheck(ScriptedProbe probe) {
+    return HealthCheck.builder(probe)
+        .interval(Duration.ofSeconds(2))
+        .jitter(0)
+        .unhealthyThreshold(1)
+        .healthyThreshold(1)
+        .build();
+  }
+
+  /** Records every event, thread-safely, in delivery order. */
+  static final class EventLog implements HealthListener {
+    private final List<HealthEvent> events = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onEvent(HealthEvent event) {
+      events.add(event);
+    }
+
+    /** A position to read later events from. */
+    int mark() {
+      return events.size();
+    }
+
+    List<HealthEvent> all() {
+      return List.copyOf(events);
+    }
+
+    /** The state changes recorded since {@code mark}. */
+    List<HealthEvent.StatusChanged> statusChangesSince(int mark) {
+      List<HealthEvent.StatusChanged> out = new ArrayList<>();
+      List<HealthEvent> snapshot = List.copyOf(events);
+      for (HealthEvent e : snapshot.subList(mark, snapshot.size())) {
+        if (e instanceof HealthEvent.StatusChanged s) {
+          out.add(s);
+        }
+      }
+      return out;
+    }
+
+    List<HealthEvent.StatusChanged> statusChanges() {
+      return statusChangesSince(0);
+    }
+  }
+}
