@@ -67,9 +67,10 @@ public interface Admin {
   void disable(String pool, String backendId);
 
   /**
-   * Puts a disabled backend back in service. With a health check, it takes traffic only once a probe
-   * passes (probing resumes at once; the verdict from before it was disabled is stale); then slow
-   * start, if configured, ramps it up. Idempotent.
+   * Puts a disabled backend back in service; probing resumes. With a health check that waits for the
+   * first probe ({@code WAIT_FOR_FIRST_PROBE}), it takes traffic only once a probe passes, as a new
+   * backend would (it may have been restarted during maintenance); otherwise it keeps its last
+   * verdict. Slow start, if configured, then ramps it up. Idempotent.
    *
    * @param pool the pool name
    * @param backendId the backend's id

@@ -87,6 +87,8 @@ public final class BackendState implements Backend {
 
   /** Slow start: read by the data plane while the snapshot says some backend is warming. */
   volatile boolean warming;
+  /** Present at build and not serving yet: its first time serving skips the ramp. */
+  boolean servesWithoutRamp;
   volatile long warmingSince;
   Scheduler.@Nullable Cancellable warmTask;
 

@@ -47,7 +47,7 @@ public final class HealthEvents {
           for (HealthListener listener : listeners) {
             try {
               listener.onEvent(event);
-            } catch (RuntimeException | LinkageError | AssertionError e) {
+            } catch (Exception | LinkageError | AssertionError e) { // checked ones too (Kotlin, Scala)
               LOG.log(Level.WARNING, "health listener " + listener + " threw on " + event, e);
             }
           }

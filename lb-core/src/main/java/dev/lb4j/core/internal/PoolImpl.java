@@ -129,6 +129,7 @@ public final class PoolImpl implements Pool {
     for (BackendSpec spec : backends) {
       BackendState b = newState(spec);
       b.status = computeStatus(b);
+      b.servesWithoutRamp = !b.status.isServing(); // e.g. waiting for its first probe
       b.statusReason = b.status == BackendStatus.UNHEALTHY ? b.probeReason : "configured";
       b.statusSinceNanos = now;
       initial.add(b);
@@ -318,11 +319,15 @@ public final class PoolImpl implements Pool {
       if (firstRejected == null) {
         firstRejected = state;
       }
-      if (!proportional || attempt >= WARM_ATTEMPTS / 2) {
+      Picker next = picker;
+      Picker settled = current.withoutWarming;
+      if (hashing && settled != null) {
+        next = settled; // where the key was before the warming backends joined: it moves only once
+      } else if (!proportional || attempt >= WARM_ATTEMPTS / 2) {
         lease.skip(state);
       }
       try {
-        picked = picker.pick(lease);
+        picked = next.pick(lease);
       } catch (Exception e) {
         lease.clearSkips();
         return algorithmFailure("threw " + e, e);
@@ -330,6 +335,9 @@ public final class PoolImpl implements Pool {
       if (picked == null) {
         picked = firstRejected; // nothing else is left: a warming backend beats no backend
         break;
+      }
+      if (next != picker) {
+        break; // the settled picker never returns a warming backend
       }
     }
     lease.clearSkips();
@@ -488,33 +496,55 @@ public final class PoolImpl implements Pool {
       picker = previous.picker;
     }
     if (picker == null) {
-      Snapshot withoutPicker =
-          new Snapshot(this, generation, backends, null, algorithmFailed, false);
-      try {
-        picker = algorithm.newPicker(withoutPicker);
-      } catch (IllegalArgumentException e) {
-        // The algorithm's configuration does not fit these backends (a Maglev table too small, say).
-        throw new IllegalArgumentException(
-            "pools." + name + ".algorithm: " + e.getMessage() + " (" + algorithm.name() + ")", e);
-      } catch (RuntimeException e) {
-        throw new IllegalStateException(
-            "pool '" + name + "': algorithm '" + algorithm.name() + "' failed to build a picker: "
-                + e,
-            e);
-      }
-      if (picker == null) {
-        throw new IllegalStateException(
-            "pool '" + name + "': algorithm '" + algorithm.name() + "' built no picker (null)");
-      }
-      pickerBuilds.incrementAndGet();
+      picker = buildPicker(backends, generation);
     }
     Snapshot built = new Snapshot(this, generation, backends, picker, algorithmFailed, warm);
+    if (warm && hashing) {
+      List<Backend> settled = new ArrayList<>(backends.size());
+      for (Backend b : backends) {
+        if (((BackendState) b).status != BackendStatus.WARMING) {
+          settled.add(b);
+        }
+      }
+      List<Backend> settledList = List.copyOf(settled);
+      Picker reuse = null;
+      if (previous != null
+          && previous.withoutWarming != null
+          && !rebuild
+          && sameBackends(previous.withoutWarmingBackends, settledList)) {
+        reuse = previous.withoutWarming;
+      }
+      built.withoutWarming = reuse != null ? reuse : buildPicker(settledList, generation);
+      built.withoutWarmingBackends = settledList;
+    }
     return panic
         ? built.withPanic(
             serving.size(), eligible.size(),
             serving.size() + " of " + eligible.size() + " backends healthy, below the panic"
                 + " threshold of " + threshold + "%")
         : built.withHealth(serving.size(), eligible.size());
+  }
+
+  private Picker buildPicker(List<Backend> backends, long generation) {
+    Snapshot withoutPicker = new Snapshot(this, generation, backends, null, algorithmFailed, false);
+    Picker picker;
+    try {
+      picker = algorithm.newPicker(withoutPicker);
+    } catch (IllegalArgumentException e) {
+      // The algorithm's configuration does not fit these backends (a Maglev table too small, say).
+      throw new IllegalArgumentException(
+          "pools." + name + ".algorithm: " + e.getMessage() + " (" + algorithm.name() + ")", e);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          "pool '" + name + "': algorithm '" + algorithm.name() + "' failed to build a picker: " + e,
+          e);
+    }
+    if (picker == null) {
+      throw new IllegalStateException(
+          "pool '" + name + "': algorithm '" + algorithm.name() + "' built no picker (null)");
+    }
+    pickerBuilds.incrementAndGet();
+    return picker;
   }
 
   private static boolean sameBackends(List<Backend> a, List<Backend> b) {
@@ -678,8 +708,15 @@ public final class PoolImpl implements Pool {
     if (!after.isServing() && b.warming) {
       b.warming = false; // its end-of-window task finds it not warming and does nothing
     } else if (after == BackendStatus.HEALTHY && !before.isServing() && slowStart != null) {
-      startWarming(b, slowStart, now);
-      after = BackendStatus.WARMING;
+      if (b.servesWithoutRamp) {
+        b.servesWithoutRamp = false; // present at build, first time serving: full share at once
+      } else {
+        startWarming(b, slowStart, now);
+        after = BackendStatus.WARMING;
+      }
+    }
+    if (after.isServing()) {
+      b.servesWithoutRamp = false;
     }
     if (after == before) {
       if (after == BackendStatus.EJECTED || after == BackendStatus.UNHEALTHY) {
@@ -697,6 +734,8 @@ public final class PoolImpl implements Pool {
 
   private String reasonFor(BackendState b, BackendStatus status, String trigger) {
     return switch (status) {
+      case DISABLED -> "disabled by admin";
+      case DRAINING -> "drained by admin";
       case EJECTED -> b.ejectReason;
       case UNHEALTHY -> b.probeReason;
       case WARMING ->
@@ -1102,7 +1141,7 @@ public final class PoolImpl implements Pool {
           List<BackendState> next = new ArrayList<>(members);
           next.add(newState(spec));
           Checks.weightsHonoured(algorithm, weightsOf(next), "pools." + name + ".backends");
-          applyMembers(next, List.of(), true, "added by admin");
+          applyMembers(next, List.of(), true, "added");
         });
   }
 
@@ -1112,7 +1151,7 @@ public final class PoolImpl implements Pool {
           BackendState b = require(id);
           List<BackendState> next = new ArrayList<>(members);
           next.remove(b);
-          applyMembers(next, List.of(b), true, "removed by admin");
+          applyMembers(next, List.of(b), true, "removed");
         });
   }
 
@@ -1178,7 +1217,7 @@ public final class PoolImpl implements Pool {
           b.setWeight(w);
         });
     try {
-      applyMembers(next, gone, true, "set by admin (setBackends)");
+      applyMembers(next, gone, true, "added");
     } catch (RuntimeException e) {
       oldWeights.forEach(BackendState::setWeight);
       throw e;
@@ -1224,10 +1263,15 @@ public final class PoolImpl implements Pool {
     publish(next, rebuild);
     // Committed from here on: membership events, then timers.
     List<HealthEvent> membership = new ArrayList<>();
+    Set<String> nextIds = new java.util.HashSet<>();
+    for (BackendState b : next) {
+      nextIds.add(b.id());
+    }
     for (BackendState b : gone) {
       b.member = false;
       cancelTimers(b);
-      membership.add(new HealthEvent.BackendRemoved(name, b.id(), b.status, why, now));
+      String reason = nextIds.contains(b.id()) ? "replaced (its URI, zone or metadata changed)" : "removed";
+      membership.add(new HealthEvent.BackendRemoved(name, b.id(), b.status, reason, now));
     }
     for (BackendState b : added) {
       membership.add(new HealthEvent.BackendAdded(name, b.id(), b.status, b.statusReason, now));
@@ -1277,9 +1321,10 @@ public final class PoolImpl implements Pool {
   }
 
   /**
-   * Disables or enables a backend. Disabling stops its probes. Enabling with a health check makes it
-   * wait for a passing probe before it takes traffic (it may have been restarted during maintenance,
-   * and the verdict from before is stale); probing resumes at once.
+   * Disables or enables a backend. Disabling stops its probes. Enabling resumes them with fresh
+   * counters; with {@link HealthCheck.InitialState#WAIT_FOR_FIRST_PROBE} the backend waits for a
+   * passing probe, as a new one would, otherwise it keeps the verdict it had (one that failed before
+   * maintenance stays unhealthy until it passes the healthy threshold).
    */
   public void setDisabled(String id, boolean disabled) {
     locked(
@@ -1298,9 +1343,11 @@ public final class PoolImpl implements Pool {
                 if (!disabled && check != null) {
                   b.probeSuccesses = 0;
                   b.probeFailures = 0;
-                  b.probeHealthy = false;
-                  b.probePending = true;
-                  b.probeReason = "enabled by admin; waiting for the first probe to pass";
+                  if (check.initialState() == HealthCheck.InitialState.WAIT_FOR_FIRST_PROBE) {
+                    b.probeHealthy = false;
+                    b.probePending = true;
+                    b.probeReason = "enabled by admin; waiting for the first probe to pass";
+                  }
                 }
               });
           if (disabled) {

@@ -22,6 +22,15 @@ final class Snapshot implements BackendSet {
   /** Whether some, but not all, available backends are warming: selection then applies slow start. */
   final boolean warming;
 
+  /**
+   * For hashing algorithms while some backends warm: a picker over the serving backends without the
+   * warming ones, where a key slow start turns away from a warming backend goes (the backend it had
+   * before the warming ones joined).
+   */
+  @Nullable Picker withoutWarming;
+
+  List<Backend> withoutWarmingBackends = List.of();
+
   /** Panic mode, and the numbers behind it (for stats and events). */
   final boolean panic;
 
@@ -68,13 +77,21 @@ final class Snapshot implements BackendSet {
   }
 
   Snapshot withPanic(int healthy, int eligible, String reason) {
-    return new Snapshot(
-        pool, generation, backends, picker, unavailable, warming, true, healthy, eligible, reason);
+    Snapshot s =
+        new Snapshot(
+            pool, generation, backends, picker, unavailable, warming, true, healthy, eligible, reason);
+    s.withoutWarming = withoutWarming;
+    s.withoutWarmingBackends = withoutWarmingBackends;
+    return s;
   }
 
   Snapshot withHealth(int healthy, int eligible) {
-    return new Snapshot(
-        pool, generation, backends, picker, unavailable, warming, false, healthy, eligible, "");
+    Snapshot s =
+        new Snapshot(
+            pool, generation, backends, picker, unavailable, warming, false, healthy, eligible, "");
+    s.withoutWarming = withoutWarming;
+    s.withoutWarmingBackends = withoutWarmingBackends;
+    return s;
   }
 
   @Override

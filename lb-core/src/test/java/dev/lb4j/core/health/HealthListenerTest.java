@@ -26,7 +26,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -118,9 +117,6 @@ class HealthListenerTest {
    * that caused the event (after the change was applied), and listeners after it miss the event.
    * (Selection, by contrast, catches checked exceptions of plugins.)
    */
-  @Disabled(
-      "BUG: HealthEvents.deliver catches only RuntimeException: a listener's checked exception"
-          + " escapes from the admin call and the listeners after it miss the event")
   @Test
   void aListenerThatThrowsACheckedExceptionHarmsNobody() {
     HealthListener throwing = e -> sneakyThrow(new IOException("listener bug"));

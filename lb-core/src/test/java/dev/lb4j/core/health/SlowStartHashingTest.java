@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -203,10 +202,6 @@ class SlowStartHashingTest {
    * has 701 on another old backend than before (a plain addition without slow start moves 4 keys
    * between old backends in all); the Envoy-sized ring hash and bounded load 224 of 900.
    */
-  @Disabled(
-      "BUG: Maglev and Envoy-sized ring hash/bounded load send keys waiting for a warming backend"
-          + " to a backend other than their previous one (PoolImpl.selectWarming excludes the"
-          + " warming backend from the new table): 80% (Maglev) / 25% (ring) of them move twice")
   @ParameterizedTest(name = "{0}")
   @MethodSource("envoySized")
   void keysWaitingForTheWarmingBackendStayWhereTheyWere(

@@ -41,7 +41,7 @@ class StatePrecedenceTest {
 
   private static final String A = "a:80";
   private static final String EJECTION_REASON =
-      "5 consecutive failures (last: status 503); ejected for PT30S (ejection 1 in a row)";
+      "5 consecutive failures (last: status 503); ejected for PT30S (back-off step 1)";
   private static final String SLOW_START = "; slow start over PT1M40S";
 
   private final ManualClock clock = new ManualClock();
@@ -217,7 +217,7 @@ class StatePrecedenceTest {
       BackendStatus next = expected(on, left);
       switch (s) {
         case DISABLED -> step(lb, "enable", () -> lb.admin().enable("api", A), next,
-            "enabled by admin");
+            next == BackendStatus.DRAINING ? "drained by admin" : "enabled by admin");
         case DRAINED -> step(lb, "undrain", () -> lb.admin().undrain("api", A), next,
             "undrained by admin");
         case EJECTED -> step(lb, "let the ejection end",
@@ -277,7 +277,7 @@ class StatePrecedenceTest {
     step(lb, "disable again", () -> lb.admin().disable("api", A), BackendStatus.DISABLED, "");
     step(lb, "drain while disabled", () -> lb.admin().drain("api", A), BackendStatus.DISABLED, "");
     step(lb, "enable", () -> lb.admin().enable("api", A), BackendStatus.DRAINING,
-        "enabled by admin");
+        "drained by admin"); // the reason is the state's: still drained
     step(lb, "enable again", () -> lb.admin().enable("api", A), BackendStatus.DRAINING, "");
   }
 
