@@ -33,17 +33,13 @@ final class LeaseImpl implements Lease, PickContext {
 
   private final PoolImpl pool;
   private final RequestView request;
-  private final @Nullable Collection<? extends Backend> exclude;
+  /** The caller's exclusions; during slow start also the backends it turned away ({@link Skips}). */
+  private @Nullable Collection<? extends Backend> exclude;
   private boolean hasHash;
   private boolean hashFixed;
   private long hash;
   private @Nullable BackendState backend;
   private long startNanos;
-
-  /** Backends slow start rejected during this selection; the picker sees them as excluded. */
-  private BackendState @Nullable [] skipped;
-
-  private int skippedCount;
 
   @SuppressWarnings("UnusedVariable") // updated through RELEASED
   private volatile int released;
@@ -74,20 +70,49 @@ final class LeaseImpl implements Lease, PickContext {
     this.hashFixed = true;
   }
 
-  /** Excludes {@code b} from the rest of this selection (slow start rejected it). */
+  /**
+   * Excludes {@code b} from the rest of this selection (slow start turned it away). Kept in the
+   * exclusion collection rather than in fields of their own, so a lease stays as small as it was
+   * without slow start; this path allocates, the common one does not.
+   */
   void skip(BackendState b) {
-    BackendState[] s = skipped;
-    if (s == null) {
-      s = skipped = new BackendState[4];
-    } else if (skippedCount == s.length) {
-      s = skipped = java.util.Arrays.copyOf(s, s.length * 2);
+    if (exclude instanceof Skips skips) {
+      skips.skipped.add(b);
+    } else {
+      exclude = new Skips(exclude, b);
     }
-    s[skippedCount++] = b;
   }
 
+  /** Restores the caller's exclusions. */
   void clearSkips() {
-    skippedCount = 0;
-    skipped = null;
+    if (exclude instanceof Skips skips) {
+      exclude = skips.callers;
+    }
+  }
+
+  /** The caller's exclusions plus the backends slow start turned away. */
+  private static final class Skips extends java.util.AbstractCollection<Backend> {
+    final @Nullable Collection<? extends Backend> callers;
+    final java.util.List<Backend> skipped = new java.util.ArrayList<>(2);
+
+    Skips(@Nullable Collection<? extends Backend> callers, Backend first) {
+      this.callers = callers;
+      skipped.add(first);
+    }
+
+    @Override
+    public java.util.Iterator<Backend> iterator() {
+      java.util.List<Backend> all = new java.util.ArrayList<>(skipped);
+      if (callers != null) {
+        all.addAll(callers);
+      }
+      return all.iterator();
+    }
+
+    @Override
+    public int size() {
+      return skipped.size() + (callers == null ? 0 : callers.size());
+    }
   }
 
   void bind(BackendState backend, long startNanos) {
@@ -119,17 +144,11 @@ final class LeaseImpl implements Lease, PickContext {
 
   @Override
   public boolean hasExclusions() {
-    return exclude != null || skippedCount != 0;
+    return exclude != null;
   }
 
   @Override
   public boolean isExcluded(Backend candidate) {
-    BackendState[] s = skipped;
-    for (int i = 0; i < skippedCount && s != null; i++) {
-      if (s[i] == candidate) {
-        return true;
-      }
-    }
     Collection<? extends Backend> excluded = exclude;
     if (excluded == null) {
       return false;

@@ -85,32 +85,38 @@ class SlowStartTest {
   static Stream<Arguments> weightProportional() {
     // name, algorithm, weights of the four (or twenty) backends present at build, the new weight
     return Stream.of(
-        Arguments.of("round robin", (Supplier<Algorithm>) Algorithms::roundRobin, ones(4), 1),
-        Arguments.of("random", (Supplier<Algorithm>) Algorithms::random, ones(4), 1),
+        Arguments.of("round robin", (Supplier<Algorithm>) Algorithms::roundRobin, ones(4), 1, true),
+        Arguments.of("random", (Supplier<Algorithm>) Algorithms::random, ones(4), 1, true),
         Arguments.of(
             "weighted round robin",
             (Supplier<Algorithm>) Algorithms::weightedRoundRobin,
             new int[] {1, 2, 3, 4},
-            5),
+            5,
+            true),
         Arguments.of(
             "weighted random",
             (Supplier<Algorithm>) Algorithms::weightedRandom,
             new int[] {1, 2, 3, 4},
-            5),
+            5,
+            true),
         // With every lease closed at once nothing is ever in flight, so least request (full scan,
         // ties broken by a random start; or two random candidates, ties to the first) and peak EWMA
-        // (no latency data, every cost 0) pick uniformly: the same formula applies exactly.
+        // (no latency data, every cost 0) pick uniformly. They are not weight-proportional by
+        // construction, so a rejected pick excludes the new backend for that request: one draw.
         Arguments.of(
             "least request, full scan, idle",
             (Supplier<Algorithm>) Algorithms::leastRequest,
             ones(4),
-            1),
+            1,
+            false),
         Arguments.of(
             "least request, two choices (21 > 16 backends), idle",
             (Supplier<Algorithm>) Algorithms::leastRequest,
             ones(20),
-            1),
-        Arguments.of("peak EWMA, idle", (Supplier<Algorithm>) Algorithms::peakEwma, ones(4), 1));
+            1,
+            false),
+        Arguments.of(
+            "peak EWMA, idle", (Supplier<Algorithm>) Algorithms::peakEwma, ones(4), 1, false));
   }
 
   /**
@@ -118,12 +124,18 @@ class SlowStartTest {
    * w / (W + w)}, W the others' total; slow start keeps such a pick with probability {@code f} and
    * otherwise picks again. Each attempt therefore ends with the new backend with probability {@code f
    * w / (W + w)} and with another one with probability {@code W / (W + w)}, so its share of
-   * selections is {@code f w / (W + f w)}: Envoy's scaled weight.
+   * selections is {@code f w / (W + f w)}: Envoy's scaled weight. Algorithms that are not
+   * proportional by construction get one draw per request (a rejected backend is excluded for that
+   * request), so an idle, uniformly picking one gives the new backend {@code f w / (W + w)}.
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("weightProportional")
   void addedBackendTakesTheScaledWeightShareAndTheFullShareAfterTheWindow(
-      String name, Supplier<Algorithm> algorithm, int[] weights, int newWeight) {
+      String name,
+      Supplier<Algorithm> algorithm,
+      int[] weights,
+      int newWeight,
+      boolean proportional) {
     LoadBalancer lb = build(algorithm.get(), weights, SlowStart.linear(WINDOW));
     Pool pool = lb.defaultPool();
     int others = Arrays.stream(weights).sum();
@@ -143,7 +155,10 @@ class SlowStartTest {
       clock.advance(Duration.ofSeconds(t - elapsed));
       elapsed = t;
       double f = linearFactor(t);
-      double p = f * newWeight / (others + f * newWeight);
+      double p =
+          proportional
+              ? f * newWeight / (others + f * newWeight)
+              : f * newWeight / (double) (others + newWeight);
       int hits = picksOf(pool, NEW, PICKS);
       assertThat((double) hits)
           .as("%s: picks of the new backend at t=%d s (f=%.2f, expected share %.4f)", name, t, f, p)
