@@ -13,6 +13,7 @@ module dev.lb4j.core {
   exports dev.lb4j.core;
   exports dev.lb4j.core.algorithm;
   exports dev.lb4j.core.health;
+  exports dev.lb4j.core.routing;
 
   uses dev.lb4j.api.AlgorithmProvider;
 

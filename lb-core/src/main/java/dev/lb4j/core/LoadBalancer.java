@@ -6,6 +6,9 @@ import dev.lb4j.core.health.HealthListener;
 import dev.lb4j.core.internal.ExecutorScheduler;
 import dev.lb4j.core.internal.HealthEvents;
 import dev.lb4j.core.internal.PoolImpl;
+import dev.lb4j.core.internal.Router;
+import dev.lb4j.core.routing.RouteMatch;
+import dev.lb4j.api.RoutingRule;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +47,10 @@ import org.jspecify.annotations.Nullable;
 public final class LoadBalancer implements AutoCloseable {
 
   private final Map<String, PoolImpl> pools;
-  private final PoolImpl defaultPool;
+  private final @Nullable PoolImpl defaultPool;
+  private final @Nullable Router router;
+  private final NoBackend noRoute;
+  private final @Nullable RouteMatch defaultMatch;
   private final Ticker ticker;
   private final Admin admin = new AdminImpl();
   private final @Nullable ExecutorScheduler ownedScheduler;
@@ -53,10 +59,12 @@ public final class LoadBalancer implements AutoCloseable {
 
   LoadBalancer(
       List<PoolImpl> pools,
-      String defaultPool,
+      @Nullable String defaultPool,
       Ticker ticker,
       @Nullable ExecutorScheduler ownedScheduler,
-      HealthEvents events) {
+      HealthEvents events,
+      @Nullable Router router) {
+    this.router = router;
     this.ownedScheduler = ownedScheduler;
     this.events = events;
     Map<String, PoolImpl> byName = new LinkedHashMap<>();
@@ -64,7 +72,14 @@ public final class LoadBalancer implements AutoCloseable {
       byName.put(p.name(), p);
     }
     this.pools = java.util.Collections.unmodifiableMap(byName);
-    this.defaultPool = Objects.requireNonNull(byName.get(defaultPool), "defaultPool");
+    this.defaultPool = defaultPool == null ? null : Objects.requireNonNull(byName.get(defaultPool));
+    this.noRoute =
+        new NoBackend(
+            "",
+            NoBackend.Reason.NO_ROUTE,
+            "no routing rule matched and there is no default pool (pools: " + byName.keySet() + ")");
+    this.defaultMatch =
+        defaultPool == null ? null : new RouteMatch(new DefaultRule(defaultPool), defaultPool);
     this.ticker = ticker;
   }
 
@@ -78,24 +93,82 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
-   * Selects a backend of the default pool.
+   * Selects a backend for the request: routes it (when there are routing rules) and selects a
+   * backend of the pool it goes to, or of the default pool.
    *
    * @param request the request
    * @return a lease, or why there is none
    */
   public Selection select(RequestView request) {
-    return defaultPool.select(request);
+    PoolImpl pool = poolFor(request);
+    return pool == null ? noRoute : pool.select(request);
   }
 
   /**
-   * Selects a backend of the default pool for a retry, avoiding backends already tried.
+   * Selects a backend for a retry, avoiding backends already tried; routed like {@link
+   * #select(RequestView)}.
    *
    * @param request the request
    * @param exclude backends not to pick again
    * @return a lease, or why there is none
    */
   public Selection select(RequestView request, Collection<? extends Backend> exclude) {
-    return defaultPool.select(request, exclude);
+    PoolImpl pool = poolFor(request);
+    return pool == null ? noRoute : pool.select(request, exclude);
+  }
+
+  private @Nullable PoolImpl poolFor(RequestView request) {
+    Router r = router;
+    if (r == null) {
+      return defaultPool;
+    }
+    RouteMatch match = r.route(request);
+    if (match == null) {
+      return defaultPool;
+    }
+    PoolImpl pool = pools.get(match.pool());
+    return pool != null ? pool : defaultPool; // a custom rule named an unknown pool
+  }
+
+  /**
+   * Routes the request without selecting a backend: the first routing rule that matches, in
+   * declaration order, or the default route to the default pool.
+   *
+   * @param request the request
+   * @return where it goes, or {@code null} when no rule matches and there is no default pool
+   */
+  public @Nullable RouteMatch route(RequestView request) {
+    Objects.requireNonNull(request, "request");
+    Router r = router;
+    RouteMatch match = r == null ? null : r.route(request);
+    if (match != null && pools.containsKey(match.pool())) {
+      return match;
+    }
+    return defaultMatch;
+  }
+
+  /** The rule a request falls back to: the default pool. */
+  private static final class DefaultRule implements RoutingRule {
+    private final String pool;
+
+    DefaultRule(String pool) {
+      this.pool = pool;
+    }
+
+    @Override
+    public String name() {
+      return "default";
+    }
+
+    @Override
+    public String route(RequestView request) {
+      return pool;
+    }
+
+    @Override
+    public String toString() {
+      return "default route -> " + pool;
+    }
   }
 
   /**
@@ -112,10 +185,17 @@ public final class LoadBalancer implements AutoCloseable {
   /**
    * The default pool.
    *
-   * @return the pool {@link #select} uses
+   * @return the pool {@link #select} uses when no routing rule matches
+   * @throws IllegalStateException if the load balancer has routing rules and no default pool
    */
   public Pool defaultPool() {
-    return defaultPool;
+    PoolImpl pool = defaultPool;
+    if (pool == null) {
+      throw new IllegalStateException(
+          "no default pool: requests no routing rule matches get NO_ROUTE (pools: "
+              + pools.keySet() + ")");
+    }
+    return pool;
   }
 
   /**
@@ -199,7 +279,8 @@ public final class LoadBalancer implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "LoadBalancer{default=" + defaultPool.name() + ", pools=" + pools.values() + "}";
+    return "LoadBalancer{default=" + (defaultPool == null ? "none" : defaultPool.name())
+        + ", pools=" + pools.values() + "}";
   }
 
   private PoolImpl requirePool(String name) {

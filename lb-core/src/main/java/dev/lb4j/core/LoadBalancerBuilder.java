@@ -4,6 +4,10 @@ import dev.lb4j.core.health.HealthListener;
 import dev.lb4j.core.internal.ExecutorScheduler;
 import dev.lb4j.core.internal.HealthEvents;
 import dev.lb4j.core.internal.PoolImpl;
+import dev.lb4j.core.internal.Router;
+import dev.lb4j.core.routing.Route;
+import dev.lb4j.core.routing.RouteBuilder;
+import dev.lb4j.api.RoutingRule;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,6 +41,7 @@ public final class LoadBalancerBuilder {
   private @Nullable Ticker ticker;
   private @Nullable Duration latencyDecay;
   private @Nullable Scheduler scheduler;
+  private final List<RoutingRule> rules = new ArrayList<>();
   private final List<HealthListener> listeners = new ArrayList<>();
 
   LoadBalancerBuilder() {}
@@ -68,7 +73,46 @@ public final class LoadBalancerBuilder {
   }
 
   /**
-   * Names the pool that {@link LoadBalancer#select} uses. Optional when there is exactly one pool.
+   * Adds a route, configured in place. Routes and {@linkplain #rule custom rules} are evaluated in
+   * the order they are added; the first that matches decides the pool.
+   *
+   * @param name the route's name, unique among the rules
+   * @param configure sets matchers and the action
+   * @return this builder
+   */
+  public LoadBalancerBuilder route(String name, Consumer<RouteBuilder> configure) {
+    Objects.requireNonNull(configure, "configure");
+    RouteBuilder route = Route.builder(name);
+    configure.accept(route);
+    return rule(route.build());
+  }
+
+  /**
+   * Adds a routing rule: a {@link Route} built with {@link Route#builder(String)}, or your own
+   * {@link RoutingRule}. Rules are evaluated in the order they are added (routes' exact paths and
+   * path prefixes are indexed, so order is kept without trying every rule); the first that matches
+   * decides the pool. A request no rule matches goes to the {@linkplain #defaultPool default pool},
+   * or gets {@link NoBackend.Reason#NO_ROUTE} when there is none.
+   *
+   * @param rule the rule; its name must be unique among the rules
+   * @return this builder
+   */
+  public LoadBalancerBuilder rule(RoutingRule rule) {
+    Objects.requireNonNull(rule, "rule");
+    String name = Objects.requireNonNull(rule.name(), "rule.name()");
+    for (RoutingRule r : rules) {
+      if (r.name().equals(name)) {
+        throw new IllegalStateException("routes." + name + " was already defined");
+      }
+    }
+    rules.add(rule);
+    return this;
+  }
+
+  /**
+   * Names the pool that {@link LoadBalancer#select} uses when no routing rule matches (or always,
+   * without rules). Optional when there is exactly one pool, or when there are routing rules (then
+   * unmatched requests get {@link NoBackend.Reason#NO_ROUTE}).
    *
    * @param name the name of a pool defined on this builder (checked in {@link #build()})
    * @return this builder
@@ -158,13 +202,27 @@ public final class LoadBalancerBuilder {
       pool.validate();
     }
     String defaultName = defaultPool;
+    for (RoutingRule rule : rules) {
+      if (rule instanceof Route route) {
+        for (String pool : route.pools()) {
+          if (!pools.containsKey(pool)) {
+            throw new IllegalArgumentException(
+                "routes." + route.name() + (route.pools().size() == 1 ? ".toPool" : ".split")
+                    + ": '" + pool + "' (expected: one of the pools " + pools.keySet() + ")");
+          }
+        }
+      }
+    }
     if (defaultName == null) {
-      if (pools.size() > 1) {
+      if (pools.size() > 1 && rules.isEmpty()) {
         throw new IllegalArgumentException(
             "defaultPool: not set (expected: one of " + pools.keySet()
-                + ", required when there is more than one pool)");
+                + ", required when there is more than one pool and no routing rule)");
       }
-      defaultName = pools.keySet().iterator().next();
+      if (pools.size() == 1) {
+        defaultName = pools.keySet().iterator().next();
+      }
+      // else: routing decides; requests no rule matches get NO_ROUTE
     } else if (!pools.containsKey(defaultName)) {
       throw new IllegalArgumentException(
           "defaultPool: '" + defaultName + "' (expected: one of " + pools.keySet() + ")");
@@ -204,7 +262,9 @@ public final class LoadBalancerBuilder {
       }
       throw e;
     }
-    LoadBalancer lb = new LoadBalancer(built, defaultName, clock, owned, events);
+    LoadBalancer lb =
+        new LoadBalancer(
+            built, defaultName, clock, owned, events, rules.isEmpty() ? null : new Router(rules));
     for (PoolImpl p : built) {
       p.start();
     }

@@ -28,6 +28,8 @@ public final class NoBackend implements Selection {
     ALL_EXCLUDED,
     /** The pool's algorithm failed or broke its contract; see the message and the logs. */
     ALGORITHM_FAILED,
+    /** No routing rule matched the request and the load balancer has no default pool. */
+    NO_ROUTE,
     /** The load balancer was closed. */
     CLOSED
   }

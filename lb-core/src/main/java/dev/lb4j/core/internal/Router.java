@@ -1,0 +1,173 @@
+package dev.lb4j.core.internal;
+
+import dev.lb4j.api.RequestView;
+import dev.lb4j.api.RoutingRule;
+import dev.lb4j.core.routing.Route;
+import dev.lb4j.core.routing.RouteMatch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The compiled routing table: first match in declaration order, found without trying every rule.
+ *
+ * <p>Exact paths live in a hash map and path prefixes in a character trie, each entry listing the
+ * (ascending) positions of the routes that use it; other rules (globs, regexes, no path matcher,
+ * custom {@link RoutingRule}s) are tried in order. A lookup walks the trie along the path once, so it
+ * costs about the path's length plus the rules whose path matched, not the number of rules. Routing
+ * allocates nothing, except what custom rules and regex matchers allocate themselves.
+ *
+ * <p>Immutable and thread-safe once built.
+ */
+public final class Router {
+
+  private static final int[] NONE = new int[0];
+
+  private final RoutingRule[] rules;
+  private final Map<String, int[]> exact;
+  private final Node root;
+  private final int[] others;
+
+  /** A trie node: children by character (sorted), and the routes whose prefix ends here. */
+  private static final class Node {
+    char[] keys = new char[0];
+    Node[] children = new Node[0];
+    int[] routes = NONE;
+
+    @Nullable Node child(char c) {
+      int i = Arrays.binarySearch(keys, c);
+      return i >= 0 ? children[i] : null;
+    }
+
+    Node childOrNew(char c) {
+      int i = Arrays.binarySearch(keys, c);
+      if (i >= 0) {
+        return children[i];
+      }
+      int at = -i - 1;
+      char[] k = new char[keys.length + 1];
+      Node[] ch = new Node[children.length + 1];
+      System.arraycopy(keys, 0, k, 0, at);
+      System.arraycopy(children, 0, ch, 0, at);
+      k[at] = c;
+      ch[at] = new Node();
+      System.arraycopy(keys, at, k, at + 1, keys.length - at);
+      System.arraycopy(children, at, ch, at + 1, children.length - at);
+      keys = k;
+      children = ch;
+      return ch[at];
+    }
+  }
+
+  public Router(List<RoutingRule> rules) {
+    this.rules = rules.toArray(new RoutingRule[0]);
+    Map<String, List<Integer>> exactLists = new HashMap<>();
+    List<Integer> otherList = new ArrayList<>();
+    this.root = new Node();
+    for (int i = 0; i < this.rules.length; i++) {
+      RoutingRule rule = this.rules[i];
+      if (rule instanceof Route route && route.pathKind() == Route.PathKind.EXACT) {
+        exactLists.computeIfAbsent(route.path(), k -> new ArrayList<>()).add(i);
+      } else if (rule instanceof Route route && route.pathKind() == Route.PathKind.PREFIX) {
+        Node node = root;
+        String prefix = route.path();
+        for (int c = 0; c < prefix.length(); c++) {
+          node = node.childOrNew(prefix.charAt(c));
+        }
+        node.routes = append(node.routes, i);
+      } else {
+        otherList.add(i);
+      }
+    }
+    this.exact = new HashMap<>();
+    exactLists.forEach((path, ids) -> exact.put(path, toArray(ids)));
+    this.others = toArray(otherList);
+  }
+
+  private static int[] append(int[] a, int v) {
+    int[] b = Arrays.copyOf(a, a.length + 1);
+    b[a.length] = v;
+    return b;
+  }
+
+  private static int[] toArray(List<Integer> list) {
+    int[] a = new int[list.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = list.get(i);
+    }
+    return a;
+  }
+
+  /** The rules, in declaration order. */
+  public List<RoutingRule> rules() {
+    return List.of(rules);
+  }
+
+  /**
+   * The first rule, in declaration order, that matches the request.
+   *
+   * @return the match, or {@code null} when no rule matches
+   */
+  public @Nullable RouteMatch route(RequestView request) {
+    String path = request.path();
+    int best = Integer.MAX_VALUE;
+    RouteMatch found = null;
+
+    int[] ids = exact.get(path);
+    if (ids != null) {
+      for (int id : ids) {
+        RouteMatch m = ((Route) rules[id]).matchRest(request);
+        if (m != null) {
+          best = id;
+          found = m;
+          break;
+        }
+      }
+    }
+
+    Node node = root;
+    for (int i = 0; ; i++) {
+      for (int id : node.routes) {
+        if (id >= best) {
+          break;
+        }
+        RouteMatch m = ((Route) rules[id]).matchRest(request);
+        if (m != null) {
+          best = id;
+          found = m;
+          break;
+        }
+      }
+      if (i == path.length()) {
+        break;
+      }
+      Node next = node.child(path.charAt(i));
+      if (next == null) {
+        break;
+      }
+      node = next;
+    }
+
+    for (int id : others) {
+      if (id >= best) {
+        break;
+      }
+      RoutingRule rule = rules[id];
+      if (rule instanceof Route route) {
+        RouteMatch m = route.match(request);
+        if (m != null) {
+          return m;
+        }
+      } else {
+        String pool = rule.route(request);
+        if (pool != null) {
+          return new RouteMatch(rule, pool);
+        }
+      }
+    }
+    return found;
+  }
+}
