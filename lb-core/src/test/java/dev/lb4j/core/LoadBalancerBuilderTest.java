@@ -174,7 +174,7 @@ class LoadBalancerBuilderTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "defaultPool: not set (expected: one of [api, web], required when there is more than"
-                + " one pool)");
+                + " one pool and no routing rule)");
   }
 
   @ParameterizedTest
