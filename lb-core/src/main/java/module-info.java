@@ -14,6 +14,7 @@ module dev.lb4j.core {
   exports dev.lb4j.core.algorithm;
   exports dev.lb4j.core.health;
   exports dev.lb4j.core.routing;
+  exports dev.lb4j.core.policy;
 
   uses dev.lb4j.api.AlgorithmProvider;
 

@@ -1,0 +1,348 @@
+package dev.lb4j.core.policy;
+
+import dev.lb4j.api.HeaderChanges;
+import dev.lb4j.api.Policy;
+import dev.lb4j.api.PolicyDecision;
+import dev.lb4j.api.RequestView;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Access control by client address and method. Immutable and thread-safe. Build one with {@link
+ * #builder(String)}.
+ *
+ * <p><b>Which address.</b> The real client address is the connection's peer ({@link
+ * RequestView#clientAddress()}), unless the peer is a {@linkplain Builder#trustedProxies trusted
+ * proxy}: then the forwarding header ({@code X-Forwarded-For} by default, or RFC 7239 {@code
+ * Forwarded}) is read from right to left, skipping trusted proxies, and the first address that is not
+ * a trusted proxy is the client. A header sent by an untrusted peer is ignored, so a client cannot
+ * spoof its address. An unparsable entry reached this way (one a trusted proxy wrote) makes the
+ * client unknown; it never makes the request count as coming from a trusted proxy.
+ *
+ * <p><b>Rules.</b> An address in a {@linkplain Builder#deny denied} range is rejected; otherwise, if
+ * any range is {@linkplain Builder#allow allowed}, an address in none of them is rejected. Denial wins
+ * over allowance (deny {@code 10.0.0.13} inside an allowed {@code 10.0.0.0/8}). A request whose client
+ * address is unknown or unparsable is rejected when there are allow ranges, and admitted by deny
+ * ranges alone. Address rejections answer 403. With a {@linkplain Builder#methods method allow list},
+ * other methods answer 405 with an {@code Allow} header.
+ *
+ * @since 0.1.0
+ */
+public final class AccessControl implements Policy {
+
+  /** Which header carries the addresses proxies forwarded for. */
+  public enum ForwardedHeader {
+    /** {@code X-Forwarded-For: client, proxy1, proxy2}. The default. */
+    X_FORWARDED_FOR,
+    /** RFC 7239 {@code Forwarded: for=client, for="[2001:db8::1]:4711"}. */
+    FORWARDED
+  }
+
+  private final String name;
+  private final Cidr[] allow;
+  private final Cidr[] deny;
+  private final Cidr[] trusted;
+  private final ForwardedHeader forwardedHeader;
+  private final String[] methods;
+  private final PolicyDecision methodRejection;
+
+  private AccessControl(Builder b) {
+    this.name = b.name;
+    this.allow = b.allow.toArray(new Cidr[0]);
+    this.deny = b.deny.toArray(new Cidr[0]);
+    this.trusted = b.trusted.toArray(new Cidr[0]);
+    this.forwardedHeader = b.forwardedHeader;
+    this.methods = b.methods.toArray(new String[0]);
+    this.methodRejection =
+        methods.length == 0
+            ? PolicyDecision.proceed()
+            : PolicyDecision.reject(
+                405,
+                "access control '" + name + "': method not allowed (allowed: "
+                    + String.join(", ", methods) + ")",
+                HeaderChanges.builder().set("Allow", String.join(", ", methods)).build());
+  }
+
+  /**
+   * Starts building an access-control policy.
+   *
+   * @param name the policy's name
+   * @return a builder
+   */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public PolicyDecision onRequest(RequestView request) {
+    if (methods.length > 0 && !contains(methods, request.method())) {
+      return methodRejection;
+    }
+    if (allow.length == 0 && deny.length == 0) {
+      return PolicyDecision.proceed();
+    }
+    long[] address = new long[2];
+    String client = clientAddress(request, address);
+    boolean known = client != null;
+    if (known) {
+      for (Cidr c : deny) {
+        if (c.contains(address[0], address[1])) {
+          return reject(client, "denied by " + c);
+        }
+      }
+    }
+    if (allow.length == 0) {
+      return PolicyDecision.proceed();
+    }
+    if (known) {
+      for (Cidr c : allow) {
+        if (c.contains(address[0], address[1])) {
+          return PolicyDecision.proceed();
+        }
+      }
+    }
+    return reject(client, "not in an allowed range");
+  }
+
+  private PolicyDecision reject(@Nullable String client, String why) {
+    return PolicyDecision.reject(
+        403,
+        "access control '" + name + "': client " + (client == null ? "(unknown)" : client) + " "
+            + why);
+  }
+
+  private static boolean contains(String[] values, String value) {
+    for (String v : values) {
+      if (v.equals(value)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The real client address of the request, as this policy determines it (trusted proxies and the
+   * forwarding header taken into account), for explain traces and tests.
+   *
+   * @param request the request
+   * @return the address as written, or {@code null} when unknown or unparsable
+   */
+  public @Nullable String clientAddress(RequestView request) {
+    return clientAddress(request, new long[2]);
+  }
+
+  /** Finds the client address; leaves its bits in {@code out}; null when unknown. */
+  private @Nullable String clientAddress(RequestView request, long[] out) {
+    String peer = request.clientAddress();
+    if (peer == null || !IpAddresses.parse(peer, 0, peer.length(), out)) {
+      return null;
+    }
+    if (trusted.length == 0 || !isTrusted(out)) {
+      return peer;
+    }
+    String client = peer;
+    List<String> values =
+        request.headers(forwardedHeader == ForwardedHeader.FORWARDED ? "Forwarded" : "X-Forwarded-For");
+    long[] candidate = new long[2];
+    for (int v = values.size() - 1; v >= 0; v--) {
+      String header = values.get(v);
+      int end = header.length();
+      while (end > 0) {
+        int comma = header.lastIndexOf(',', end - 1);
+        int start = comma + 1;
+        int[] span = forwardedHeader == ForwardedHeader.FORWARDED
+            ? forValue(header, start, end)
+            : new int[] {start, end};
+        if (span == null || !IpAddresses.parse(header, span[0], span[1], candidate)) {
+          return null; // unparsable hop written by a trusted proxy: the client is unknown
+        }
+        client = header.substring(span[0], span[1]).trim();
+        out[0] = candidate[0];
+        out[1] = candidate[1];
+        if (!isTrusted(candidate)) {
+          return client;
+        }
+        end = comma < 0 ? 0 : comma;
+      }
+    }
+    return client; // every hop was a trusted proxy: the leftmost is the client
+  }
+
+  /** The address span of the {@code for=} parameter of one RFC 7239 element, ports stripped. */
+  private static int @Nullable [] forValue(String header, int start, int end) {
+    int i = start;
+    while (i < end) {
+      int semi = header.indexOf(';', i);
+      int pairEnd = semi < 0 || semi > end ? end : semi;
+      int eq = header.indexOf('=', i);
+      if (eq > 0 && eq < pairEnd
+          && header.substring(i, eq).trim().toLowerCase(Locale.ROOT).equals("for")) {
+        int vs = eq + 1;
+        int ve = pairEnd;
+        while (vs < ve && header.charAt(vs) == ' ') {
+          vs++;
+        }
+        while (ve > vs && header.charAt(ve - 1) == ' ') {
+          ve--;
+        }
+        if (ve - vs >= 2 && header.charAt(vs) == '"' && header.charAt(ve - 1) == '"') {
+          vs++;
+          ve--;
+        }
+        if (vs < ve && header.charAt(vs) == '[') {
+          int close = header.indexOf(']', vs);
+          return close < 0 || close >= ve ? null : new int[] {vs + 1, close};
+        }
+        int colon = header.indexOf(':', vs);
+        if (colon >= 0 && colon < ve && header.indexOf(':', colon + 1) < 0) {
+          ve = colon; // IPv4 with a port
+        }
+        return new int[] {vs, ve};
+      }
+      i = pairEnd + 1;
+    }
+    return null;
+  }
+
+  private boolean isTrusted(long[] address) {
+    for (Cidr c : trusted) {
+      if (c.contains(address[0], address[1])) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public String toString() {
+    return "access control '" + name + "': allow " + List.of(allow) + ", deny " + List.of(deny)
+        + ", trusted proxies " + List.of(trusted) + " via " + forwardedHeader
+        + (methods.length == 0 ? "" : ", methods " + List.of(methods));
+  }
+
+  /**
+   * Builds {@link AccessControl}. Messages name the field ({@code policies.<name>.allow}), the value
+   * and what is allowed. Not thread-safe.
+   */
+  public static final class Builder {
+    private final String name;
+    private final List<Cidr> allow = new ArrayList<>();
+    private final List<Cidr> deny = new ArrayList<>();
+    private final List<Cidr> trusted = new ArrayList<>();
+    private ForwardedHeader forwardedHeader = ForwardedHeader.X_FORWARDED_FOR;
+    private final Set<String> methods = new LinkedHashSet<>();
+
+    private Builder(String name) {
+      Objects.requireNonNull(name, "name");
+      if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
+        throw new IllegalArgumentException(
+            "policies: name '" + name + "' (expected: 1 to 64 letters, digits, '_' or '-')");
+      }
+      this.name = name;
+    }
+
+    private List<Cidr> parse(String field, String... cidrs) {
+      Objects.requireNonNull(cidrs, field);
+      List<Cidr> parsed = new ArrayList<>(cidrs.length);
+      for (String c : cidrs) {
+        parsed.add(Cidr.parse("policies." + name + "." + field, c));
+      }
+      return parsed;
+    }
+
+    /**
+     * Admits only clients in these ranges (and not denied). May be called more than once.
+     *
+     * @param cidrs ranges such as {@code 10.0.0.0/8} or {@code 2001:db8::/32}
+     * @return this builder
+     */
+    public Builder allow(String... cidrs) {
+      allow.addAll(parse("allow", cidrs));
+      return this;
+    }
+
+    /**
+     * Rejects clients in these ranges. May be called more than once.
+     *
+     * @param cidrs ranges
+     * @return this builder
+     */
+    public Builder deny(String... cidrs) {
+      deny.addAll(parse("deny", cidrs));
+      return this;
+    }
+
+    /**
+     * Proxies whose forwarding header is believed. May be called more than once.
+     *
+     * @param cidrs ranges of your own load balancers and proxies
+     * @return this builder
+     */
+    public Builder trustedProxies(String... cidrs) {
+      trusted.addAll(parse("trustedProxies", cidrs));
+      return this;
+    }
+
+    /**
+     * Sets which header trusted proxies use. Default: {@code X-Forwarded-For}.
+     *
+     * @param header the header
+     * @return this builder
+     */
+    public Builder forwardedHeader(ForwardedHeader header) {
+      this.forwardedHeader = Objects.requireNonNull(header, "header");
+      return this;
+    }
+
+    /**
+     * Admits only these methods; others get 405. May be called more than once.
+     *
+     * @param methods HTTP methods such as {@code GET}
+     * @return this builder
+     */
+    public Builder methods(String... methods) {
+      Objects.requireNonNull(methods, "methods");
+      for (String m : methods) {
+        if (m == null || !m.matches("[A-Za-z]{1,20}")) {
+          throw new IllegalArgumentException(
+              "policies." + name + ".methods: '" + m + "' (expected: an HTTP method such as GET)");
+        }
+        this.methods.add(m.toUpperCase(Locale.ROOT));
+      }
+      return this;
+    }
+
+    /**
+     * Checks the settings and builds the policy.
+     *
+     * @return the policy
+     * @throws IllegalArgumentException when the rules contradict each other or do nothing
+     */
+    public AccessControl build() {
+      if (allow.isEmpty() && deny.isEmpty() && methods.isEmpty()) {
+        throw new IllegalArgumentException(
+            "policies." + name + ": no allow, deny or methods (expected: at least one rule)");
+      }
+      for (Cidr d : deny) {
+        for (Cidr a : allow) {
+          if (d.equals(a)) {
+            throw new IllegalArgumentException(
+                "policies." + name + ".deny: '" + d + "' is also allowed (expected: a range in"
+                    + " one list only; deny wins, so the allow entry would do nothing)");
+          }
+        }
+      }
+      return new AccessControl(this);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Built-in request policies: {@link dev.lb4j.core.policy.RateLimit} (token buckets, global or per
+ * key, in bounded memory) and {@link dev.lb4j.core.policy.AccessControl} (CIDR allow and deny lists
+ * on the real client address, trusted proxies, method allow lists).
+ *
+ * @since 0.1.0
+ */
+@NullMarked
+package dev.lb4j.core.policy;
+
+import org.jspecify.annotations.NullMarked;
