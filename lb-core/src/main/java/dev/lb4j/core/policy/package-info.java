@@ -1,7 +1,9 @@
 /**
  * Built-in request policies: {@link dev.lb4j.core.policy.RateLimit} (token buckets, global or per
- * key, in bounded memory) and {@link dev.lb4j.core.policy.AccessControl} (CIDR allow and deny lists
- * on the real client address, trusted proxies, method allow lists).
+ * key, in bounded memory), {@link dev.lb4j.core.policy.AccessControl} (CIDR allow and deny lists
+ * on the real client address, trusted proxies, method allow lists) and {@link
+ * dev.lb4j.core.policy.HeaderTransform} (request and response header edits with variables, request
+ * ids).
  *
  * @since 0.1.0
  */
