@@ -2,7 +2,12 @@ package dev.lb4j.core;
 
 import dev.lb4j.api.Backend;
 import dev.lb4j.api.ErrorKind;
+import dev.lb4j.api.HeaderChanges;
 import dev.lb4j.api.Outcome;
+import dev.lb4j.api.RequestView;
+import dev.lb4j.api.ResponseView;
+import dev.lb4j.core.routing.RouteMatch;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One request's claim on one backend, from selection until the response is in.
@@ -80,6 +85,32 @@ public interface Lease extends Selection, AutoCloseable {
    */
   @Override
   void close();
+
+  /**
+   * The route that sent the request to this pool, or {@code null} when the load balancer has no
+   * routing rules (or the lease came from {@link Pool#select}). Use {@link RouteMatch#rewrite} for
+   * the path to forward.
+   *
+   * @return the route match, or {@code null}
+   */
+  @Nullable RouteMatch route();
+
+  /**
+   * The request header edits the policies asked for, in policy order: apply them before forwarding.
+   *
+   * @return the edits, possibly none
+   */
+  HeaderChanges requestHeaders();
+
+  /**
+   * Runs the {@code onResponse} step of every policy that admitted this request, in order, and
+   * returns their combined response header edits. A policy that throws is logged and skipped.
+   *
+   * @param request the request as forwarded (with {@link #requestHeaders()} applied)
+   * @param response the backend's response
+   * @return the edits to apply to the response, possibly none
+   */
+  HeaderChanges responseHeaders(RequestView request, ResponseView response);
 
   @Override
   default Lease leaseOrThrow() {

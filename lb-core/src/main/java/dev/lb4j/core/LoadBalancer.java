@@ -6,7 +6,13 @@ import dev.lb4j.core.health.HealthListener;
 import dev.lb4j.core.internal.ExecutorScheduler;
 import dev.lb4j.core.internal.HealthEvents;
 import dev.lb4j.core.internal.PoolImpl;
+import dev.lb4j.core.internal.LeaseImpl;
+import dev.lb4j.core.internal.RequestContext;
 import dev.lb4j.core.internal.Router;
+import dev.lb4j.core.routing.Route;
+import dev.lb4j.api.HeaderChanges;
+import dev.lb4j.api.Policy;
+import dev.lb4j.api.PolicyDecision;
 import dev.lb4j.core.routing.RouteMatch;
 import dev.lb4j.api.RoutingRule;
 import java.util.Collection;
@@ -51,6 +57,13 @@ public final class LoadBalancer implements AutoCloseable {
   private final @Nullable Router router;
   private final NoBackend noRoute;
   private final @Nullable RouteMatch defaultMatch;
+  private final Policy[] globalPolicies;
+  private final java.util.concurrent.ConcurrentHashMap<RouteMatch, RequestContext> contexts =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong policyErrors =
+      new java.util.concurrent.atomic.AtomicLong();
+  private static final HeaderChanges NO_EDITS = HeaderChanges.none();
+  private static final System.Logger LOG = System.getLogger("dev.lb4j.core");
   private final Ticker ticker;
   private final Admin admin = new AdminImpl();
   private final @Nullable ExecutorScheduler ownedScheduler;
@@ -63,8 +76,10 @@ public final class LoadBalancer implements AutoCloseable {
       Ticker ticker,
       @Nullable ExecutorScheduler ownedScheduler,
       HealthEvents events,
-      @Nullable Router router) {
+      @Nullable Router router,
+      List<Policy> globalPolicies) {
     this.router = router;
+    this.globalPolicies = globalPolicies.toArray(new Policy[0]);
     this.ownedScheduler = ownedScheduler;
     this.events = events;
     Map<String, PoolImpl> byName = new LinkedHashMap<>();
@@ -100,8 +115,90 @@ public final class LoadBalancer implements AutoCloseable {
    * @return a lease, or why there is none
    */
   public Selection select(RequestView request) {
-    PoolImpl pool = poolFor(request);
-    return pool == null ? noRoute : pool.select(request);
+    Router r = router;
+    if (r == null && globalPolicies.length == 0) {
+      PoolImpl pool = defaultPool;
+      return pool == null ? noRoute : pool.select(request);
+    }
+    RouteMatch match = route(request);
+    if (match == null) {
+      return noRoute;
+    }
+    PoolImpl pool = Objects.requireNonNull(pools.get(match.pool()), "pool");
+    Policy[] chain = chainFor(match);
+    List<HeaderChanges> edits = null;
+    for (Policy p : chain) {
+      PolicyDecision decision;
+      try {
+        decision = p.onRequest(request);
+      } catch (Exception e) { // checked ones too: a policy written in another JVM language
+        return policyFailed(pool, p, "threw " + e, e);
+      }
+      if (decision == null) {
+        return policyFailed(pool, p, "returned no decision (null)", null);
+      }
+      if (decision.isRejected()) {
+        return new Rejected(
+            pool.name(),
+            p.name(),
+            decision.rejectStatus(),
+            decision.reason(),
+            decision.responseHeaders());
+      }
+      HeaderChanges requestEdits = decision.requestHeaders();
+      if (!requestEdits.isEmpty()) {
+        if (edits == null) {
+          edits = new java.util.ArrayList<>(2);
+        }
+        edits.add(requestEdits);
+      }
+    }
+    Selection selection = pool.select(request);
+    if (selection instanceof LeaseImpl lease) {
+      lease.attach(
+          edits == null
+              ? contextFor(match, chain)
+              : new RequestContext(match, chain, RequestContext.combine(edits)));
+    }
+    return selection;
+  }
+
+  private Rejected policyFailed(
+      PoolImpl pool, Policy p, String what, @Nullable Throwable cause) {
+    long count = policyErrors.incrementAndGet();
+    if (Long.bitCount(count) == 1) { // 1st, 2nd, 4th...: a broken policy cannot flood the log
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "policy '" + p.name() + "' " + what + " (" + count + " policy failures so far)",
+          cause);
+    }
+    return new Rejected(
+        pool.name(), p.name(), 500, "policy '" + p.name() + "' failed: " + what, NO_EDITS);
+  }
+
+  /** Global policies, then the route's: precomputed per route, so no allocation per request. */
+  private Policy[] chainFor(RouteMatch match) {
+    if (match.rule() instanceof Route route && !route.policies().isEmpty()) {
+      RequestContext cached = contexts.get(match);
+      if (cached != null) {
+        return cached.policies();
+      }
+      Policy[] chain = new Policy[globalPolicies.length + route.policies().size()];
+      System.arraycopy(globalPolicies, 0, chain, 0, globalPolicies.length);
+      for (int i = 0; i < route.policies().size(); i++) {
+        chain[globalPolicies.length + i] = route.policies().get(i);
+      }
+      return contexts.computeIfAbsent(match, m -> new RequestContext(m, chain, NO_EDITS)).policies();
+    }
+    return globalPolicies;
+  }
+
+  /** The context of a request without edits; cached for the engine's own route matches. */
+  private RequestContext contextFor(RouteMatch match, Policy[] chain) {
+    if (match.rule() instanceof Route || match == defaultMatch) {
+      return contexts.computeIfAbsent(match, m -> new RequestContext(m, chain, NO_EDITS));
+    }
+    return new RequestContext(match, chain, NO_EDITS); // a custom rule's match is new each time
   }
 
   /**
@@ -113,21 +210,20 @@ public final class LoadBalancer implements AutoCloseable {
    * @return a lease, or why there is none
    */
   public Selection select(RequestView request, Collection<? extends Backend> exclude) {
-    PoolImpl pool = poolFor(request);
-    return pool == null ? noRoute : pool.select(request, exclude);
-  }
-
-  private @Nullable PoolImpl poolFor(RequestView request) {
-    Router r = router;
-    if (r == null) {
-      return defaultPool;
+    if (router == null) {
+      PoolImpl pool = defaultPool;
+      return pool == null ? noRoute : pool.select(request, exclude);
     }
-    RouteMatch match = r.route(request);
+    RouteMatch match = route(request);
     if (match == null) {
-      return defaultPool;
+      return noRoute;
     }
-    PoolImpl pool = pools.get(match.pool());
-    return pool != null ? pool : defaultPool; // a custom rule named an unknown pool
+    PoolImpl pool = Objects.requireNonNull(pools.get(match.pool()), "pool");
+    Selection selection = pool.select(request, exclude);
+    if (selection instanceof LeaseImpl lease) {
+      lease.attach(contextFor(match, chainFor(match)));
+    }
+    return selection;
   }
 
   /**
@@ -226,7 +322,7 @@ public final class LoadBalancer implements AutoCloseable {
     for (PoolImpl p : pools.values()) {
       byPool.put(p.name(), p.stats());
     }
-    return new LoadBalancerStats(ticker.nanoTime(), byPool);
+    return new LoadBalancerStats(ticker.nanoTime(), byPool, policyErrors.get());
   }
 
   /**

@@ -7,6 +7,8 @@ import dev.lb4j.core.internal.PoolImpl;
 import dev.lb4j.core.internal.Router;
 import dev.lb4j.core.routing.Route;
 import dev.lb4j.core.routing.RouteBuilder;
+import dev.lb4j.api.Policy;
+import dev.lb4j.api.RequestView;
 import dev.lb4j.api.RoutingRule;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +44,7 @@ public final class LoadBalancerBuilder {
   private @Nullable Duration latencyDecay;
   private @Nullable Scheduler scheduler;
   private final List<RoutingRule> rules = new ArrayList<>();
+  private final List<Policy> policies = new ArrayList<>();
   private final List<HealthListener> listeners = new ArrayList<>();
 
   LoadBalancerBuilder() {}
@@ -106,6 +109,27 @@ public final class LoadBalancerBuilder {
       }
     }
     rules.add(rule);
+    return this;
+  }
+
+  /**
+   * Adds a global policy: it runs for every request {@link LoadBalancer#select(RequestView)} sees,
+   * after routing and before the matched route's own policies, in the order added. The first policy
+   * that rejects ends the request with a {@link Rejected}; a policy that throws rejects it with 500
+   * (counted in {@link LoadBalancerStats#policyErrors()}).
+   *
+   * @param policy the policy, for example a {@code RateLimit}; its name must be unique
+   * @return this builder
+   */
+  public LoadBalancerBuilder policy(Policy policy) {
+    Objects.requireNonNull(policy, "policy");
+    String name = Objects.requireNonNull(policy.name(), "policy.name()");
+    for (Policy p : policies) {
+      if (p.name().equals(name)) {
+        throw new IllegalStateException("policies." + name + " was already added");
+      }
+    }
+    policies.add(policy);
     return this;
   }
 
@@ -264,7 +288,13 @@ public final class LoadBalancerBuilder {
     }
     LoadBalancer lb =
         new LoadBalancer(
-            built, defaultName, clock, owned, events, rules.isEmpty() ? null : new Router(rules));
+            built,
+            defaultName,
+            clock,
+            owned,
+            events,
+            rules.isEmpty() ? null : new Router(rules),
+            List.copyOf(policies));
     for (PoolImpl p : built) {
       p.start();
     }

@@ -7,15 +7,17 @@ import java.util.Map;
  *
  * @param tickerNanos the ticker reading at which the snapshot was taken
  * @param pools pool name to stats, in definition order
+ * @param policyErrors policy calls that threw or returned null (each rejected its request with 500)
  * @since 0.1.0
  */
-public record LoadBalancerStats(long tickerNanos, Map<String, PoolStats> pools) {
+public record LoadBalancerStats(long tickerNanos, Map<String, PoolStats> pools, long policyErrors) {
 
   /**
    * Copies the map so the record stays immutable.
    *
    * @param tickerNanos the ticker reading
    * @param pools the per-pool stats
+   * @param policyErrors policy failures
    */
   public LoadBalancerStats {
     pools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(pools));

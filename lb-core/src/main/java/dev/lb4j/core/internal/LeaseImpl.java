@@ -2,9 +2,12 @@ package dev.lb4j.core.internal;
 
 import dev.lb4j.api.Backend;
 import dev.lb4j.api.ErrorKind;
+import dev.lb4j.api.HeaderChanges;
 import dev.lb4j.api.Outcome;
 import dev.lb4j.api.PickContext;
 import dev.lb4j.api.RequestView;
+import dev.lb4j.api.ResponseView;
+import dev.lb4j.core.routing.RouteMatch;
 import dev.lb4j.core.Lease;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -19,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * The engine's lease. Before it is bound to a backend the same object serves as the {@link
  * PickContext} of its selection, so one selection allocates one object.
  */
-final class LeaseImpl implements Lease, PickContext {
+public final class LeaseImpl implements Lease, PickContext {
 
   private static final VarHandle RELEASED;
 
@@ -43,6 +46,9 @@ final class LeaseImpl implements Lease, PickContext {
 
   @SuppressWarnings("UnusedVariable") // updated through RELEASED
   private volatile int released;
+
+  /** How the request got here (route, policy edits); null for a plain pool selection. */
+  private @Nullable RequestContext context;
 
   LeaseImpl(PoolImpl pool, RequestView request, @Nullable Collection<? extends Backend> exclude) {
     this.pool = pool;
@@ -171,6 +177,29 @@ final class LeaseImpl implements Lease, PickContext {
 
   private static boolean same(Backend a, Backend b) {
     return a == b || a.id().equals(b.id());
+  }
+
+  /** Attaches how the request got here; called once by the load balancer after selection. */
+  public void attach(RequestContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public @Nullable RouteMatch route() {
+    RequestContext c = context;
+    return c == null ? null : c.route();
+  }
+
+  @Override
+  public HeaderChanges requestHeaders() {
+    RequestContext c = context;
+    return c == null ? HeaderChanges.none() : c.requestHeaders();
+  }
+
+  @Override
+  public HeaderChanges responseHeaders(RequestView forwarded, ResponseView response) {
+    RequestContext c = context;
+    return c == null ? HeaderChanges.none() : c.responseHeaders(forwarded, response);
   }
 
   // ---- Lease

@@ -1,5 +1,6 @@
 package dev.lb4j.core.routing;
 
+import dev.lb4j.api.Policy;
 import dev.lb4j.api.RequestView;
 import dev.lb4j.api.RoutingRule;
 import dev.lb4j.core.HashKey;
@@ -54,6 +55,7 @@ public final class Route implements RoutingRule {
   private final @Nullable HashKey sticky;
   private final @Nullable String prefixReplacement;
   private final RouteMatch[] matches;
+  private final List<Policy> policies;
   private final String description;
 
   Route(
@@ -68,8 +70,10 @@ public final class Route implements RoutingRule {
       List<ValueMatcher> cookies,
       Map<String, Integer> split,
       @Nullable HashKey sticky,
-      @Nullable String prefixReplacement) {
+      @Nullable String prefixReplacement,
+      List<Policy> policies) {
     this.name = name;
+    this.policies = policies;
     this.pathKind = pathKind;
     this.path = path;
     this.pathPattern = pathPattern;
@@ -138,6 +142,15 @@ public final class Route implements RoutingRule {
    */
   public String path() {
     return path;
+  }
+
+  /**
+   * The policies that run for requests this route matched, after the global ones.
+   *
+   * @return an immutable list, in order
+   */
+  public List<Policy> policies() {
+    return policies;
   }
 
   /**
@@ -312,6 +325,13 @@ public final class Route implements RoutingRule {
     }
     if (prefixReplacement != null) {
       sb.append(", rewrite prefix to '").append(prefixReplacement).append("'");
+    }
+    if (!policies.isEmpty()) {
+      List<String> names = new ArrayList<>();
+      for (Policy p : policies) {
+        names.add(p.name());
+      }
+      sb.append(", policies ").append(names);
     }
     return sb.toString();
   }

@@ -1,5 +1,6 @@
 package dev.lb4j.core.routing;
 
+import dev.lb4j.api.Policy;
 import dev.lb4j.core.HashKey;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,6 +44,7 @@ public final class RouteBuilder {
   private final Map<String, Integer> split = new LinkedHashMap<>();
   private @Nullable HashKey sticky;
   private @Nullable String prefixReplacement;
+  private final List<Policy> policies = new ArrayList<>();
 
   RouteBuilder(String name) {
     Objects.requireNonNull(name, "name");
@@ -354,6 +356,25 @@ public final class RouteBuilder {
     return this;
   }
 
+  /**
+   * Adds a policy that runs for requests this route matched, after the load balancer's global
+   * policies, in the order added.
+   *
+   * @param policy the policy; its name must be unique on the route
+   * @return this builder
+   */
+  public RouteBuilder policy(Policy policy) {
+    Objects.requireNonNull(policy, "policy");
+    String policyName = Objects.requireNonNull(policy.name(), "policy.name()");
+    for (Policy p : policies) {
+      if (p.name().equals(policyName)) {
+        throw new IllegalStateException(field("policies." + policyName) + " was already added");
+      }
+    }
+    policies.add(policy);
+    return this;
+  }
+
   private String checkName(String fieldName, String value) {
     Objects.requireNonNull(value, fieldName);
     if (value.isEmpty()) {
@@ -407,6 +428,6 @@ public final class RouteBuilder {
     return new Route(
         name, pathKind, path, pathPattern, List.copyOf(hosts), List.copyOf(methods),
         List.copyOf(headers), List.copyOf(queryParameters), List.copyOf(cookies),
-        new LinkedHashMap<>(split), sticky, prefixReplacement);
+        new LinkedHashMap<>(split), sticky, prefixReplacement, List.copyOf(policies));
   }
 }

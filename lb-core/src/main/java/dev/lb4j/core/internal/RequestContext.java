@@ -1,0 +1,91 @@
+package dev.lb4j.core.internal;
+
+import dev.lb4j.api.HeaderChanges;
+import dev.lb4j.api.Policy;
+import dev.lb4j.api.RequestView;
+import dev.lb4j.api.ResponseView;
+import dev.lb4j.core.routing.RouteMatch;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How a request reached its lease: the route that matched and the policies that admitted it (with
+ * the request edits they asked for). Immutable.
+ */
+public final class RequestContext {
+
+  private static final System.Logger LOG = System.getLogger("dev.lb4j.core");
+
+  private final @Nullable RouteMatch route;
+  private final Policy[] policies; // shared, never modified
+  private final HeaderChanges requestHeaders;
+
+  /**
+   * Creates the context.
+   *
+   * @param route the route match, or null without routing
+   * @param policies the policies that ran, in order (not copied: the engine never changes it)
+   * @param requestHeaders their combined request edits
+   */
+  public RequestContext(
+      @Nullable RouteMatch route, Policy[] policies, HeaderChanges requestHeaders) {
+    this.route = route;
+    this.policies = policies;
+    this.requestHeaders = requestHeaders;
+  }
+
+  @Nullable RouteMatch route() {
+    return route;
+  }
+
+  /** The policies that ran, in order; the engine's own array, not to be modified. */
+  public Policy[] policies() {
+    return policies;
+  }
+
+  HeaderChanges requestHeaders() {
+    return requestHeaders;
+  }
+
+  /** Runs every policy's response step; a policy that throws is logged and skipped. */
+  HeaderChanges responseHeaders(RequestView forwarded, ResponseView response) {
+    if (policies.length == 0) {
+      return HeaderChanges.none();
+    }
+    List<HeaderChanges> all = new ArrayList<>(policies.length);
+    for (Policy p : policies) {
+      try {
+        HeaderChanges c = p.onResponse(forwarded, response);
+        if (c != null && !c.isEmpty()) {
+          all.add(c);
+        }
+      } catch (Exception e) { // checked ones too: a policy in another JVM language
+        LOG.log(Level.WARNING, "policy '" + p.name() + "' failed on a response: " + e, e);
+      }
+    }
+    return combine(all);
+  }
+
+  /** Concatenates edits in order. */
+  public static HeaderChanges combine(List<HeaderChanges> parts) {
+    if (parts.isEmpty()) {
+      return HeaderChanges.none();
+    }
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    HeaderChanges.Builder b = HeaderChanges.builder();
+    for (HeaderChanges part : parts) {
+      for (HeaderChanges.Change c : part.changes()) {
+        switch (c.op()) {
+          case SET -> b.set(c.name(), c.value());
+          case ADD -> b.add(c.name(), c.value());
+          case REMOVE -> b.remove(c.name());
+        }
+      }
+    }
+    return b.build();
+  }
+}
