@@ -28,6 +28,11 @@ public final class NoBackend implements Selection {
     ALL_EXCLUDED,
     /** The pool's algorithm failed or broke its contract; see the message and the logs. */
     ALGORITHM_FAILED,
+    /**
+     * The pool, or every backend tried, is at its concurrency limit ({@code maxRequests}, {@code
+     * maxRequestsPerBackend}); answer 503 rather than queue.
+     */
+    CONCURRENCY_LIMIT,
     /** No routing rule matched the request and the load balancer has no default pool. */
     NO_ROUTE,
     /** The load balancer was closed. */

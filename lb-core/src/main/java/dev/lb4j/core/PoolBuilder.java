@@ -35,6 +35,8 @@ public final class PoolBuilder {
   private @Nullable SlowStart slowStart;
   private @Nullable Integer panicThreshold;
   private @Nullable PanicMode panicMode;
+  private long maxRequests;
+  private int maxRequestsPerBackend;
 
   PoolBuilder(String name) {
     this.name = name;
@@ -216,6 +218,48 @@ public final class PoolBuilder {
     return this;
   }
 
+  /**
+   * Limits the requests in flight across the pool (a bulkhead, like Envoy's circuit-breaker {@code
+   * max_requests}): a selection beyond it fails with {@link NoBackend.Reason#CONCURRENCY_LIMIT}
+   * (answer 503) instead of piling more load on the backends. Exact under contention.
+   *
+   * @param max 1 to 1,000,000,000 requests in flight
+   * @return this builder
+   */
+  public PoolBuilder maxRequests(long max) {
+    if (max < 1 || max > 1_000_000_000L) {
+      throw new IllegalArgumentException(
+          field("maxRequests") + ": " + max + " (expected: 1..1000000000)");
+    }
+    if (this.maxRequests != 0) {
+      throw new IllegalStateException(
+          field("maxRequests") + " was already set to " + this.maxRequests);
+    }
+    this.maxRequests = max;
+    return this;
+  }
+
+  /**
+   * Limits the requests in flight to each backend: a backend at its limit is skipped and the
+   * algorithm picks another; when the backends tried are all at their limit the selection fails
+   * with {@link NoBackend.Reason#CONCURRENCY_LIMIT}. Exact under contention.
+   *
+   * @param max 1 to 1,000,000 requests in flight per backend
+   * @return this builder
+   */
+  public PoolBuilder maxRequestsPerBackend(int max) {
+    if (max < 1 || max > 1_000_000) {
+      throw new IllegalArgumentException(
+          field("maxRequestsPerBackend") + ": " + max + " (expected: 1..1000000)");
+    }
+    if (this.maxRequestsPerBackend != 0) {
+      throw new IllegalStateException(
+          field("maxRequestsPerBackend") + " was already set to " + this.maxRequestsPerBackend);
+    }
+    this.maxRequestsPerBackend = max;
+    return this;
+  }
+
   /** The default panic threshold in percent. */
   public static final int DEFAULT_PANIC_THRESHOLD = HealthConfig.DEFAULT_PANIC_THRESHOLD;
 
@@ -225,7 +269,9 @@ public final class PoolBuilder {
         outlierDetection,
         slowStart,
         panicThreshold == null ? DEFAULT_PANIC_THRESHOLD : panicThreshold,
-        panicMode == null ? PanicMode.BALANCE_ALL : panicMode);
+        panicMode == null ? PanicMode.BALANCE_ALL : panicMode,
+        maxRequests,
+        maxRequestsPerBackend);
   }
 
   String name() {

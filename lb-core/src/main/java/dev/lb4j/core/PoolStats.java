@@ -18,6 +18,7 @@ import java.util.List;
  *     contract
  * @param panic whether the pool is in panic mode (too few healthy backends)
  * @param ejectionsRefused ejections that outlier detection skipped because of the ejection cap
+ * @param overLimit selections refused by the pool's or its backends' concurrency limits
  * @param backends one entry per current member, in configuration order
  * @since 0.1.0
  */
@@ -30,6 +31,7 @@ public record PoolStats(
     long algorithmErrors,
     boolean panic,
     long ejectionsRefused,
+    long overLimit,
     List<BackendStats> backends) {
 
   /**
@@ -43,6 +45,7 @@ public record PoolStats(
    * @param algorithmErrors algorithm and key-source failures
    * @param panic whether the pool is in panic mode
    * @param ejectionsRefused ejections skipped because of the cap
+   * @param overLimit selections refused by concurrency limits
    * @param backends per-backend stats
    */
   public PoolStats {

@@ -259,6 +259,19 @@ public final class BackendState implements Backend {
     IN_FLIGHT.getAndAdd(this, 1);
   }
 
+  /** Takes one in-flight slot if fewer than {@code limit} are taken; exact under contention. */
+  boolean tryAcquire(int limit) {
+    while (true) {
+      int n = (int) IN_FLIGHT.getVolatile(this);
+      if (n >= limit) {
+        return false;
+      }
+      if (IN_FLIGHT.compareAndSet(this, n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
   /**
    * Releases one lease and records its outcome.
    *

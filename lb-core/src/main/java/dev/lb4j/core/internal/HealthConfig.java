@@ -14,20 +14,24 @@ import org.jspecify.annotations.Nullable;
  * @param slowStart the ramp, or null
  * @param panicThreshold percent of healthy backends below which the pool panics; 0 = never
  * @param panicMode what panic does
+ * @param maxRequests requests in flight the pool admits, 0 for no limit
+ * @param maxRequestsPerBackend requests in flight each backend admits, 0 for no limit
  */
 public record HealthConfig(
     @Nullable HealthCheck check,
     @Nullable OutlierDetection outlier,
     @Nullable SlowStart slowStart,
     int panicThreshold,
-    PanicMode panicMode) {
+    PanicMode panicMode,
+    long maxRequests,
+    int maxRequestsPerBackend) {
 
   /** The default panic threshold, Envoy's: 50%. */
   public static final int DEFAULT_PANIC_THRESHOLD = 50;
 
   /** No health checking, default panic settings. */
   public static final HealthConfig NONE =
-      new HealthConfig(null, null, null, DEFAULT_PANIC_THRESHOLD, PanicMode.BALANCE_ALL);
+      new HealthConfig(null, null, null, DEFAULT_PANIC_THRESHOLD, PanicMode.BALANCE_ALL, 0, 0);
 
   /** Whether the pool needs a scheduler. */
   public boolean needsScheduler() {

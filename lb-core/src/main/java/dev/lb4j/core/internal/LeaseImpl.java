@@ -121,10 +121,12 @@ public final class LeaseImpl implements Lease, PickContext {
     }
   }
 
-  void bind(BackendState backend, long startNanos) {
+  void bind(BackendState backend, long startNanos, boolean acquired) {
     this.backend = backend;
     this.startNanos = startNanos;
-    backend.acquire();
+    if (!acquired) {
+      backend.acquire();
+    }
   }
 
   // ---- PickContext

@@ -61,6 +61,14 @@ public final class PoolImpl implements Pool {
   private final @Nullable Scheduler scheduler;
   private final HealthEvents events;
   private final boolean hashing;
+  private final boolean limited;
+  private final long maxPerPool;
+  private final int maxPerBackend;
+  private final java.util.concurrent.atomic.AtomicLong poolActive =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final LongAdder overLimit = new LongAdder();
+  private final NoBackend poolAtLimit;
+  private final NoBackend backendsAtLimit;
   private final boolean proportional;
 
   private final LongAdder inFlight = new LongAdder();
@@ -104,6 +112,20 @@ public final class PoolImpl implements Pool {
     this.scheduler = scheduler;
     this.events = events;
     this.hashing = algorithm.usesHashKey();
+    this.maxPerPool = health.maxRequests();
+    this.maxPerBackend = health.maxRequestsPerBackend();
+    this.limited = maxPerPool > 0 || maxPerBackend > 0;
+    this.poolAtLimit =
+        new NoBackend(
+            name,
+            NoBackend.Reason.CONCURRENCY_LIMIT,
+            "pool '" + name + "': " + maxPerPool + " requests in flight, its concurrency limit");
+    this.backendsAtLimit =
+        new NoBackend(
+            name,
+            NoBackend.Reason.CONCURRENCY_LIMIT,
+            "pool '" + name + "': the backends tried are at their limit of " + maxPerBackend
+                + " requests in flight");
     this.proportional = algorithm instanceof PicksInProportion;
     this.algorithm = algorithm;
     this.hashKey = hashKey;
@@ -192,6 +214,9 @@ public final class PoolImpl implements Pool {
 
   void released() {
     inFlight.decrement();
+    if (maxPerPool > 0) {
+      releasePool();
+    }
   }
 
   // ---------------------------------------------------------------- data plane
@@ -232,15 +257,82 @@ public final class PoolImpl implements Pool {
         && state.owner() == this
         && state.unavailableFrom() == Long.MAX_VALUE
         && !lease.hasExclusions()) {
-      return grant(lease, state);
+      return grant(current, lease, state);
     }
     return selectSlow(current, lease, picked);
   }
 
-  private LeaseImpl grant(LeaseImpl lease, BackendState state) {
+  private Selection grant(Snapshot current, LeaseImpl lease, BackendState state) {
+    if (limited) {
+      return grantLimited(current, lease, state);
+    }
     inFlight.increment();
-    lease.bind(state, ticker.nanoTime());
+    lease.bind(state, ticker.nanoTime(), false);
     return lease;
+  }
+
+  /** Picks within {@code maxPerBackend} tries before giving up on a backend at its limit. */
+  private static final int LIMIT_ATTEMPTS = 8;
+
+  /**
+   * The grant with concurrency limits (a bulkhead, like Envoy's circuit-breaker max_requests): the
+   * pool's count is taken first, then the backend's, each exactly (compare-and-set against the
+   * limit). A backend at its limit is excluded and the algorithm picks again; when every candidate is
+   * full, or the pool is, the selection fails with {@code CONCURRENCY_LIMIT}.
+   */
+  private Selection grantLimited(Snapshot current, LeaseImpl lease, BackendState state) {
+    if (maxPerPool > 0 && !tryAcquirePool()) {
+      overLimit.increment();
+      noBackend.increment();
+      return poolAtLimit;
+    }
+    BackendState chosen = state;
+    if (maxPerBackend > 0) {
+      Picker picker = current.picker;
+      int attempt = 0;
+      while (!chosen.tryAcquire(maxPerBackend)) {
+        lease.skip(chosen);
+        Backend next = null;
+        if (picker != null && ++attempt < LIMIT_ATTEMPTS) {
+          try {
+            next = picker.pick(lease);
+          } catch (Exception e) {
+            next = null;
+          }
+        }
+        if (!(next instanceof BackendState s) || s.owner() != this
+            || s.unavailableFrom() != Long.MAX_VALUE) {
+          lease.clearSkips();
+          if (maxPerPool > 0) {
+            releasePool();
+          }
+          overLimit.increment();
+          noBackend.increment();
+          return backendsAtLimit;
+        }
+        chosen = s;
+      }
+      lease.clearSkips();
+    }
+    inFlight.increment();
+    lease.bind(chosen, ticker.nanoTime(), maxPerBackend > 0);
+    return lease;
+  }
+
+  private boolean tryAcquirePool() {
+    while (true) {
+      long n = poolActive.get();
+      if (n >= maxPerPool) {
+        return false;
+      }
+      if (poolActive.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  private void releasePool() {
+    poolActive.decrementAndGet();
   }
 
   /** Everything but the common case: no pick, a contract breach, a race with a change, a retry. */
@@ -282,7 +374,7 @@ public final class PoolImpl implements Pool {
         }
         state = fallback;
       }
-      return grant(lease, state);
+      return grant(current, lease, state);
     }
   }
 
@@ -345,7 +437,7 @@ public final class PoolImpl implements Pool {
         && state.owner() == this
         && state.unavailableFrom() == Long.MAX_VALUE
         && !lease.hasExclusions()) {
-      return grant(lease, state);
+      return grant(current, lease, state);
     }
     return selectSlow(current, lease, picked);
   }
@@ -1447,6 +1539,7 @@ public final class PoolImpl implements Pool {
         algorithmErrors.get(),
         panic,
         ejectionsRefused.get(),
+        overLimit.sum(),
         backendStats);
   }
 
