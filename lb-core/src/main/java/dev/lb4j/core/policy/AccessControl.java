@@ -204,8 +204,11 @@ public final class AccessControl implements Policy {
           return close < 0 || close >= ve ? null : new int[] {vs + 1, close};
         }
         int colon = header.indexOf(':', vs);
-        if (colon >= 0 && colon < ve && header.indexOf(':', colon + 1) < 0) {
-          ve = colon; // IPv4 with a port
+        if (colon >= 0 && colon < ve) {
+          int second = header.indexOf(':', colon + 1);
+          if (second < 0 || second >= ve) {
+            ve = colon; // IPv4 with a port (one colon within the value)
+          }
         }
         return new int[] {vs, ve};
       }
@@ -313,9 +316,10 @@ public final class AccessControl implements Policy {
     public Builder methods(String... methods) {
       Objects.requireNonNull(methods, "methods");
       for (String m : methods) {
-        if (m == null || !m.matches("[A-Za-z]{1,20}")) {
+        if (m == null || !m.matches("[A-Za-z0-9_-]{1,32}")) {
           throw new IllegalArgumentException(
-              "policies." + name + ".methods: '" + m + "' (expected: an HTTP method such as GET)");
+              "policies." + name + ".methods: '" + m + "' (expected: an HTTP method such as GET or"
+                  + " M-SEARCH)");
         }
         this.methods.add(m.toUpperCase(Locale.ROOT));
       }

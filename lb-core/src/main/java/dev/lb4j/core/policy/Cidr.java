@@ -39,7 +39,7 @@ public final class Cidr {
     int slash = cidr.indexOf('/');
     String address = slash < 0 ? cidr : cidr.substring(0, slash);
     long[] bits = new long[2];
-    if (address.isEmpty() || address.indexOf('[') >= 0
+    if (address.isEmpty() || address.indexOf('[') >= 0 || address.indexOf(' ') >= 0
         || !IpAddresses.parse(address, 0, address.length(), bits) || address.indexOf('%') >= 0) {
       throw invalid(field, cidr, "not an IPv4 or IPv6 address");
     }

@@ -14,7 +14,8 @@ final class Gcra {
 
   private final long emission;
   private final long tolerance;
-  private final AtomicLong tat = new AtomicLong(Long.MIN_VALUE / 2);
+  /** {@link Long#MIN_VALUE} until the first request: any ticker reading is valid. */
+  private final AtomicLong tat = new AtomicLong(Long.MIN_VALUE);
 
   Gcra(long emissionNanos, long toleranceNanos) {
     this.emission = emissionNanos;
@@ -25,7 +26,7 @@ final class Gcra {
   long acquire(long now) {
     while (true) {
       long current = tat.get();
-      long start = Math.max(current, now);
+      long start = current == Long.MIN_VALUE ? now : Math.max(current, now);
       long wait = start - tolerance - now;
       if (wait > 0) {
         return wait;

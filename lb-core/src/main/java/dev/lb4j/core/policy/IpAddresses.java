@@ -77,7 +77,9 @@ final class IpAddresses {
         parts++;
         part = -1;
         digits = 0;
-      } else if (c >= '0' && c <= '9' && ++digits <= 3) {
+      } else if (c >= '0' && c <= '9' && ++digits <= 3 && part != 0) {
+        // A leading zero is refused: some tools read 010 as octal 8, and an address list must not
+        // mean different things to different readers.
         part = (part < 0 ? 0 : part * 10) + (c - '0');
       } else {
         return -1;

@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * extracts) has its own bucket; requests without a key share one bucket of their own.
  *
  * <p><b>Bounded memory.</b> Per-key state lives in a fixed table sized for {@link
- * Builder#maxKeys(int)} keys (16 bytes per slot): a key whose bucket has refilled holds no state
+ * Builder#maxKeys(int)} keys (16 bytes per slot, allocated when the policy is built): a key whose bucket has refilled holds no state
  * that matters, so its slot is reused; a key that finds every slot it may use held by keys still in
  * debt shares one overflow bucket with all such keys. A flood of distinct (spoofed) keys therefore
  * cannot grow memory; it is limited as one.
@@ -96,7 +96,7 @@ public final class RateLimit implements Policy {
       return PolicyDecision.proceed();
     }
     long retryAfterSeconds = (wait + 999_999_999L) / 1_000_000_000L;
-    long resetSeconds = (wait + tolerance + emission + 999_999_999L) / 1_000_000_000L;
+    long resetSeconds = (wait + tolerance + 999_999_999L) / 1_000_000_000L; // until the bucket is full
     return PolicyDecision.reject(
         429,
         "rate limit '" + name + "': more than " + permits + " per " + period + " (burst " + burst
@@ -111,7 +111,8 @@ public final class RateLimit implements Policy {
 
   /**
    * How many keys hold state that matters now (their bucket is not full); at most the table's
-   * capacity. For tests and stats.
+   * capacity. Scans the whole table under its locks: for tests and occasional stats, not per
+   * request.
    *
    * @return the number of keys in debt, 0 without {@link Builder#perKey}
    */
@@ -180,10 +181,19 @@ public final class RateLimit implements Policy {
         throw new IllegalArgumentException(
             field("rate") + ": period " + period + " (expected: PT0.001S..P1D)");
       }
-      if (period.toNanos() / permits < 1) {
+      long periodNanos = period.toNanos();
+      if (periodNanos / permits < 1) {
         throw new IllegalArgumentException(
             field("rate") + ": " + permits + " per " + period
                 + " (expected: at most one permit per nanosecond)");
+      }
+      if (periodNanos % permits != 0 && periodNanos / permits < 1_000) {
+        // The interval between permits is kept in whole nanoseconds; below a microsecond the
+        // rounding would change the rate by more than 0.1%.
+        throw new IllegalArgumentException(
+            field("rate") + ": " + permits + " per " + period
+                + " (expected: a rate whose interval between permits, period / permits, is a whole"
+                + " number of nanoseconds or at least 1 microsecond)");
       }
       this.permits = permits;
       this.period = period;
@@ -220,7 +230,8 @@ public final class RateLimit implements Policy {
 
     /**
      * Sets how many keys the per-key table holds before keys share the overflow bucket. Default
-     * 65,536 (about 2 MiB).
+     * 65,536. The table has the smallest power-of-two number of slots that is at least {@code
+     * maxKeys} and at least 1,024; each slot costs 16 bytes (65,536 keys: 1 MiB).
      *
      * @param maxKeys 16 to 16,777,216
      * @return this builder
@@ -259,6 +270,13 @@ public final class RateLimit implements Policy {
       }
       if (burst == 0) {
         burst = (int) Math.min(Integer.MAX_VALUE, Math.min(permits, 1_000_000_000L));
+      }
+      long emission = period.toNanos() / permits;
+      if ((burst - 1) > (Long.MAX_VALUE / 4) / emission) {
+        throw new IllegalArgumentException(
+            field("burst") + ": " + burst + " at " + permits + " per " + period
+                + " (expected: a burst that refills within about 73 years: burst * period /"
+                + " permits below 2^61 ns)");
       }
       return new RateLimit(this);
     }

@@ -165,9 +165,9 @@ public final class RouteBuilder {
     Objects.requireNonNull(methods, "methods");
     for (String m : methods) {
       Objects.requireNonNull(m, "methods contains null");
-      if (!m.matches("[A-Za-z]{1,20}")) {
+      if (!m.matches("[A-Za-z0-9_-]{1,32}")) {
         throw new IllegalArgumentException(
-            field("methods") + ": '" + m + "' (expected: an HTTP method such as GET)");
+            field("methods") + ": '" + m + "' (expected: an HTTP method such as GET or M-SEARCH)");
       }
       this.methods.add(m.toUpperCase(Locale.ROOT));
     }

@@ -184,13 +184,17 @@ class CidrTest {
   }
 
   /**
-   * The parser has no octal mode: a leading zero is read as decimal, never as {@code inet_aton}
-   * would (010 = 8), so the range means what it says to a reader.
+   * A leading zero is refused, in ranges and in client addresses: {@code inet_aton} reads 010 as
+   * octal 8, so "010.0.0.0/8" would mean different ranges to different readers.
    */
   @Test
-  void leadingZerosAreNeverOctal() {
-    assertThat(cidr("010.0.0.0/8").contains("8.0.0.1")).isFalse();
-    assertThat(cidr("10.0.0.0/8").contains("010.000.000.001")).isTrue();
+  void leadingZerosAreRefused() {
+    assertThatThrownBy(() -> cidr("010.0.0.0/8"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'010.0.0.0/8' is not a CIDR range (not an IPv4 or IPv6 address");
+    assertThat(cidr("10.0.0.0/8").contains("010.000.000.001")).isFalse();
+    assertThat(cidr("10.0.0.0/8").contains("10.0.0.1")).isTrue();
+    assertThat(cidr("0.0.0.0/0").contains("0.0.0.0")).isTrue();
   }
 
   // ------------------------------------------------------------------ invalid ranges

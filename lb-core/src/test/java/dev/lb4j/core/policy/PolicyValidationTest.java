@@ -235,11 +235,19 @@ class PolicyValidationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "GE T", "GET\r\n", "M-SEARCH", "123", "GET,POST", "ABCDEFGHIJKLMNOPQRSTU"})
+  @ValueSource(
+      strings = {"", "GE T", "GET\r\n", "GET,POST", "G/T", "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG"})
   void badMethods(String method) {
     rejects(
         () -> AccessControl.builder("acl").methods(method),
-        "policies.acl.methods: '" + method + "' (expected: an HTTP method such as GET)");
+        "policies.acl.methods: '" + method + "' (expected: an HTTP method such as GET or"
+            + " M-SEARCH)");
+  }
+
+  @Test
+  void extensionMethodsAreAllowed() {
+    AccessControl acl = AccessControl.builder("acl").methods("M-SEARCH", "PROPFIND").build();
+    assertThat(acl.toString()).contains("methods [M-SEARCH, PROPFIND]");
   }
 
   @Test
@@ -247,7 +255,7 @@ class PolicyValidationTest {
   void nullMethod() {
     rejects(
         () -> AccessControl.builder("acl").methods("GET", null),
-        "policies.acl.methods: 'null' (expected: an HTTP method such as GET)");
+        "policies.acl.methods: 'null' (expected: an HTTP method such as GET or M-SEARCH)");
     assertThatThrownBy(() -> AccessControl.builder("acl").methods((String[]) null))
         .isInstanceOf(NullPointerException.class);
   }
