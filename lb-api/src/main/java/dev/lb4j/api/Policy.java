@@ -31,6 +31,18 @@ public interface Policy {
   PolicyDecision onRequest(RequestView request);
 
   /**
+   * What {@link #onRequest} would decide, without its side effects, for explain traces (which run off
+   * the request path and must not, say, spend a rate limit's tokens). The default calls {@link
+   * #onRequest}; override it when deciding changes state.
+   *
+   * @param request the request
+   * @return the decision the request would get now
+   */
+  default PolicyDecision preview(RequestView request) {
+    return onRequest(request);
+  }
+
+  /**
    * Sees the response on its way back to the client.
    *
    * @param request the request

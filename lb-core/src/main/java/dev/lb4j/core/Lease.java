@@ -103,8 +103,9 @@ public interface Lease extends Selection, AutoCloseable {
   HeaderChanges requestHeaders();
 
   /**
-   * Runs the {@code onResponse} step of every policy that admitted this request, in order, and
-   * returns their combined response header edits. A policy that throws is logged and skipped.
+   * Runs the {@code onResponse} step of every policy that admitted this request, in reverse order
+   * (the last to see the request is the first to see the response), and returns their combined
+   * response header edits. A policy that throws is logged and skipped.
    *
    * @param request the request as forwarded (with {@link #requestHeaders()} applied)
    * @param response the backend's response

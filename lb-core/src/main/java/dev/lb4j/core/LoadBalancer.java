@@ -243,6 +243,106 @@ public final class LoadBalancer implements AutoCloseable {
     return defaultMatch;
   }
 
+  /**
+   * Explains, for one request, every decision the engine would make, without making them: which
+   * routing rule matches and why the earlier ones do not, each policy's decision ({@link
+   * Policy#preview}, so a rate limit spends nothing), the candidate backends with their state,
+   * weight, load and latency estimate, the hash key, and the backend the algorithm picks. Opens no
+   * lease and changes no counter. Off the request path: it allocates freely and briefly takes each
+   * involved pool's lock.
+   *
+   * @param request the request
+   * @return the explanation; {@link Explanation#toString()} is the readable trace
+   */
+  public Explanation explain(RequestView request) {
+    Objects.requireNonNull(request, "request");
+    List<String> lines = new java.util.ArrayList<>();
+    lines.add("request " + request.method() + " " + request.path()
+        + (request.query() == null ? "" : "?" + request.query())
+        + (request.host() == null ? "" : " host " + request.host())
+        + (request.clientAddress() == null ? "" : " from " + request.clientAddress()));
+    RouteMatch match = null;
+    Router r = router;
+    if (r == null) {
+      lines.add("routing: no routing rules; every request goes to the default pool");
+      match = defaultMatch;
+    } else {
+      lines.add("routing: " + r.rules().size() + " rules, first match in declaration order wins");
+      for (RoutingRule rule : r.rules()) {
+        if (rule instanceof Route route) {
+          if (!route.matchesPath(request.path())) {
+            lines.add("  " + rule.name() + ": no, path " + request.path() + " does not match "
+                + route.pathKind().name().toLowerCase(java.util.Locale.ROOT) + " '"
+                + route.path() + "'");
+            continue;
+          }
+          String why = route.whyNot(request);
+          if (why != null) {
+            lines.add("  " + rule.name() + ": no, " + why);
+            continue;
+          }
+          match = route.matchRest(request);
+          lines.add("  " + rule.name() + ": YES (" + route + ")");
+          break;
+        }
+        String pool;
+        try {
+          pool = rule.route(request);
+        } catch (RuntimeException e) {
+          lines.add("  " + rule.name() + ": threw " + e + " (treated as no match)");
+          continue;
+        }
+        if (pool == null) {
+          lines.add("  " + rule.name() + ": no (custom rule)");
+          continue;
+        }
+        if (!pools.containsKey(pool)) {
+          lines.add("  " + rule.name() + ": named unknown pool '" + pool + "' (ignored)");
+          continue;
+        }
+        match = new RouteMatch(rule, pool);
+        lines.add("  " + rule.name() + ": YES (custom rule) -> " + pool);
+        break;
+      }
+      if (match == null) {
+        match = defaultMatch;
+        lines.add(match == null
+            ? "  no rule matched and there is no default pool: " + noRoute.message()
+            : "  no rule matched: default route -> " + match.pool());
+      }
+    }
+    if (match == null) {
+      return new Explanation(lines, null, null, null, null);
+    }
+    if (!match.rewrite(request.path()).equals(request.path())) {
+      lines.add("path rewritten: " + request.path() + " -> " + match.rewrite(request.path()));
+    }
+    Policy[] chain = chainFor(match);
+    lines.add("policies: " + (chain.length == 0 ? "none" : chain.length + ", in order"));
+    for (Policy p : chain) {
+      PolicyDecision d;
+      try {
+        d = p.preview(request);
+      } catch (Exception e) {
+        lines.add("  " + p.name() + ": THREW " + e + " (the request would get 500)");
+        return new Explanation(
+            lines, match, p.name(), PolicyDecision.reject(500, "policy threw " + e), null);
+      }
+      if (d == null) {
+        lines.add("  " + p.name() + ": returned null (the request would get 500)");
+        return new Explanation(
+            lines, match, p.name(), PolicyDecision.reject(500, "policy returned null"), null);
+      }
+      lines.add("  " + p.name() + ": " + d);
+      if (d.isRejected()) {
+        return new Explanation(lines, match, p.name(), d, null);
+      }
+    }
+    PoolImpl pool = Objects.requireNonNull(pools.get(match.pool()), "pool");
+    Backend picked = pool.explain(request, lines);
+    return new Explanation(lines, match, null, null, picked);
+  }
+
   /** The rule a request falls back to: the default pool. */
   private static final class DefaultRule implements RoutingRule {
     private final String pool;

@@ -1502,6 +1502,79 @@ public final class PoolImpl implements Pool {
     return b;
   }
 
+  /**
+   * Explains how this pool would pick a backend for {@code request}, without opening a lease: the
+   * candidates with their state and the algorithm's inputs, then the algorithm's pick. Off the
+   * request path (it locks to read a consistent view).
+   *
+   * @param out receives one line per fact
+   * @return the backend the algorithm picks, or null when it picks none
+   */
+  public @Nullable Backend explain(RequestView request, List<String> out) {
+    Snapshot current = snapshot;
+    List<BackendState> view;
+    synchronized (lock) {
+      view = List.copyOf(members);
+    }
+    long now = ticker.nanoTime();
+    out.add("pool '" + name + "': algorithm " + algorithm + ", " + view.size() + " backends"
+        + (current.panic ? ", PANIC MODE (" + current.panicReason + ")" : ""));
+    Set<Backend> candidates = Collections.newSetFromMap(new IdentityHashMap<>());
+    candidates.addAll(current.backends());
+    SlowStart slowStart = health.slowStart();
+    for (BackendState b : view) {
+      StringBuilder line = new StringBuilder("  ")
+          .append(candidates.contains(b) ? "candidate " : "excluded  ")
+          .append(b.id()).append(": ").append(b.status);
+      if (!b.status.isServing() || b.status == BackendStatus.WARMING) {
+        line.append(" (").append(b.statusReason).append(")");
+      }
+      line.append(", weight ").append(b.weight())
+          .append(", in flight ").append(b.inFlight())
+          .append(", latency EWMA ").append(b.latencyEwmaNanos() / 1_000).append(" us");
+      if (b.warming && slowStart != null) {
+        line.append(String.format(
+            java.util.Locale.ROOT, ", slow start factor %.2f", slowStart.factor(now - b.warmingSince)));
+      }
+      out.add(line.toString());
+    }
+    Picker picker = current.picker;
+    if (picker == null) {
+      out.add("no backend: " + current.unavailable.message());
+      return null;
+    }
+    LeaseImpl probe = new LeaseImpl(this, request, null);
+    HashKey keySource = hashKey;
+    if (keySource != null) {
+      CharSequence key = keySource.key(request);
+      if (key == null) {
+        out.add("hash key " + keySource + ": absent, so the pick is random (a hash-key miss)");
+        probe.setRandomHash(ThreadLocalRandom.current().nextLong());
+      } else {
+        long hash = XxHash64.hash(key);
+        out.add("hash key " + keySource + ": '" + key + "', XXH64 0x" + Long.toHexString(hash));
+        probe.setHash(hash);
+      }
+    }
+    Backend picked;
+    try {
+      picked = picker.pick(probe);
+    } catch (RuntimeException e) {
+      out.add("the algorithm threw " + e);
+      return null;
+    }
+    if (picked == null) {
+      out.add("the algorithm picked no backend");
+      return null;
+    }
+    out.add("the algorithm picks " + picked.id()
+        + (current.warming && picked instanceof BackendState b && b.warming
+            ? " (warming: slow start keeps this pick with the factor's probability, else picks"
+                + " again)"
+            : ""));
+    return picked;
+  }
+
   /** How many pickers this pool has built: exposed to tests that prove rebuilds happen per change. */
   public long pickerBuilds() {
     return pickerBuilds.get();

@@ -49,13 +49,18 @@ public final class RequestContext {
     return requestHeaders;
   }
 
-  /** Runs every policy's response step; a policy that throws is logged and skipped. */
+  /**
+   * Runs every policy's response step, in reverse order (the last policy to see the request is the
+   * first to see the response, as the Policy contract says); a policy that throws is logged and
+   * skipped.
+   */
   HeaderChanges responseHeaders(RequestView forwarded, ResponseView response) {
     if (policies.length == 0) {
       return HeaderChanges.none();
     }
     List<HeaderChanges> all = new ArrayList<>(policies.length);
-    for (Policy p : policies) {
+    for (int i = policies.length - 1; i >= 0; i--) {
+      Policy p = policies[i];
       try {
         HeaderChanges c = p.onResponse(forwarded, response);
         if (c != null && !c.isEmpty()) {

@@ -22,6 +22,13 @@ final class Gcra {
     this.tolerance = toleranceNanos;
   }
 
+  /** What {@link #acquire} would return now, without taking a permit. */
+  long peek(long now) {
+    long current = tat.get();
+    long start = current == Long.MIN_VALUE ? now : Math.max(current, now);
+    return start - tolerance - now;
+  }
+
   /** Same contract as {@link KeyedBuckets#acquire}. */
   long acquire(long now) {
     while (true) {

@@ -81,6 +81,27 @@ final class KeyedBuckets {
     return overflow.acquire(now);
   }
 
+  /** What {@link #acquire} would return now, without taking a permit or claiming a slot. */
+  long peek(long fingerprint, long now, long tolerance) {
+    long fp = fingerprint == 0 ? 1 : fingerprint;
+    int home = (int) (fp ^ (fp >>> 32)) & mask;
+    int stripe = home & (STRIPES - 1);
+    synchronized (locks[stripe]) {
+      boolean reusable = false;
+      for (int p = 0; p < PROBES; p++) {
+        int i = (home + p * STRIPES) & mask;
+        if (fingerprints[i] == fp) {
+          return Math.max(tats[i], now) - tolerance - now;
+        }
+        reusable |= fingerprints[i] == 0 || tats[i] <= now;
+      }
+      if (reusable) {
+        return -tolerance;
+      }
+    }
+    return overflow.peek(now);
+  }
+
   private long take(int i, long now, long emission, long tolerance) {
     long tat = Math.max(tats[i], now);
     long wait = tat - tolerance - now;

@@ -79,18 +79,30 @@ public final class RateLimit implements Policy {
 
   @Override
   public PolicyDecision onRequest(RequestView request) {
+    return decide(request, true);
+  }
+
+  /** Whether the request would be admitted now, without spending a permit. */
+  @Override
+  public PolicyDecision preview(RequestView request) {
+    return decide(request, false);
+  }
+
+  private PolicyDecision decide(RequestView request, boolean take) {
     long now = ticker.nanoTime();
     long wait;
     HashKey source = key;
     KeyedBuckets buckets = keyed;
     if (source == null || buckets == null) {
-      wait = global.acquire(now);
+      wait = take ? global.acquire(now) : global.peek(now);
     } else {
       CharSequence k = source.key(request);
-      wait =
-          k == null
-              ? keyless.acquire(now)
-              : buckets.acquire(XxHash64.hash(k), now, emission, tolerance);
+      if (k == null) {
+        wait = take ? keyless.acquire(now) : keyless.peek(now);
+      } else {
+        long fp = XxHash64.hash(k);
+        wait = take ? buckets.acquire(fp, now, emission, tolerance) : buckets.peek(fp, now, tolerance);
+      }
     }
     if (wait <= 0) {
       return PolicyDecision.proceed();

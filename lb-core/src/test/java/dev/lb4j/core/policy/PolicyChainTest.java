@@ -107,10 +107,11 @@ class PolicyChainTest {
     assertThat(java.util.Objects.requireNonNull(lease.route()).rewrite("/api/users")).isEqualTo("/users");
     HeaderChanges response = lease.responseHeaders(RequestView.of("GET", "/users"), OK);
     assertThat(response.changes())
+        .as("response steps run in reverse order")
         .containsExactly(
-            new Change(Op.ADD, "x-seen-by", "g1"),
+            new Change(Op.ADD, "x-seen-by", "route"),
             new Change(Op.ADD, "x-seen-by", "g2"),
-            new Change(Op.ADD, "x-seen-by", "route"));
+            new Change(Op.ADD, "x-seen-by", "g1"));
     lease.complete(200);
 
     calls.clear();
