@@ -95,14 +95,22 @@ public final class LoadBalancerBuilder {
    * {@link RoutingRule}. Rules are evaluated in the order they are added (routes' exact paths and
    * path prefixes are indexed, so order is kept without trying every rule); the first that matches
    * decides the pool. A request no rule matches goes to the {@linkplain #defaultPool default pool},
-   * or gets {@link NoBackend.Reason#NO_ROUTE} when there is none.
+   * or gets {@link NoBackend.Reason#NO_ROUTE} when there is none. A custom rule that names a pool
+   * that does not exist counts as matching nothing for that request: it goes to the default pool
+   * (or NO_ROUTE); later rules are not tried.
    *
-   * @param rule the rule; its name must be unique among the rules
+   * @param rule the rule; its name must be unique among the rules, 1 to 64 letters, digits, {@code _}
+   *     or {@code -}, and not {@code default}
    * @return this builder
    */
   public LoadBalancerBuilder rule(RoutingRule rule) {
     Objects.requireNonNull(rule, "rule");
     String name = Objects.requireNonNull(rule.name(), "rule.name()");
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}") || name.equals("default")) {
+      throw new IllegalArgumentException(
+          "routes: name '" + name + "' (expected: 1 to 64 letters, digits, '_' or '-', starting"
+              + " with a letter or digit; 'default' names the default route)");
+    }
     for (RoutingRule r : rules) {
       if (r.name().equals(name)) {
         throw new IllegalStateException("routes." + name + " was already defined");

@@ -33,7 +33,10 @@ public final class NoBackend implements Selection {
      * maxRequestsPerBackend}); answer 503 rather than queue.
      */
     CONCURRENCY_LIMIT,
-    /** No routing rule matched the request and the load balancer has no default pool. */
+    /**
+     * No routing rule matched the request and the load balancer has no default pool; {@link
+     * NoBackend#pool()} is then the empty string.
+     */
     NO_ROUTE,
     /** The load balancer was closed. */
     CLOSED

@@ -2,8 +2,13 @@ package dev.lb4j.core.routing;
 
 /**
  * Path globs: {@code *} matches any run of characters except {@code /}, {@code **} any run including
- * {@code /}, {@code ?} one character except {@code /}; everything else matches itself. Matching
- * allocates nothing and runs in O(pattern x path) at worst, usually linear.
+ * {@code /}, {@code ?} one character except {@code /}; everything else matches itself. So {@code
+ * /a/*} matches {@code /a/} and {@code /a/b}, and {@code /**}{@code /x} needs at least {@code //x}:
+ * {@code **} stands for characters, not for whole segments as in Ant or gitignore.
+ *
+ * <p>Matching is dynamic programming over (pattern position, path position): O(pattern x path) time
+ * whatever the input, so an adversarial path cannot make it backtrack exponentially. It allocates one
+ * row of booleans per call; prefix and exact routes (indexed) avoid it.
  */
 final class Glob {
 
@@ -26,42 +31,38 @@ final class Glob {
     return glob;
   }
 
-  /** Whether {@code path} matches {@code glob}, by recursion on the stars only. */
+  /** Whether {@code path} matches {@code glob} as a whole. */
   static boolean matches(String glob, String path) {
-    return matches(glob, 0, path, 0);
-  }
-
-  private static boolean matches(String glob, int g, String path, int p) {
-    int gl = glob.length();
-    int pl = path.length();
-    while (g < gl) {
+    int n = path.length();
+    // row[j]: the pattern read so far matches path[0, j).
+    boolean[] row = new boolean[n + 1];
+    row[0] = true;
+    int g = 0;
+    while (g < glob.length()) {
       char c = glob.charAt(g);
       if (c == '*') {
-        boolean deep = g + 1 < gl && glob.charAt(g + 1) == '*';
-        int next = g + (deep ? 2 : 1);
-        if (next == gl) { // a trailing star: the rest must fit it
-          return deep || path.indexOf('/', p) < 0;
-        }
-        for (int i = p; i <= pl; i++) {
-          if (matches(glob, next, path, i)) {
-            return true;
-          }
-          if (i < pl && !deep && path.charAt(i) == '/') {
-            return false;
+        boolean deep = g + 1 < glob.length() && glob.charAt(g + 1) == '*';
+        g += deep ? 2 : 1;
+        // A star extends any match forward over characters it may cover.
+        for (int j = 1; j <= n; j++) {
+          if (!row[j] && row[j - 1] && (deep || path.charAt(j - 1) != '/')) {
+            row[j] = true;
           }
         }
-        return false;
+      } else {
+        boolean any = false;
+        for (int j = n; j >= 1; j--) {
+          char p = path.charAt(j - 1);
+          row[j] = row[j - 1] && (c == '?' ? p != '/' : c == p);
+          any |= row[j];
+        }
+        row[0] = false;
+        g++;
+        if (!any) {
+          return false;
+        }
       }
-      if (p >= pl) {
-        return false;
-      }
-      char pc = path.charAt(p);
-      if (c == '?' ? pc == '/' : c != pc) {
-        return false;
-      }
-      g++;
-      p++;
     }
-    return p == pl;
+    return row[n];
   }
 }

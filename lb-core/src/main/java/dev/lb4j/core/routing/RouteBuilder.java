@@ -44,14 +44,16 @@ public final class RouteBuilder {
   private final Map<String, Integer> split = new LinkedHashMap<>();
   private @Nullable HashKey sticky;
   private @Nullable String prefixReplacement;
+  private boolean single;
+  private boolean stripped;
   private final List<Policy> policies = new ArrayList<>();
 
   RouteBuilder(String name) {
     Objects.requireNonNull(name, "name");
-    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}") || name.equals("default")) {
       throw new IllegalArgumentException(
           "routes: name '" + name + "' (expected: 1 to 64 letters, digits, '_' or '-', starting"
-              + " with a letter or digit)");
+              + " with a letter or digit; 'default' names the default route)");
     }
     this.name = name;
   }
@@ -287,7 +289,14 @@ public final class RouteBuilder {
    * @return this builder
    */
   public RouteBuilder toPool(String pool) {
-    return split(pool, 1);
+    Objects.requireNonNull(pool, "pool");
+    if (!split.isEmpty()) {
+      throw new IllegalStateException(
+          field("toPool") + ": '" + pool + "', but the route already sends to " + split.keySet()
+              + " (expected: toPool once, or split(pool, weight) for each pool)");
+    }
+    single = true;
+    return addSplit(pool, 1);
   }
 
   /**
@@ -300,6 +309,15 @@ public final class RouteBuilder {
    */
   public RouteBuilder split(String pool, int weight) {
     Objects.requireNonNull(pool, "pool");
+    if (single) {
+      throw new IllegalStateException(
+          field("split." + pool) + ": the route already sends everything to "
+              + split.keySet() + " with toPool (expected: toPool or split, not both)");
+    }
+    return addSplit(pool, weight);
+  }
+
+  private RouteBuilder addSplit(String pool, int weight) {
     if (weight < 0 || weight > 1_000_000) {
       throw new IllegalArgumentException(
           field("split." + pool) + ": " + weight + " (expected: a weight 0..1000000)");
@@ -335,13 +353,16 @@ public final class RouteBuilder {
    * @return this builder
    */
   public RouteBuilder stripPrefix() {
-    return replacePrefix("/");
+    replacePrefix("/");
+    stripped = true;
+    return this;
   }
 
   /**
    * Replaces the matched {@link #pathPrefix} with {@code replacement} before forwarding: with prefix
-   * {@code /v1/} and replacement {@code /api/v2/}, {@code /v1/users} is forwarded as {@code
-   * /api/v2/users}.
+   * {@code /v1/} and replacement {@code /api/v2/} (or {@code /api/v2}), {@code /v1/users} is
+   * forwarded as {@code /api/v2/users}. A segment boundary in the prefix is kept: no {@code //} and
+   * no segments glued together.
    *
    * @param replacement a path starting with {@code /}
    * @return this builder
@@ -421,7 +442,7 @@ public final class RouteBuilder {
     }
     if (prefixReplacement != null && pathKind != Route.PathKind.PREFIX) {
       throw new IllegalArgumentException(
-          field(prefixReplacement.equals("/") ? "stripPrefix" : "replacePrefix")
+          field(stripped ? "stripPrefix" : "replacePrefix")
               + ": needs a pathPrefix to replace (the route's path matcher is "
               + pathKind.name().toLowerCase(Locale.ROOT) + ")");
     }

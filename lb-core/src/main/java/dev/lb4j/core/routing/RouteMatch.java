@@ -68,6 +68,8 @@ public final class RouteMatch {
     String rest = path.substring(from.length());
     if (to.endsWith("/") && rest.startsWith("/")) {
       rest = rest.substring(1); // no "//" where the prefix ended in a segment
+    } else if (from.endsWith("/") && !to.endsWith("/") && !rest.isEmpty()) {
+      return to + "/" + rest; // keep the segment boundary the prefix ended with
     }
     return to + rest;
   }
