@@ -183,6 +183,31 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void decisionPathRoutesAdmitsAndPicks() {
+    for (int rules : new int[] {10, 1000}) {
+      for (int depth : new int[] {3, 12}) {
+        DecisionBenchmark benchmark = new DecisionBenchmark();
+        benchmark.rules = rules;
+        benchmark.depth = depth;
+        benchmark.setUp();
+        try {
+          dev.lb4j.core.routing.RouteMatch match =
+              java.util.Objects.requireNonNull(benchmark.route());
+          assertThat(match.rule().name()).isEqualTo("deep");
+          assertThat(match.pool()).isEqualTo("api");
+          for (int i = 0; i < 100; i++) {
+            assertThat(benchmark.fullPath()).startsWith(Workload.HOST + ":");
+          }
+          assertThat(benchmark.full.stats().pool("api").inFlight()).isZero();
+          assertThat(benchmark.full.stats().policyErrors()).isZero();
+        } finally {
+          benchmark.tearDown();
+        }
+      }
+    }
+  }
+
+  @Test
   void floorPicksAnElement() {
     FloorBenchmark floor = new FloorBenchmark();
     floor.size = SIZE;
