@@ -50,6 +50,23 @@ class ReadmeSnippetTest {
     assertThat(normalize(block)).isEqualTo(normalize(region));
   }
 
+  @Test
+  void readmeRoutingExampleIsTheCompiledRoutingRegion() throws IOException {
+    Path root = Path.of("").toAbsolutePath();
+    while (!Files.exists(root.resolve("README.md")) && root.getParent() != null) {
+      root = root.getParent();
+    }
+    String readme = Files.readString(root.resolve("README.md"), StandardCharsets.UTF_8);
+    String source =
+        Files.readString(
+            root.resolve("lb-core/src/test/java/dev/lb4j/core/RoutingExample.java"),
+            StandardCharsets.UTF_8);
+
+    String region = between(source, "// region routing\n", "    // endregion");
+    String block = between(readme, "<!-- routing -->\n```java\n", "```");
+    assertThat(normalize(block)).isEqualTo(normalize(region));
+  }
+
   private static String between(String text, String start, String end) {
     int from = text.indexOf(start);
     assertThat(from).as("marker '%s'", start.strip()).isNotNegative();
