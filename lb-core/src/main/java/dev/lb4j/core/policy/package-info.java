@@ -3,7 +3,8 @@
  * key, in bounded memory), {@link dev.lb4j.core.policy.AccessControl} (CIDR allow and deny lists
  * on the real client address, trusted proxies, method allow lists) and {@link
  * dev.lb4j.core.policy.HeaderTransform} (request and response header edits with variables, request
- * ids).
+ * ids), plus {@link dev.lb4j.core.policy.RetryPolicy} and {@link
+ * dev.lb4j.core.policy.RetryBudget}: when an adapter retries, and how much.
  *
  * @since 0.1.0
  */

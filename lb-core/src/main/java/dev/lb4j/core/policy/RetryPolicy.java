@@ -1,0 +1,442 @@
+package dev.lb4j.core.policy;
+
+import dev.lb4j.api.ErrorKind;
+import dev.lb4j.api.Outcome;
+import dev.lb4j.api.RequestView;
+import dev.lb4j.core.Ticker;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * When to retry a request, decided by the engine and carried out by an adapter: which methods,
+ * statuses and error kinds are retryable, how many attempts, per-try and total timeouts, exponential
+ * back-off with full jitter, and a {@link RetryBudget}. Adapters pick a different backend for each
+ * attempt with {@code select(request, triedBackends)}. Immutable and thread-safe; build one with
+ * {@link #builder()}.
+ *
+ * <p>Safe by default: only idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE; RFC 9110
+ * section 9.2.2) are retried, on 502/503/504 and on connection-level failures (connect, reset,
+ * timeout); at most 2 attempts; back-off from 25 ms up to 250 ms (Envoy's defaults); Finagle's
+ * budget (20% plus 10 per second over 10 s).
+ *
+ * <p>Use: {@code Attempts a = policy.begin(request)} before the first attempt (it deposits into the
+ * budget and starts the total timeout), then after each failed attempt {@code a.next(outcome)}: retry
+ * after {@code delayNanos()}, or stop for the given reason.
+ *
+ * @since 0.1.0
+ */
+public final class RetryPolicy {
+
+  /** The methods RFC 9110 defines as idempotent. */
+  public static final Set<String> IDEMPOTENT_METHODS =
+      Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
+
+  private final int maxAttempts;
+  private final Set<String> methods;
+  private final boolean anyMethod;
+  private final boolean[] statuses = new boolean[600];
+  private final Set<ErrorKind> errors;
+  private final @Nullable Duration perTryTimeout;
+  private final @Nullable Duration totalTimeout;
+  private final long baseBackoffNanos;
+  private final long maxBackoffNanos;
+  private final RetryBudget budget;
+  private final Ticker ticker;
+
+  private RetryPolicy(Builder b) {
+    this.maxAttempts = b.maxAttempts;
+    this.methods = Set.copyOf(b.methods);
+    this.anyMethod = b.anyMethod;
+    for (int s : b.statuses) {
+      statuses[s] = true;
+    }
+    this.errors = Set.copyOf(b.errors);
+    this.perTryTimeout = b.perTryTimeout;
+    this.totalTimeout = b.totalTimeout;
+    this.baseBackoffNanos = b.baseBackoff.toNanos();
+    this.maxBackoffNanos = b.maxBackoff.toNanos();
+    this.ticker = b.ticker;
+    this.budget = b.budget != null ? b.budget : RetryBudget.defaults(b.ticker);
+  }
+
+  /**
+   * Starts building a retry policy with the safe defaults.
+   *
+   * @return a builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts the attempts of one request: deposits into the budget and starts the total timeout.
+   *
+   * @param request the request
+   * @return its attempts; not thread-safe (one request is retried by one caller at a time)
+   */
+  public Attempts begin(RequestView request) {
+    budget.deposit();
+    return new Attempts(request.method(), ticker.nanoTime());
+  }
+
+  /**
+   * The budget retries draw from.
+   *
+   * @return the budget
+   */
+  public RetryBudget budget() {
+    return budget;
+  }
+
+  /**
+   * What to do after an attempt.
+   *
+   * @param retry whether to retry
+   * @param delayNanos how long to wait before the retry, {@code >= 0}
+   * @param reason why, for logs and stats
+   */
+  public record Decision(boolean retry, long delayNanos, String reason) {
+
+    /**
+     * Checks the components.
+     *
+     * @param retry whether to retry
+     * @param delayNanos how long to wait first, {@code >= 0}
+     * @param reason why, for logs and stats
+     */
+    public Decision {
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  /** The attempts of one request. Not thread-safe. */
+  public final class Attempts {
+    private final String method;
+    private final long startNanos;
+    private int attempts = 1;
+
+    private Attempts(String method, long startNanos) {
+      this.method = method;
+      this.startNanos = startNanos;
+    }
+
+    /**
+     * Attempts made so far, including the first.
+     *
+     * @return at least 1
+     */
+    public int attempts() {
+      return attempts;
+    }
+
+    /**
+     * How long the next attempt may take: the per-try timeout, cut to what is left of the total.
+     *
+     * @return the timeout, or {@code null} when neither is set
+     */
+    public @Nullable Duration tryTimeout() {
+      Duration perTry = perTryTimeout;
+      Duration total = totalTimeout;
+      if (total == null) {
+        return perTry;
+      }
+      long left = Math.max(0, total.toNanos() - (ticker.nanoTime() - startNanos));
+      return perTry == null || perTry.toNanos() > left ? Duration.ofNanos(left) : perTry;
+    }
+
+    /**
+     * Decides about a retry after a failed attempt.
+     *
+     * @param outcome the attempt's outcome
+     * @return retry after a delay, or stop with the reason
+     */
+    public Decision next(Outcome outcome) {
+      return next(outcome, false);
+    }
+
+    /**
+     * Decides about a retry after a failed attempt.
+     *
+     * @param outcome the attempt's outcome
+     * @param replayableBody whether a request with a body can be sent again; a non-idempotent method
+     *     is retried only on a connection failure before anything was sent ({@link
+     *     ErrorKind#CONNECT}) when this is true and the policy allows every method
+     * @return retry after a delay, or stop with the reason
+     */
+    public Decision next(Outcome outcome, boolean replayableBody) {
+      if (!outcome.isFailure()) {
+        return stop(outcome.error() == ErrorKind.NONE
+            ? "status " + outcome.status() + " is not a failure"
+            : "error " + outcome.error() + " is not a backend failure");
+      }
+      boolean retryable =
+          outcome.error() == ErrorKind.NONE
+              ? outcome.status() < statuses.length && statuses[outcome.status()]
+              : errors.contains(outcome.error());
+      if (!retryable) {
+        return stop((outcome.error() == ErrorKind.NONE ? "status " + outcome.status() : "error "
+            + outcome.error()) + " is not retryable");
+      }
+      boolean idempotent = methods.contains(method);
+      if (!idempotent && !(anyMethod && replayableBody)) {
+        return stop("method " + method + " is not retried"
+            + (anyMethod ? " without a replayable body" : " (not idempotent)"));
+      }
+      if (attempts >= maxAttempts) {
+        return stop("attempts exhausted (" + attempts + " of " + maxAttempts + ")");
+      }
+      long backoff = backoff(attempts);
+      Duration total = totalTimeout;
+      if (total != null && ticker.nanoTime() - startNanos + backoff >= total.toNanos()) {
+        return stop("total timeout " + total + " would pass before the retry");
+      }
+      if (!budget.tryWithdraw()) {
+        return stop("retry budget exhausted (" + budget + ")");
+      }
+      attempts++;
+      return new Decision(true, backoff, "retry " + (attempts - 1) + " of " + (maxAttempts - 1)
+          + " after " + Duration.ofNanos(backoff));
+    }
+
+    private Decision stop(String reason) {
+      return new Decision(false, 0, reason);
+    }
+  }
+
+  /**
+   * The back-off before retry {@code n} (1 for the first): uniformly random in {@code [0, min(max,
+   * base * 2^(n-1))]} (full jitter).
+   *
+   * @param n the retry number, {@code >= 1}
+   * @return the delay in nanoseconds
+   */
+  public long backoff(int n) {
+    long cap = maxBackoffNanos;
+    long ceiling = n - 1 >= 62 ? cap : Math.min(cap, baseBackoffNanos << Math.min(62, n - 1));
+    if (ceiling < 0 || ceiling > cap) {
+      ceiling = cap; // the shift overflowed
+    }
+    return ceiling == 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
+  }
+
+  @Override
+  public String toString() {
+    return "retry policy: " + maxAttempts + " attempts, methods "
+        + (anyMethod ? "any (non-idempotent only with a replayable body)" : methods) + ", errors "
+        + errors + ", " + budget;
+  }
+
+  /**
+   * Builds a {@link RetryPolicy}. Messages name the field ({@code retry.maxAttempts}), the value and
+   * what is allowed. Not thread-safe.
+   */
+  public static final class Builder {
+    private int maxAttempts = 2;
+    private final Set<String> methods = new LinkedHashSet<>(IDEMPOTENT_METHODS);
+    private boolean anyMethod;
+    private final Set<Integer> statuses = new LinkedHashSet<>(Set.of(502, 503, 504));
+    private final Set<ErrorKind> errors =
+        EnumSet.of(ErrorKind.CONNECT, ErrorKind.RESET, ErrorKind.TIMEOUT);
+    private @Nullable Duration perTryTimeout;
+    private @Nullable Duration totalTimeout;
+    private Duration baseBackoff = Duration.ofMillis(25);
+    private Duration maxBackoff = Duration.ofMillis(250);
+    private @Nullable RetryBudget budget;
+    private Ticker ticker = Ticker.system();
+
+    private Builder() {}
+
+    /**
+     * Sets the attempts, the first one included.
+     *
+     * @param attempts 1 (no retries) to 10
+     * @return this builder
+     */
+    public Builder maxAttempts(int attempts) {
+      if (attempts < 1 || attempts > 10) {
+        throw new IllegalArgumentException(
+            "retry.maxAttempts: " + attempts + " (expected: 1..10, the first attempt included)");
+      }
+      this.maxAttempts = attempts;
+      return this;
+    }
+
+    /**
+     * Replaces the methods that are retried.
+     *
+     * @param methods HTTP methods
+     * @return this builder
+     */
+    public Builder methods(String... methods) {
+      Objects.requireNonNull(methods, "methods");
+      this.methods.clear();
+      for (String m : methods) {
+        if (m == null || !m.matches("[A-Za-z0-9_-]{1,32}")) {
+          throw new IllegalArgumentException(
+              "retry.methods: '" + m + "' (expected: an HTTP method such as GET)");
+        }
+        this.methods.add(m.toUpperCase(Locale.ROOT));
+      }
+      return this;
+    }
+
+    /**
+     * Also retries non-idempotent methods (POST, PATCH), but only when the caller says the body can
+     * be replayed and the attempt failed to connect (so the backend never saw the request).
+     *
+     * @return this builder
+     */
+    public Builder retryNonIdempotentOnConnectFailure() {
+      this.anyMethod = true;
+      return this;
+    }
+
+    /**
+     * Replaces the statuses that are retried.
+     *
+     * @param statuses HTTP statuses, 100..599
+     * @return this builder
+     */
+    public Builder statuses(int... statuses) {
+      Objects.requireNonNull(statuses, "statuses");
+      for (int s : statuses) {
+        if (s < 100 || s > 599) {
+          throw new IllegalArgumentException(
+              "retry.statuses: " + s + " (expected: HTTP statuses 100..599)");
+        }
+      }
+      this.statuses.clear();
+      for (int s : statuses) {
+        this.statuses.add(s);
+      }
+      return this;
+    }
+
+    /**
+     * Replaces the error kinds that are retried.
+     *
+     * @param errors kinds that blame the backend (not NONE or CANCELLED)
+     * @return this builder
+     */
+    public Builder errors(Set<ErrorKind> errors) {
+      Objects.requireNonNull(errors, "errors");
+      for (ErrorKind e : errors) {
+        if (!Objects.requireNonNull(e, "errors contains null").isBackendFailure()) {
+          throw new IllegalArgumentException(
+              "retry.errors: " + e + " (expected: kinds that blame the backend, not NONE or"
+                  + " CANCELLED)");
+        }
+      }
+      this.errors.clear();
+      this.errors.addAll(errors);
+      return this;
+    }
+
+    /**
+     * Sets how long each attempt may take.
+     *
+     * @param timeout 1 ms to 1 hour
+     * @return this builder
+     */
+    public Builder perTryTimeout(Duration timeout) {
+      this.perTryTimeout = check("retry.perTryTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Sets how long all attempts together, back-offs included, may take.
+     *
+     * @param timeout 1 ms to 1 hour
+     * @return this builder
+     */
+    public Builder totalTimeout(Duration timeout) {
+      this.totalTimeout = check("retry.totalTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Sets the back-off: retry n waits a random time up to {@code min(max, base * 2^(n-1))}.
+     *
+     * @param base 0 to 1 minute
+     * @param max at least {@code base}, at most 1 hour
+     * @return this builder
+     */
+    public Builder backoff(Duration base, Duration max) {
+      Objects.requireNonNull(base, "base");
+      Objects.requireNonNull(max, "max");
+      if (base.isNegative() || base.compareTo(Duration.ofMinutes(1)) > 0) {
+        throw new IllegalArgumentException(
+            "retry.backoff.base: " + base + " (expected: PT0S..PT1M)");
+      }
+      if (max.compareTo(base) < 0 || max.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException(
+            "retry.backoff.max: " + max + " (expected: at least the base " + base + ", at most"
+                + " PT1H)");
+      }
+      this.baseBackoff = base;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /**
+     * Sets the budget. Default: {@link RetryBudget#defaults} on this builder's ticker.
+     *
+     * @param budget the budget; share one between the callers of one service
+     * @return this builder
+     */
+    public Builder budget(RetryBudget budget) {
+      this.budget = Objects.requireNonNull(budget, "budget");
+      return this;
+    }
+
+    /**
+     * Sets the time source. Default: {@link Ticker#system()}.
+     *
+     * @param ticker the ticker
+     * @return this builder
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    private static Duration check(String field, Duration d) {
+      Objects.requireNonNull(d, field);
+      if (d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException(field + ": " + d + " (expected: PT0.001S..PT1H)");
+      }
+      return d;
+    }
+
+    /**
+     * Checks the settings and builds the policy.
+     *
+     * @return the policy
+     * @throws IllegalArgumentException when settings contradict each other
+     */
+    public RetryPolicy build() {
+      if (perTryTimeout != null && totalTimeout != null
+          && perTryTimeout.compareTo(totalTimeout) > 0) {
+        throw new IllegalArgumentException(
+            "retry.perTryTimeout: " + perTryTimeout + " (expected: at most retry.totalTimeout, "
+                + totalTimeout + ")");
+      }
+      if (maxAttempts > 1 && statuses.isEmpty() && errors.isEmpty()) {
+        throw new IllegalArgumentException(
+            "retry: " + maxAttempts + " attempts but no retryable status or error (expected:"
+                + " statuses(...) or errors(...), or maxAttempts(1))");
+      }
+      if (maxAttempts > 1 && methods.isEmpty() && !anyMethod) {
+        throw new IllegalArgumentException(
+            "retry.methods: none (expected: at least one method, or maxAttempts(1))");
+      }
+      return new RetryPolicy(this);
+    }
+  }
+}
