@@ -158,7 +158,11 @@ public final class LoadBalancer implements AutoCloseable {
       lease.attach(
           edits == null
               ? contextFor(match, chain)
-              : new RequestContext(match, chain, RequestContext.combine(edits)));
+              : new RequestContext(
+                  match,
+                  chain,
+                  RequestContext.fillIn(
+                      RequestContext.combine(edits), match.rule().name(), lease.backend().id())));
     }
     return selection;
   }

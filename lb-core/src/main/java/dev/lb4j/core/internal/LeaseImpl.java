@@ -201,7 +201,9 @@ public final class LeaseImpl implements Lease, PickContext {
   @Override
   public HeaderChanges responseHeaders(RequestView forwarded, ResponseView response) {
     RequestContext c = context;
-    return c == null ? HeaderChanges.none() : c.responseHeaders(forwarded, response);
+    return c == null
+        ? HeaderChanges.none()
+        : c.responseHeaders(forwarded, response, backend().id());
   }
 
   // ---- Lease

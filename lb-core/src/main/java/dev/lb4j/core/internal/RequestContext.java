@@ -54,7 +54,7 @@ public final class RequestContext {
    * first to see the response, as the Policy contract says); a policy that throws is logged and
    * skipped.
    */
-  HeaderChanges responseHeaders(RequestView forwarded, ResponseView response) {
+  HeaderChanges responseHeaders(RequestView forwarded, ResponseView response, String backendId) {
     if (policies.length == 0) {
       return HeaderChanges.none();
     }
@@ -70,7 +70,35 @@ public final class RequestContext {
         LOG.log(Level.WARNING, "policy '" + p.name() + "' failed on a response: " + e, e);
       }
     }
-    return combine(all);
+    RouteMatch r = route;
+    return fillIn(combine(all), r == null ? "" : r.rule().name(), backendId);
+  }
+
+  /**
+   * Fills in the variables only the engine knows ({@code ${route}}, {@code ${backend_id}}) in edits
+   * a {@code HeaderTransform} made. Returns {@code edits} itself when there is nothing to fill in.
+   */
+  public static HeaderChanges fillIn(HeaderChanges edits, String route, String backendId) {
+    boolean any = false;
+    for (HeaderChanges.Change c : edits.changes()) {
+      any |= c.value().indexOf('\ue000') >= 0;
+    }
+    if (!any) {
+      return edits;
+    }
+    HeaderChanges.Builder b = HeaderChanges.builder();
+    for (HeaderChanges.Change c : edits.changes()) {
+      String v =
+          c.value()
+              .replace(dev.lb4j.core.policy.HeaderTransform.ROUTE, route)
+              .replace(dev.lb4j.core.policy.HeaderTransform.BACKEND_ID, backendId);
+      switch (c.op()) {
+        case SET -> b.set(c.name(), v);
+        case ADD -> b.add(c.name(), v);
+        case REMOVE -> b.remove(c.name());
+      }
+    }
+    return b.build();
   }
 
   /** Concatenates edits in order. */

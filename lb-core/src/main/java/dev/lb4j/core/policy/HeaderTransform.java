@@ -18,7 +18,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Variables</b> in values, written {@code ${name}}: {@code client_address} (the connection's
  * peer), {@code host}, {@code method}, {@code path}, {@code request_id} (the request's id, see below),
- * and {@code header.<Name>} (the request's first value of a header). A variable with no value
+ * {@code header.<Name>} (the request's first value of a header), and {@code route} and {@code
+ * backend_id}, which the load balancer fills in after routing and picking (on the lease's {@code
+ * requestHeaders()} and {@code responseHeaders(...)}; called directly, the policy leaves the
+ * placeholders {@link #ROUTE} and {@link #BACKEND_ID}). A variable with no value
  * (no client address known, header absent) becomes the empty string; CR, LF and NUL coming from the
  * request are removed, so a variable can never split a header. A literal {@code $} is written {@code
  * $$}. Unknown variables fail at build.
@@ -47,6 +50,16 @@ public final class HeaderTransform implements Policy {
   }
 
   private record Rule(Side side, Op op, String name, Template value) {}
+
+  /**
+   * Placeholders for the variables only the engine knows; it replaces them in the lease's request
+   * edits (after the pick) and response edits. They are marked with U+E000 (a private-use
+   * character) that {@link #clean} removes from every request value, so a client cannot forge one.
+   */
+  public static final String ROUTE = "\ue000route\ue000";
+
+  /** The placeholder for {@code ${backend_id}}; see {@link #ROUTE}. */
+  public static final String BACKEND_ID = "\ue000backend_id\ue000";
 
   private final String name;
   private final Rule[] rules;
@@ -137,15 +150,18 @@ public final class HeaderTransform implements Policy {
     return "0".repeat(16 - h.length()) + h;
   }
 
-  /** Removes CR, LF and NUL, which would otherwise let a request value split a header. */
+  /**
+   * Removes CR, LF and NUL, which would otherwise let a request value split a header, and U+E000,
+   * which marks the engine's placeholders.
+   */
   static String clean(String value) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (c == '\r' || c == '\n' || c == 0) {
+      if (c == '\r' || c == '\n' || c == 0 || c == '\ue000') {
         StringBuilder sb = new StringBuilder(value.length());
         for (int j = 0; j < value.length(); j++) {
           char d = value.charAt(j);
-          if (d != '\r' && d != '\n' && d != 0) {
+          if (d != '\r' && d != '\n' && d != 0 && d != '\ue000') {
             sb.append(d);
           }
         }
@@ -210,7 +226,7 @@ public final class HeaderTransform implements Policy {
 
     private static void checkVariable(String field, String text, String variable) {
       switch (variable) {
-        case "client_address", "host", "method", "path", "request_id" -> {
+        case "client_address", "host", "method", "path", "request_id", "route", "backend_id" -> {
           return;
         }
         default -> {
@@ -219,7 +235,8 @@ public final class HeaderTransform implements Policy {
           }
           throw new IllegalArgumentException(
               field + ": '" + text + "' uses unknown variable ${" + variable + "} (expected:"
-                  + " client_address, host, method, path, request_id or header.<Name>)");
+                  + " client_address, host, method, path, request_id, route, backend_id or"
+                  + " header.<Name>)");
         }
       }
     }
@@ -231,8 +248,11 @@ public final class HeaderTransform implements Policy {
       StringBuilder sb = new StringBuilder(text.length() + 32);
       for (int i = 0; i < variables.length; i++) {
         sb.append(literals[i]);
-        String v = value(variables[i], request, requestId);
-        if (v != null) {
+        String variable = variables[i];
+        String v = value(variable, request, requestId);
+        if (variable.equals("route") || variable.equals("backend_id")) {
+          sb.append(v); // the engine's own placeholder, filled in after the pick
+        } else if (v != null) {
           sb.append(clean(v));
         }
       }
@@ -248,6 +268,9 @@ public final class HeaderTransform implements Policy {
         case "method" -> request.method();
         case "path" -> request.path();
         case "request_id" -> requestId;
+        // Known only to the engine (after routing and the pick): left for it to fill in.
+        case "route" -> ROUTE;
+        case "backend_id" -> BACKEND_ID;
         default -> request.header(variable.substring("header.".length()));
       };
     }

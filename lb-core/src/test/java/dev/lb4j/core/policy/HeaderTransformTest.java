@@ -152,7 +152,8 @@ class HeaderTransformTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "policies.t.request.set.X-A: '${nope}' uses unknown variable ${nope} (expected:"
-                + " client_address, host, method, path, request_id or header.<Name>)");
+                + " client_address, host, method, path, request_id, route, backend_id or"
+                + " header.<Name>)");
     assertThatThrownBy(() -> HeaderTransform.builder("t").addResponseHeader("X-A", "${host"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(

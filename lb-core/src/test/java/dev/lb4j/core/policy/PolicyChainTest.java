@@ -280,4 +280,35 @@ class PolicyChainTest {
     lb.select(inside).leaseOrThrow().close();
     assertThat(lb.stats().pool("api").inFlight()).isZero();
   }
+
+  @Test
+  void routeAndBackendVariablesAreFilledInByTheEngine() {
+    HeaderTransform t =
+        HeaderTransform.builder("tags")
+            .setRequestHeader("X-Route", "${route}")
+            .setRequestHeader("X-Upstream", "${backend_id} via ${route}")
+            .setResponseHeader("X-Served-By", "${backend_id}")
+            .build();
+    LoadBalancer lb =
+        LoadBalancer.builder()
+            .pool("api", p -> p.backend("http://a:1"))
+            .route("users", r -> r.pathPrefix("/users").toPool("api").policy(t))
+            .build();
+    opened.add(lb);
+    RequestView forged =
+        RequestView.builder().path("/users/1").header("X-Evil", "\ue000route\ue000").build();
+
+    Lease lease = lb.select(forged).leaseOrThrow();
+
+    assertThat(lease.requestHeaders().changes())
+        .containsExactly(
+            new Change(Op.SET, "x-route", "users"), new Change(Op.SET, "x-upstream", "a:1 via users"));
+    assertThat(lease.responseHeaders(forged, OK).changes())
+        .containsExactly(new Change(Op.SET, "x-served-by", "a:1"));
+    lease.close();
+    // A client cannot forge the engine's placeholder through a request value.
+    HeaderTransform echo = HeaderTransform.builder("echo").setRequestHeader("X-E", "${header.X-Evil}").build();
+    assertThat(echo.onRequest(forged).requestHeaders().changes())
+        .containsExactly(new Change(Op.SET, "x-e", "route"));
+  }
 }
