@@ -9,6 +9,7 @@ import dev.lb4j.core.internal.PoolImpl;
 import dev.lb4j.core.internal.LeaseImpl;
 import dev.lb4j.core.internal.RequestContext;
 import dev.lb4j.core.internal.Router;
+import dev.lb4j.core.policy.HeaderTransform;
 import dev.lb4j.core.routing.Route;
 import dev.lb4j.api.HeaderChanges;
 import dev.lb4j.api.Policy;
@@ -147,6 +148,9 @@ public final class LoadBalancer implements AutoCloseable {
       }
       HeaderChanges requestEdits = decision.requestHeaders();
       if (!requestEdits.isEmpty()) {
+        if (!(p instanceof HeaderTransform)) {
+          requestEdits = RequestContext.defuse(requestEdits);
+        }
         if (edits == null) {
           edits = new java.util.ArrayList<>(2);
         }
@@ -158,11 +162,37 @@ public final class LoadBalancer implements AutoCloseable {
       lease.attach(
           edits == null
               ? contextFor(match, chain)
-              : new RequestContext(
-                  match,
-                  chain,
-                  RequestContext.fillIn(
-                      RequestContext.combine(edits), match.rule().name(), lease.backend().id())));
+              : new RequestContext(match, chain, RequestContext.combine(edits)));
+    }
+    return selection;
+  }
+
+  /**
+   * Selects a backend for a retry of a request that already went through {@link
+   * #select(RequestView)}: the same pool, no routing and no policies again (a retry must not spend a
+   * rate limit twice), the same request header edits (with {@code ${backend_id}} filled in for the
+   * new backend), and none of the backends already tried while another is available.
+   *
+   * @param request the request
+   * @param previous the lease of the previous attempt (completed or not)
+   * @param tried the backends tried so far
+   * @return a lease on another backend, or why there is none
+   */
+  public Selection retry(RequestView request, Lease previous, Collection<? extends Backend> tried) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(previous, "previous");
+    PoolImpl pool = pools.get(previous.pool());
+    if (pool == null) {
+      throw new IllegalArgumentException(
+          "previous: a lease of pool '" + previous.pool() + "', which this load balancer does not"
+              + " have (expected one of " + pools.keySet() + ")");
+    }
+    Selection selection = pool.select(request, tried);
+    if (selection instanceof LeaseImpl lease && previous instanceof LeaseImpl before) {
+      RequestContext context = before.context();
+      if (context != null) {
+        lease.attach(context);
+      }
     }
     return selection;
   }
@@ -187,6 +217,7 @@ public final class LoadBalancer implements AutoCloseable {
       if (cached != null) {
         return cached.policies();
       }
+      // First request of this route match: build and cache its chain (once per route and pool).
       Policy[] chain = new Policy[globalPolicies.length + route.policies().size()];
       System.arraycopy(globalPolicies, 0, chain, 0, globalPolicies.length);
       for (int i = 0; i < route.policies().size(); i++) {
@@ -200,21 +231,27 @@ public final class LoadBalancer implements AutoCloseable {
   /** The context of a request without edits; cached for the engine's own route matches. */
   private RequestContext contextFor(RouteMatch match, Policy[] chain) {
     if (match.rule() instanceof Route || match == defaultMatch) {
+      RequestContext cached = contexts.get(match); // no capturing lambda on the common path
+      if (cached != null) {
+        return cached;
+      }
       return contexts.computeIfAbsent(match, m -> new RequestContext(m, chain, NO_EDITS));
     }
     return new RequestContext(match, chain, NO_EDITS); // a custom rule's match is new each time
   }
 
   /**
-   * Selects a backend for a retry, avoiding backends already tried; routed like {@link
-   * #select(RequestView)}.
+   * Selects a backend avoiding the given ones; routed like {@link #select(RequestView)} but WITHOUT
+   * running policies, so it carries no request header edits. To retry a request that went through
+   * the policies, use {@link #retry(RequestView, Lease, Collection)}; use this method only where no
+   * policy applies.
    *
    * @param request the request
    * @param exclude backends not to pick again
    * @return a lease, or why there is none
    */
   public Selection select(RequestView request, Collection<? extends Backend> exclude) {
-    if (router == null) {
+    if (router == null && globalPolicies.length == 0) {
       PoolImpl pool = defaultPool;
       return pool == null ? noRoute : pool.select(request, exclude);
     }
@@ -251,8 +288,9 @@ public final class LoadBalancer implements AutoCloseable {
    * Explains, for one request, every decision the engine would make, without making them: which
    * routing rule matches and why the earlier ones do not, each policy's decision ({@link
    * Policy#preview}, so a rate limit spends nothing), the candidate backends with their state,
-   * weight, load and latency estimate, the hash key, and the backend the algorithm picks. Opens no
-   * lease and changes no counter. Off the request path: it allocates freely and briefly takes each
+   * weight, load and latency estimate, the hash key, concurrency limits, and the backend the
+   * algorithm picks. Opens no lease and spends no policy's budget; a round-robin picker's position
+   * does advance, as for any pick. Off the request path: it allocates freely and briefly takes each
    * involved pool's lock.
    *
    * @param request the request
@@ -292,7 +330,7 @@ public final class LoadBalancer implements AutoCloseable {
         String pool;
         try {
           pool = rule.route(request);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
           lines.add("  " + rule.name() + ": threw " + e + " (treated as no match)");
           continue;
         }
@@ -301,8 +339,14 @@ public final class LoadBalancer implements AutoCloseable {
           continue;
         }
         if (!pools.containsKey(pool)) {
-          lines.add("  " + rule.name() + ": named unknown pool '" + pool + "' (ignored)");
-          continue;
+          lines.add("  " + rule.name() + ": named unknown pool '" + pool + "', so the request"
+              + " takes the default route (later rules are not tried)");
+          match = defaultMatch;
+          if (match == null) {
+            lines.add("  no default pool: " + noRoute.message());
+            return new Explanation(lines, null, null, null, null);
+          }
+          break;
         }
         match = new RouteMatch(rule, pool);
         lines.add("  " + rule.name() + ": YES (custom rule) -> " + pool);

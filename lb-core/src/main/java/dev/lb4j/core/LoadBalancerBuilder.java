@@ -236,6 +236,16 @@ public final class LoadBalancerBuilder {
     String defaultName = defaultPool;
     for (RoutingRule rule : rules) {
       if (rule instanceof Route route) {
+        for (Policy p : route.policies()) {
+          for (Policy g : policies) {
+            if (g == p || g.name().equals(p.name())) {
+              throw new IllegalArgumentException(
+                  "routes." + route.name() + ".policies." + p.name() + ": also a global policy"
+                      + " (expected: each policy once per request; global policies already run"
+                      + " for every route)");
+            }
+          }
+        }
         for (String pool : route.pools()) {
           if (!pools.containsKey(pool)) {
             throw new IllegalArgumentException(

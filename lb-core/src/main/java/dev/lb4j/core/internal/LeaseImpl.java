@@ -158,6 +158,17 @@ public final class LeaseImpl implements Lease, PickContext {
   @Override
   public boolean isExcluded(Backend candidate) {
     Collection<? extends Backend> excluded = exclude;
+    if (excluded instanceof Skips skips) {
+      for (int i = 0, n = skips.skipped.size(); i < n; i++) {
+        if (skips.skipped.get(i) == candidate) {
+          return true;
+        }
+      }
+      excluded = skips.callers;
+      if (excluded == null) {
+        return false;
+      }
+    }
     if (excluded == null) {
       return false;
     }
@@ -195,7 +206,12 @@ public final class LeaseImpl implements Lease, PickContext {
   @Override
   public HeaderChanges requestHeaders() {
     RequestContext c = context;
-    return c == null ? HeaderChanges.none() : c.requestHeaders();
+    return c == null ? HeaderChanges.none() : c.requestHeaders(backend().id());
+  }
+
+  /** How the request got here, for a retry of it; null for a plain pool selection. */
+  public @Nullable RequestContext context() {
+    return context;
   }
 
   @Override

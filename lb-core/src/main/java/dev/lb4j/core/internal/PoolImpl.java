@@ -277,10 +277,13 @@ public final class PoolImpl implements Pool {
   /**
    * The grant with concurrency limits (a bulkhead, like Envoy's circuit-breaker max_requests): the
    * pool's count is taken first, then the backend's, each exactly (compare-and-set against the
-   * limit). A backend at its limit is excluded and the algorithm picks again; when every candidate is
-   * full, or the pool is, the selection fails with {@code CONCURRENCY_LIMIT}.
+   * limit). A backend at its limit is excluded and the algorithm picks again, up to {@value
+   * #LIMIT_ATTEMPTS} picks; when those are all full, or the pool is, the selection fails with {@code
+   * CONCURRENCY_LIMIT}. Re-picks skip slow start's rejection (a full pool has no spare share to
+   * ramp).
    */
   private Selection grantLimited(Snapshot current, LeaseImpl lease, BackendState state) {
+    long now = ticker.nanoTime(); // before any slot is taken: a throwing ticker leaks nothing
     if (maxPerPool > 0 && !tryAcquirePool()) {
       overLimit.increment();
       noBackend.increment();
@@ -296,7 +299,7 @@ public final class PoolImpl implements Pool {
         if (picker != null && ++attempt < LIMIT_ATTEMPTS) {
           try {
             next = picker.pick(lease);
-          } catch (Exception e) {
+          } catch (Exception | Error e) { // the slots taken above must be given back
             next = null;
           }
         }
@@ -315,7 +318,7 @@ public final class PoolImpl implements Pool {
       lease.clearSkips();
     }
     inFlight.increment();
-    lease.bind(chosen, ticker.nanoTime(), maxPerBackend > 0);
+    lease.bind(chosen, now, maxPerBackend > 0);
     return lease;
   }
 
@@ -1538,6 +1541,12 @@ public final class PoolImpl implements Pool {
       }
       out.add(line.toString());
     }
+    if (limited) {
+      out.add("concurrency limits: pool " + (maxPerPool > 0 ? poolActive.get() + " of " + maxPerPool
+          + " in flight" : "none") + ", per backend " + (maxPerBackend > 0 ? maxPerBackend : "none")
+          + (maxPerPool > 0 && poolActive.get() >= maxPerPool ? " (FULL: the request would get"
+              + " CONCURRENCY_LIMIT)" : ""));
+    }
     Picker picker = current.picker;
     if (picker == null) {
       out.add("no backend: " + current.unavailable.message());
@@ -1546,7 +1555,13 @@ public final class PoolImpl implements Pool {
     LeaseImpl probe = new LeaseImpl(this, request, null);
     HashKey keySource = hashKey;
     if (keySource != null) {
-      CharSequence key = keySource.key(request);
+      CharSequence key;
+      try {
+        key = keySource.key(request);
+      } catch (RuntimeException e) {
+        out.add("hash key " + keySource + ": threw " + e + " (treated as absent)");
+        key = null;
+      }
       if (key == null) {
         out.add("hash key " + keySource + ": absent, so the pick is random (a hash-key miss)");
         probe.setRandomHash(ThreadLocalRandom.current().nextLong());
@@ -1559,7 +1574,7 @@ public final class PoolImpl implements Pool {
     Backend picked;
     try {
       picked = picker.pick(probe);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       out.add("the algorithm threw " + e);
       return null;
     }

@@ -45,8 +45,10 @@ public final class RequestContext {
     return policies;
   }
 
-  HeaderChanges requestHeaders() {
-    return requestHeaders;
+  /** The edits for a lease on {@code backendId}, engine variables filled in. */
+  HeaderChanges requestHeaders(String backendId) {
+    RouteMatch r = route;
+    return fillIn(requestHeaders, r == null ? "" : r.rule().name(), backendId);
   }
 
   /**
@@ -64,7 +66,7 @@ public final class RequestContext {
       try {
         HeaderChanges c = p.onResponse(forwarded, response);
         if (c != null && !c.isEmpty()) {
-          all.add(c);
+          all.add(p instanceof dev.lb4j.core.policy.HeaderTransform ? c : defuse(c));
         }
       } catch (Exception e) { // checked ones too: a policy in another JVM language
         LOG.log(Level.WARNING, "policy '" + p.name() + "' failed on a response: " + e, e);
@@ -92,6 +94,31 @@ public final class RequestContext {
           c.value()
               .replace(dev.lb4j.core.policy.HeaderTransform.ROUTE, route)
               .replace(dev.lb4j.core.policy.HeaderTransform.BACKEND_ID, backendId);
+      switch (c.op()) {
+        case SET -> b.set(c.name(), v);
+        case ADD -> b.add(c.name(), v);
+        case REMOVE -> b.remove(c.name());
+      }
+    }
+    return b.build();
+  }
+
+  /**
+   * Removes the engine's placeholder marker (U+E000) from edits a policy other than {@code
+   * HeaderTransform} made, so a policy that copies request values cannot make the engine reveal a
+   * backend id. Returns {@code edits} itself when there is nothing to remove.
+   */
+  public static HeaderChanges defuse(HeaderChanges edits) {
+    boolean any = false;
+    for (HeaderChanges.Change c : edits.changes()) {
+      any |= c.value().indexOf('\ue000') >= 0;
+    }
+    if (!any) {
+      return edits;
+    }
+    HeaderChanges.Builder b = HeaderChanges.builder();
+    for (HeaderChanges.Change c : edits.changes()) {
+      String v = c.value().replace("\ue000", "");
       switch (c.op()) {
         case SET -> b.set(c.name(), v);
         case ADD -> b.add(c.name(), v);

@@ -25,6 +25,10 @@ import org.jspecify.annotations.Nullable;
 public final class Router {
 
   private static final int[] NONE = new int[0];
+  private static final System.Logger LOG = System.getLogger("dev.lb4j.core");
+
+  private final java.util.concurrent.atomic.AtomicLong ruleErrors =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private final RoutingRule[] rules;
   private final Map<String, int[]> exact;
@@ -101,6 +105,11 @@ public final class Router {
     return a;
   }
 
+  /** Custom rules that threw (each counted as no match). */
+  public long ruleErrors() {
+    return ruleErrors.get();
+  }
+
   /** The rules, in declaration order. */
   public List<RoutingRule> rules() {
     return List.of(rules);
@@ -162,7 +171,20 @@ public final class Router {
           return m;
         }
       } else {
-        String pool = rule.route(request);
+        String pool;
+        try {
+          pool = rule.route(request);
+        } catch (Exception e) { // a broken custom rule is no match, never an exception in select
+          long n = ruleErrors.incrementAndGet();
+          if (Long.bitCount(n) == 1) {
+            LOG.log(
+                System.Logger.Level.WARNING,
+                "routing rule '" + rule.name() + "' threw " + e + " (" + n + " failures so far);"
+                    + " treated as no match",
+                e);
+          }
+          continue;
+        }
         if (pool != null) {
           return new RouteMatch(rule, pool);
         }

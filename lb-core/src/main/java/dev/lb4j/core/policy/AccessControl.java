@@ -4,6 +4,7 @@ import dev.lb4j.api.HeaderChanges;
 import dev.lb4j.api.Policy;
 import dev.lb4j.api.PolicyDecision;
 import dev.lb4j.api.RequestView;
+import dev.lb4j.core.HashKey;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,6 +24,13 @@ import org.jspecify.annotations.Nullable;
  * a trusted proxy is the client. A header sent by an untrusted peer is ignored, so a client cannot
  * spoof its address. An unparsable entry reached this way (one a trusted proxy wrote) makes the
  * client unknown; it never makes the request count as coming from a trusted proxy.
+ *
+ * <p><b>Adapters</b> must return every line of a repeated header from {@link RequestView#headers}
+ * (the default implementation returns only the first): a proxy that adds its own {@code
+ * X-Forwarded-For} line after a client's forged one is only safe when the last line is read.
+ *
+ * <p>Use {@link #clientKey()} as the key of a per-client {@code RateLimit} behind trusted proxies,
+ * so each client gets its own bucket rather than sharing the proxy's.
  *
  * <p><b>Rules.</b> An address in a {@linkplain Builder#deny denied} range is rejected; otherwise, if
  * any range is {@linkplain Builder#allow allowed}, an address in none of them is rejected. Denial wins
@@ -128,6 +136,16 @@ public final class AccessControl implements Policy {
       }
     }
     return false;
+  }
+
+  /**
+   * A hash key that is the real client address as this policy determines it (trusted proxies and
+   * the forwarding header taken into account), for per-client rate limits and sticky routing.
+   *
+   * @return the key source; requests whose client is unknown have no key
+   */
+  public HashKey clientKey() {
+    return HashKey.of("real client address (" + name + ")", this::clientAddress);
   }
 
   /**

@@ -170,23 +170,32 @@ public final class RetryPolicy {
      * @return retry after a delay, or stop with the reason
      */
     public Decision next(Outcome outcome, boolean replayableBody) {
-      if (!outcome.isFailure()) {
-        return stop(outcome.error() == ErrorKind.NONE
-            ? "status " + outcome.status() + " is not a failure"
-            : "error " + outcome.error() + " is not a backend failure");
-      }
       boolean retryable =
           outcome.error() == ErrorKind.NONE
               ? outcome.status() < statuses.length && statuses[outcome.status()]
               : errors.contains(outcome.error());
       if (!retryable) {
+        if (!outcome.isFailure()) {
+          return stop(outcome.error() == ErrorKind.NONE
+              ? "status " + outcome.status() + " is not a failure"
+              : "error " + outcome.error() + " is not a backend failure");
+        }
         return stop((outcome.error() == ErrorKind.NONE ? "status " + outcome.status() : "error "
             + outcome.error()) + " is not retryable");
       }
       boolean idempotent = methods.contains(method);
-      if (!idempotent && !(anyMethod && replayableBody)) {
-        return stop("method " + method + " is not retried"
-            + (anyMethod ? " without a replayable body" : " (not idempotent)"));
+      if (!idempotent) {
+        if (!anyMethod) {
+          return stop("method " + method + " is not retried (not idempotent)");
+        }
+        if (outcome.error() != ErrorKind.CONNECT) {
+          return stop("method " + method + " is retried only when the connection failed (the"
+              + " backend never saw it), not after " + (outcome.error() == ErrorKind.NONE
+                  ? "status " + outcome.status() : "error " + outcome.error()));
+        }
+        if (!replayableBody) {
+          return stop("method " + method + " is not retried without a replayable body");
+        }
       }
       if (attempts >= maxAttempts) {
         return stop("attempts exhausted (" + attempts + " of " + maxAttempts + ")");
@@ -218,10 +227,9 @@ public final class RetryPolicy {
    */
   public long backoff(int n) {
     long cap = maxBackoffNanos;
-    long ceiling = n - 1 >= 62 ? cap : Math.min(cap, baseBackoffNanos << Math.min(62, n - 1));
-    if (ceiling < 0 || ceiling > cap) {
-      ceiling = cap; // the shift overflowed
-    }
+    int shift = Math.max(0, n - 1);
+    long ceiling =
+        shift >= 63 || baseBackoffNanos > (cap >>> shift) ? cap : baseBackoffNanos << shift;
     return ceiling == 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
   }
 
@@ -298,7 +306,8 @@ public final class RetryPolicy {
     }
 
     /**
-     * Replaces the statuses that are retried.
+     * Replaces the statuses that are retried. A listed status is retried even below 500 (such as
+     * 429 Too Many Requests).
      *
      * @param statuses HTTP statuses, 100..599
      * @return this builder

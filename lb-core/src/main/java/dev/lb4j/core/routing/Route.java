@@ -18,6 +18,11 @@ import org.jspecify.annotations.Nullable;
  * parameters, cookies) and an action (one pool, or a weighted split across pools, optionally sticky),
  * with an optional path rewrite. Immutable and thread-safe. Build one with {@link #builder(String)}.
  *
+ * <p>Paths are matched as received: not percent-decoded and without dot-segment removal, so {@code
+ * /a/../admin} or {@code /%61dmin} do not match a route for {@code /admin}. Adapters that forward to
+ * backends which normalize paths should normalize (or reject) such paths before routing, or a
+ * route-level policy can be bypassed.
+ *
  * <p>A load balancer evaluates its routes in the order they were declared and the first that matches
  * wins; path prefixes and exact paths are indexed (a trie and a hash map), so the cost of finding the
  * first match grows with the length of the path, not with the number of routes.
@@ -281,7 +286,11 @@ public final class Route implements RoutingRule {
     CharSequence key = null;
     HashKey source = sticky;
     if (source != null) {
-      key = source.key(request);
+      try {
+        key = source.key(request);
+      } catch (RuntimeException e) {
+        key = null; // a broken key source: split at random rather than fail the request
+      }
     }
     if (key != null) {
       draw = Long.remainderUnsigned(XxHash64.hash(key), total);

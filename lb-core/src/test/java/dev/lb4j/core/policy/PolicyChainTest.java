@@ -311,4 +311,75 @@ class PolicyChainTest {
     assertThat(echo.onRequest(forged).requestHeaders().changes())
         .containsExactly(new Change(Op.SET, "x-e", "route"));
   }
+
+  @Test
+  void aRetryKeepsThePolicyEditsForItsNewBackendWithoutRunningPoliciesAgain() {
+    HeaderTransform t =
+        HeaderTransform.builder("tags")
+            .removeRequestHeader("X-User-Id")
+            .setRequestHeader("X-Upstream", "${backend_id}")
+            .build();
+    LoadBalancer lb =
+        LoadBalancer.builder()
+            .pool("api", p -> p.backend("http://a:1").backend("http://b:1"))
+            .policy(t)
+            .policy(recording("counted", r -> PolicyDecision.proceed()))
+            .build();
+    opened.add(lb);
+    RequestView request = RequestView.of("GET", "/");
+
+    Lease first = lb.select(request).leaseOrThrow();
+    first.fail(dev.lb4j.api.ErrorKind.CONNECT);
+    Lease second = lb.retry(request, first, List.of(first.backend())).leaseOrThrow();
+
+    assertThat(calls).as("policies ran once").containsExactly("counted");
+    assertThat(second.backend()).isNotEqualTo(first.backend());
+    assertThat(second.requestHeaders().changes())
+        .containsExactly(
+            new Change(Op.REMOVE, "x-user-id", ""),
+            new Change(Op.SET, "x-upstream", second.backend().id()));
+    assertThat(first.requestHeaders().changes())
+        .contains(new Change(Op.SET, "x-upstream", first.backend().id()));
+    second.close();
+  }
+
+  @Test
+  void aCustomRuleThatThrowsIsNoMatchAndThePolicyListsMayNotShareAPolicy() {
+    dev.lb4j.api.RoutingRule broken =
+        new dev.lb4j.api.RoutingRule() {
+          @Override
+          public String name() {
+            return "broken";
+          }
+
+          @Override
+          public @Nullable String route(RequestView request) {
+            throw new IllegalStateException("rule boom");
+          }
+        };
+    LoadBalancer lb =
+        LoadBalancer.builder()
+            .pool("api", p -> p.backend("http://a:1"))
+            .pool("web", p -> p.backend("http://w:1"))
+            .rule(broken)
+            .defaultPool("web")
+            .build();
+    opened.add(lb);
+    assertThat(lb.select(RequestView.of("GET", "/")).leaseOrThrow().pool()).isEqualTo("web");
+    assertThat(lb.explain(RequestView.of("GET", "/")).lines())
+        .contains("  broken: threw java.lang.IllegalStateException: rule boom (treated as no match)");
+
+    Policy shared = recording("shared", r -> PolicyDecision.proceed());
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                LoadBalancer.builder()
+                    .pool("api", p -> p.backend("http://a:1"))
+                    .policy(shared)
+                    .route("r", r -> r.pathPrefix("/").toPool("api").policy(shared))
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "routes.r.policies.shared: also a global policy (expected: each policy once per"
+                + " request; global policies already run for every route)");
+  }
 }

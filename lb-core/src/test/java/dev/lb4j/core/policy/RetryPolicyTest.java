@@ -192,4 +192,39 @@ class RetryPolicyTest {
     assertThatThrownBy(() -> RetryBudget.of(20, 10, Duration.ofMillis(10), clock))
         .hasMessage("retry.budget.window: PT0.01S (expected: PT1S..PT1H)");
   }
+
+  @Test
+  void nonIdempotentRequestsAreRetriedOnlyWhenTheBackendNeverSawThem() {
+    RetryPolicy posts = policy().retryNonIdempotentOnConnectFailure().build();
+    assertThat(posts.begin(POST).next(UNAVAILABLE, true).reason())
+        .isEqualTo("method POST is retried only when the connection failed (the backend never saw"
+            + " it), not after status 503");
+    assertThat(posts.begin(POST).next(Outcome.error(ErrorKind.RESET, 1), true).retry()).isFalse();
+    assertThat(posts.begin(POST).next(Outcome.error(ErrorKind.TIMEOUT, 1), true).retry()).isFalse();
+    assertThat(posts.begin(POST).next(Outcome.error(ErrorKind.CONNECT, 1), true).retry()).isTrue();
+  }
+
+  @Test
+  void aListedStatusBelow500IsRetried() {
+    RetryPolicy p = policy().statuses(429, 503).build();
+    assertThat(p.begin(GET).next(Outcome.response(429, 1)).retry()).isTrue();
+    assertThat(p.begin(GET).next(Outcome.response(404, 1)).reason())
+        .isEqualTo("status 404 is not a failure");
+  }
+
+  @Test
+  void backoffNeverOverflowsForLargeRetryNumbers() {
+    RetryPolicy p = policy().backoff(Duration.ofMillis(25), Duration.ofSeconds(10)).build();
+    for (int n = 30; n < 80; n++) {
+      long cap = Duration.ofSeconds(10).toNanos();
+      long max = 0;
+      for (int i = 0; i < 200; i++) {
+        long d = p.backoff(n);
+        assertThat(d).isBetween(0L, cap);
+        max = Math.max(max, d);
+      }
+      assertThat(max).as("retry %d is capped at the maximum, not wrapped to a tiny value", n)
+          .isGreaterThan(cap / 2);
+    }
+  }
 }
