@@ -26,8 +26,9 @@ class PolicyValidationTest {
     assertThatThrownBy(call).isInstanceOf(IllegalArgumentException.class).hasMessage(message);
   }
 
+  /** A frozen ticker: the admit counts below must not depend on how fast the machine runs. */
   private static RateLimit.Builder limit() {
-    return RateLimit.builder("api");
+    return RateLimit.builder("api").ticker(() -> 42L);
   }
 
   // ------------------------------------------------------------------ RateLimit.rate
