@@ -125,8 +125,10 @@ class HttpProbeTest {
                     .panicThreshold(0)
                     .healthCheck(
                         HealthCheck.builder(HttpProbe.of("/healthz"))
-                            .interval(Duration.ofMillis(50))
-                            .timeout(Duration.ofMillis(40))
+                            // Real time: generous enough that a busy 2-core machine never
+                            // turns a 500 into a timeout (a 40 ms timeout once did).
+                            .interval(Duration.ofMillis(300))
+                            .timeout(Duration.ofMillis(300))
                             .unhealthyThreshold(2)
                             .healthyThreshold(2)
                             .build()))
