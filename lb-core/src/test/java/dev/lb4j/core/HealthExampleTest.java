@@ -66,10 +66,10 @@ class HealthExampleTest {
         }
       }
       assertThat(event).as("the stopped backend turned unhealthy within 30 s").isNotNull();
-      event = java.util.Objects.requireNonNull(event);
+      HealthEvent.StatusChanged found = java.util.Objects.requireNonNull(event);
 
-      assertThat(event.backendId()).isEqualTo(victim);
-      assertThat(event.reason()).startsWith("3 consecutive probes failed; last: connect to");
+      assertThat(found.backendId()).isEqualTo(victim);
+      assertThat(found.reason()).startsWith("3 consecutive probes failed; last: connect to");
       assertThat(lb.stats().pool("api").backend(victim).status())
           .isEqualTo(BackendStatus.UNHEALTHY);
       for (int i = 0; i < 100; i++) {
