@@ -18,40 +18,25 @@ class ReadmeSnippetTest {
 
   @Test
   void readmeQuickstartIsTheCompiledQuickstartRegion() throws IOException {
-    Path root = Path.of("").toAbsolutePath();
-    while (!Files.exists(root.resolve("README.md")) && root.getParent() != null) {
-      root = root.getParent();
-    }
-    String readme = Files.readString(root.resolve("README.md"), StandardCharsets.UTF_8);
-    String source =
-        Files.readString(
-            root.resolve("lb-core/src/test/java/dev/lb4j/core/Quickstart.java"),
-            StandardCharsets.UTF_8);
-
-    String region = between(source, "// region quickstart\n", "      // endregion");
-    String block = between(readme, "<!-- quickstart -->\n```java\n", "```");
-    assertThat(normalize(block)).isEqualTo(normalize(region));
+    assertReadmeBlockIsRegion("Quickstart.java", "quickstart", "      // endregion");
   }
 
   @Test
   void readmeHealthExampleIsTheCompiledHealthRegion() throws IOException {
-    Path root = Path.of("").toAbsolutePath();
-    while (!Files.exists(root.resolve("README.md")) && root.getParent() != null) {
-      root = root.getParent();
-    }
-    String readme = Files.readString(root.resolve("README.md"), StandardCharsets.UTF_8);
-    String source =
-        Files.readString(
-            root.resolve("lb-core/src/test/java/dev/lb4j/core/HealthExample.java"),
-            StandardCharsets.UTF_8);
-
-    String region = between(source, "// region health\n", "    // endregion");
-    String block = between(readme, "<!-- health -->\n```java\n", "```");
-    assertThat(normalize(block)).isEqualTo(normalize(region));
+    assertReadmeBlockIsRegion("HealthExample.java", "health", "    // endregion");
   }
 
   @Test
   void readmeRoutingExampleIsTheCompiledRoutingRegion() throws IOException {
+    assertReadmeBlockIsRegion("RoutingExample.java", "routing", "    // endregion");
+  }
+
+  /**
+   * The README block after {@code <!-- name -->} must be the {@code // region name} of the named
+   * source file in this package.
+   */
+  private static void assertReadmeBlockIsRegion(String file, String name, String regionEnd)
+      throws IOException {
     Path root = Path.of("").toAbsolutePath();
     while (!Files.exists(root.resolve("README.md")) && root.getParent() != null) {
       root = root.getParent();
@@ -59,11 +44,10 @@ class ReadmeSnippetTest {
     String readme = Files.readString(root.resolve("README.md"), StandardCharsets.UTF_8);
     String source =
         Files.readString(
-            root.resolve("lb-core/src/test/java/dev/lb4j/core/RoutingExample.java"),
-            StandardCharsets.UTF_8);
+            root.resolve("lb-core/src/test/java/dev/lb4j/core/" + file), StandardCharsets.UTF_8);
 
-    String region = between(source, "// region routing\n", "    // endregion");
-    String block = between(readme, "<!-- routing -->\n```java\n", "```");
+    String region = between(source, "// region " + name + "\n", regionEnd);
+    String block = between(readme, "<!-- " + name + " -->\n```java\n", "```");
     assertThat(normalize(block)).isEqualTo(normalize(region));
   }
 

@@ -81,27 +81,13 @@ public final class RequestContext {
    * a {@code HeaderTransform} made. Returns {@code edits} itself when there is nothing to fill in.
    */
   public static HeaderChanges fillIn(HeaderChanges edits, String route, String backendId) {
-    boolean any = false;
-    for (HeaderChanges.Change c : edits.changes()) {
-      any |= c.value().indexOf('\ue000') >= 0;
-    }
-    if (!any) {
-      return edits;
-    }
-    HeaderChanges.Builder b = HeaderChanges.builder();
-    for (HeaderChanges.Change c : edits.changes()) {
-      String v =
-          c.value()
-              .replace(dev.lb4j.core.policy.HeaderTransform.ROUTE, route)
-              .replace(dev.lb4j.core.policy.HeaderTransform.BACKEND_ID, backendId);
-      switch (c.op()) {
-        case SET -> b.set(c.name(), v);
-        case ADD -> b.add(c.name(), v);
-        case REMOVE -> b.remove(c.name());
-      }
-    }
-    return b.build();
+    return mapValues(
+        edits,
+        v ->
+            v.replace(dev.lb4j.core.policy.HeaderTransform.ROUTE, route)
+                .replace(dev.lb4j.core.policy.HeaderTransform.BACKEND_ID, backendId));
   }
+
 
   /**
    * Removes the engine's placeholder marker (U+E000) from edits a policy other than {@code
@@ -109,6 +95,15 @@ public final class RequestContext {
    * backend id. Returns {@code edits} itself when there is nothing to remove.
    */
   public static HeaderChanges defuse(HeaderChanges edits) {
+    return mapValues(edits, v -> v.replace("\ue000", ""));
+  }
+
+  /**
+   * {@code edits} with {@code f} applied to every value that holds the placeholder marker (U+E000);
+   * {@code edits} itself when none does, so the common case allocates nothing.
+   */
+  private static HeaderChanges mapValues(
+      HeaderChanges edits, java.util.function.UnaryOperator<String> f) {
     boolean any = false;
     for (HeaderChanges.Change c : edits.changes()) {
       any |= c.value().indexOf('\ue000') >= 0;
@@ -118,15 +113,19 @@ public final class RequestContext {
     }
     HeaderChanges.Builder b = HeaderChanges.builder();
     for (HeaderChanges.Change c : edits.changes()) {
-      String v = c.value().replace("\ue000", "");
-      switch (c.op()) {
-        case SET -> b.set(c.name(), v);
-        case ADD -> b.add(c.name(), v);
-        case REMOVE -> b.remove(c.name());
-      }
+      append(b, c.op(), c.name(), c.value().indexOf('\ue000') >= 0 ? f.apply(c.value()) : c.value());
     }
     return b.build();
   }
+
+  private static void append(HeaderChanges.Builder b, HeaderChanges.Op op, String name, String value) {
+    switch (op) {
+      case SET -> b.set(name, value);
+      case ADD -> b.add(name, value);
+      case REMOVE -> b.remove(name);
+    }
+  }
+
 
   /** Concatenates edits in order. */
   public static HeaderChanges combine(List<HeaderChanges> parts) {
@@ -139,11 +138,7 @@ public final class RequestContext {
     HeaderChanges.Builder b = HeaderChanges.builder();
     for (HeaderChanges part : parts) {
       for (HeaderChanges.Change c : part.changes()) {
-        switch (c.op()) {
-          case SET -> b.set(c.name(), c.value());
-          case ADD -> b.add(c.name(), c.value());
-          case REMOVE -> b.remove(c.name());
-        }
+        append(b, c.op(), c.name(), c.value());
       }
     }
     return b.build();

@@ -264,12 +264,7 @@ public final class AccessControl implements Policy {
     private final Set<String> methods = new LinkedHashSet<>();
 
     private Builder(String name) {
-      Objects.requireNonNull(name, "name");
-      if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
-        throw new IllegalArgumentException(
-            "policies: name '" + name + "' (expected: 1 to 64 letters, digits, '_' or '-')");
-      }
-      this.name = name;
+      this.name = PolicyNames.check(name);
     }
 
     private List<Cidr> parse(String field, String... cidrs) {

@@ -291,12 +291,7 @@ public final class HeaderTransform implements Policy {
     private @Nullable String requestIdHeader;
 
     private Builder(String name) {
-      Objects.requireNonNull(name, "name");
-      if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
-        throw new IllegalArgumentException(
-            "policies: name '" + name + "' (expected: 1 to 64 letters, digits, '_' or '-')");
-      }
-      this.name = name;
+      this.name = PolicyNames.check(name);
     }
 
     private Builder rule(Side side, Op op, String header, String value) {

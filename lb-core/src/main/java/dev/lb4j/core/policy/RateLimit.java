@@ -163,12 +163,7 @@ public final class RateLimit implements Policy {
     private Ticker ticker = Ticker.system();
 
     private Builder(String name) {
-      Objects.requireNonNull(name, "name");
-      if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
-        throw new IllegalArgumentException(
-            "policies: name '" + name + "' (expected: 1 to 64 letters, digits, '_' or '-')");
-      }
-      this.name = name;
+      this.name = PolicyNames.check(name);
     }
 
     private String field(String f) {
