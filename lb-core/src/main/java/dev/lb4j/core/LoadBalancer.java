@@ -58,6 +58,7 @@ public final class LoadBalancer implements AutoCloseable {
   private final @Nullable Router router;
   private final NoBackend noRoute;
   private final @Nullable RouteMatch defaultMatch;
+  private final Map<String, RouteMatch> hostMatches;
   private final Policy[] globalPolicies;
   private final java.util.concurrent.ConcurrentHashMap<RouteMatch, RequestContext> contexts =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -96,6 +97,11 @@ public final class LoadBalancer implements AutoCloseable {
             "no routing rule matched and there is no default pool (pools: " + byName.keySet() + ")");
     this.defaultMatch =
         defaultPool == null ? null : new RouteMatch(new DefaultRule(defaultPool), defaultPool);
+    Map<String, RouteMatch> byHost = new java.util.HashMap<>();
+    for (String name : byName.keySet()) {
+      byHost.put(name, new RouteMatch(new HostRule(name), name));
+    }
+    this.hostMatches = Map.copyOf(byHost);
     this.ticker = ticker;
   }
 
@@ -125,6 +131,51 @@ public final class LoadBalancer implements AutoCloseable {
     if (match == null) {
       return noRoute;
     }
+    return selectRouted(request, match);
+  }
+
+  /**
+   * Selects a backend for a request addressed to a logical service by its host, as client-side
+   * adapters do ({@code http://api/users/7} goes to pool {@code api}): the routing rules first, in
+   * declaration order; when none matches, the pool the request's {@linkplain RequestView#host()
+   * host} names. Never the default pool: a request to a host that is neither routed nor a pool gets
+   * {@link NoBackend.Reason#NO_ROUTE}, with a message naming the host and the pools, rather than
+   * being sent to backends that were never meant for it. Runs the same policies as {@link
+   * #select(RequestView)}: the global ones, then the matching route's.
+   *
+   * @param request the request; its host names the service
+   * @return a lease, or why there is none
+   */
+  public Selection selectByHost(RequestView request) {
+    RouteMatch match = routeByHost(request);
+    if (match == null) {
+      return new NoBackend(
+          "",
+          NoBackend.Reason.NO_ROUTE,
+          "host '" + request.host() + "' names no pool and no routing rule matches the request "
+              + request.method() + " " + request.path() + " (pools: " + pools.keySet() + ")");
+    }
+    return selectRouted(request, match);
+  }
+
+  /**
+   * Routes like {@link #selectByHost(RequestView)} without selecting a backend.
+   *
+   * @param request the request; its host names the service
+   * @return where it goes, or {@code null} when no rule matches and the host names no pool
+   */
+  public @Nullable RouteMatch routeByHost(RequestView request) {
+    Objects.requireNonNull(request, "request");
+    Router r = router;
+    RouteMatch match = r == null ? null : r.route(request);
+    if (match != null && pools.containsKey(match.pool())) {
+      return match;
+    }
+    String host = request.host();
+    return host == null ? null : hostMatches.get(host);
+  }
+
+  private Selection selectRouted(RequestView request, RouteMatch match) {
     PoolImpl pool = Objects.requireNonNull(pools.get(match.pool()), "pool");
     Policy[] chain = chainFor(match);
     List<HeaderChanges> edits = null;
@@ -187,6 +238,7 @@ public final class LoadBalancer implements AutoCloseable {
           "previous: a lease of pool '" + previous.pool() + "', which this load balancer does not"
               + " have (expected one of " + pools.keySet() + ")");
     }
+    pool.countRetry();
     Selection selection = pool.select(request, tried);
     if (selection instanceof LeaseImpl lease && previous instanceof LeaseImpl before) {
       RequestContext context = before.context();
@@ -230,7 +282,7 @@ public final class LoadBalancer implements AutoCloseable {
 
   /** The context of a request without edits; cached for the engine's own route matches. */
   private RequestContext contextFor(RouteMatch match, Policy[] chain) {
-    if (match.rule() instanceof Route || match == defaultMatch) {
+    if (match.rule() instanceof Route || match == defaultMatch || match.rule() instanceof HostRule) {
       RequestContext cached = contexts.get(match); // no capturing lambda on the common path
       if (cached != null) {
         return cached;
@@ -392,6 +444,30 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /** The rule a request falls back to: the default pool. */
+  /** The route {@link #selectByHost} takes when the request's host names a pool. */
+  private static final class HostRule implements RoutingRule {
+    private final String pool;
+
+    HostRule(String pool) {
+      this.pool = pool;
+    }
+
+    @Override
+    public String name() {
+      return "host";
+    }
+
+    @Override
+    public String route(RequestView request) {
+      return pool;
+    }
+
+    @Override
+    public String toString() {
+      return "host " + pool + " -> pool " + pool;
+    }
+  }
+
   private static final class DefaultRule implements RoutingRule {
     private final String pool;
 

@@ -143,8 +143,10 @@ public final class LoadBalancerBuilder {
 
   /**
    * Names the pool that {@link LoadBalancer#select} uses when no routing rule matches (or always,
-   * without rules). Optional when there is exactly one pool, or when there are routing rules (then
-   * unmatched requests get {@link NoBackend.Reason#NO_ROUTE}).
+   * without rules). Optional: with exactly one pool, that pool is the default; with several and no
+   * default, requests no rule matches get {@link NoBackend.Reason#NO_ROUTE} from {@code select},
+   * which suits client-side balancing, where {@link LoadBalancer#selectByHost} picks the pool by the
+   * request's host.
    *
    * @param name the name of a pool defined on this builder (checked in {@link #build()})
    * @return this builder
@@ -256,15 +258,10 @@ public final class LoadBalancerBuilder {
       }
     }
     if (defaultName == null) {
-      if (pools.size() > 1 && rules.isEmpty()) {
-        throw new IllegalArgumentException(
-            "defaultPool: not set (expected: one of " + pools.keySet()
-                + ", required when there is more than one pool and no routing rule)");
-      }
       if (pools.size() == 1) {
         defaultName = pools.keySet().iterator().next();
       }
-      // else: routing decides; requests no rule matches get NO_ROUTE
+      // else: routing (or selectByHost) decides; requests nothing routes get NO_ROUTE
     } else if (!pools.containsKey(defaultName)) {
       throw new IllegalArgumentException(
           "defaultPool: '" + defaultName + "' (expected: one of " + pools.keySet() + ")");

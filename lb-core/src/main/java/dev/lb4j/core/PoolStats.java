@@ -19,6 +19,8 @@ import java.util.List;
  * @param panic whether the pool is in panic mode (too few healthy backends)
  * @param ejectionsRefused ejections that outlier detection skipped because of the ejection cap
  * @param overLimit selections refused by the pool's or its backends' concurrency limits
+ * @param retries selections for retries ({@link LoadBalancer#retry}): each is one more attempt of a
+ *     request that already had one
  * @param backends one entry per current member, in configuration order
  * @since 0.1.0
  */
@@ -32,6 +34,7 @@ public record PoolStats(
     boolean panic,
     long ejectionsRefused,
     long overLimit,
+    long retries,
     List<BackendStats> backends) {
 
   /**
@@ -46,6 +49,7 @@ public record PoolStats(
    * @param panic whether the pool is in panic mode
    * @param ejectionsRefused ejections skipped because of the cap
    * @param overLimit selections refused by concurrency limits
+   * @param retries selections for retries
    * @param backends per-backend stats
    */
   public PoolStats {

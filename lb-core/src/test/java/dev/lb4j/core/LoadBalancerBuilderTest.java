@@ -164,17 +164,26 @@ class LoadBalancerBuilderTest {
   }
 
   @Test
-  void severalPoolsWithoutDefaultAreRejected() {
-    assertThatThrownBy(
-            () ->
-                LoadBalancer.builder()
-                    .pool("api", p -> p.backend("http://a"))
-                    .pool("web", p -> p.backend("http://w"))
-                    .build())
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage(
-            "defaultPool: not set (expected: one of [api, web], required when there is more than"
-                + " one pool and no routing rule)");
+  void severalPoolsWithoutDefaultRouteOnlyByHost() {
+    try (LoadBalancer lb =
+        LoadBalancer.builder()
+            .pool("api", p -> p.backend("http://a"))
+            .pool("web", p -> p.backend("http://w"))
+            .build()) {
+      Selection none = lb.select(RequestView.of("GET", "/"));
+      assertThat(none).isInstanceOf(NoBackend.class);
+      assertThat(((NoBackend) none).reason()).isEqualTo(NoBackend.Reason.NO_ROUTE);
+      assertThat(((NoBackend) none).message())
+          .isEqualTo("no routing rule matched and there is no default pool (pools: [api, web])");
+      try (Lease lease =
+          lb.selectByHost(RequestView.builder().host("web").path("/x").build()).leaseOrThrow()) {
+        assertThat(lease.pool()).isEqualTo("web");
+      }
+      Selection unknown = lb.selectByHost(RequestView.builder().host("example.com").build());
+      assertThat(((NoBackend) unknown).message())
+          .isEqualTo("host 'example.com' names no pool and no routing rule matches the request GET"
+              + " / (pools: [api, web])");
+    }
   }
 
   @ParameterizedTest
@@ -342,10 +351,10 @@ class LoadBalancerBuilderTest {
     LoadBalancerBuilder builder =
         LoadBalancer.builder()
             .pool("api", p -> p.backend("http://a"))
-            .pool("web", p -> p.backend("http://w"));
+            .route("to-web", r -> r.pathPrefix("/web/").toPool("web"));
 
     assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class);
-    builder.defaultPool("web");
+    builder.pool("web", p -> p.backend("http://w")).defaultPool("web");
 
     try (LoadBalancer lb = builder.build()) {
       assertThat(lb.defaultPool().name()).isEqualTo("web");

@@ -67,6 +67,7 @@ public final class PoolImpl implements Pool {
   private final java.util.concurrent.atomic.AtomicLong poolActive =
       new java.util.concurrent.atomic.AtomicLong();
   private final LongAdder overLimit = new LongAdder();
+  private final LongAdder retries = new LongAdder();
   private final NoBackend poolAtLimit;
   private final NoBackend backendsAtLimit;
   private final boolean proportional;
@@ -220,6 +221,11 @@ public final class PoolImpl implements Pool {
   }
 
   // ---------------------------------------------------------------- data plane
+
+  /** Counts one selection for a retry ({@link dev.lb4j.core.LoadBalancer#retry}). */
+  public void countRetry() {
+    retries.increment();
+  }
 
   @Override
   public Selection select(RequestView request) {
@@ -1628,6 +1634,7 @@ public final class PoolImpl implements Pool {
         panic,
         ejectionsRefused.get(),
         overLimit.sum(),
+        retries.sum(),
         backendStats);
   }
 

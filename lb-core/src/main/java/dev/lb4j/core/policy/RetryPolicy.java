@@ -170,35 +170,9 @@ public final class RetryPolicy {
      * @return retry after a delay, or stop with the reason
      */
     public Decision next(Outcome outcome, boolean replayableBody) {
-      boolean retryable =
-          outcome.error() == ErrorKind.NONE
-              ? outcome.status() < statuses.length && statuses[outcome.status()]
-              : errors.contains(outcome.error());
-      if (!retryable) {
-        if (!outcome.isFailure()) {
-          return stop(outcome.error() == ErrorKind.NONE
-              ? "status " + outcome.status() + " is not a failure"
-              : "error " + outcome.error() + " is not a backend failure");
-        }
-        return stop((outcome.error() == ErrorKind.NONE ? "status " + outcome.status() : "error "
-            + outcome.error()) + " is not retryable");
-      }
-      boolean idempotent = methods.contains(method);
-      if (!idempotent) {
-        if (!anyMethod) {
-          return stop("method " + method + " is not retried (not idempotent)");
-        }
-        if (outcome.error() != ErrorKind.CONNECT) {
-          return stop("method " + method + " is retried only when the connection failed (the"
-              + " backend never saw it), not after " + (outcome.error() == ErrorKind.NONE
-                  ? "status " + outcome.status() : "error " + outcome.error()));
-        }
-        if (!replayableBody) {
-          return stop("method " + method + " is not retried without a replayable body");
-        }
-      }
-      if (attempts >= maxAttempts) {
-        return stop("attempts exhausted (" + attempts + " of " + maxAttempts + ")");
+      String whyNot = whyNot(outcome, replayableBody);
+      if (whyNot != null) {
+        return stop(whyNot);
       }
       long backoff = backoff(attempts);
       Duration total = totalTimeout;
@@ -211,6 +185,54 @@ public final class RetryPolicy {
       attempts++;
       return new Decision(true, backoff, "retry " + (attempts - 1) + " of " + (maxAttempts - 1)
           + " after " + Duration.ofNanos(backoff));
+    }
+
+    /**
+     * Whether {@link #next(Outcome, boolean)} could retry after this outcome: the outcome and the
+     * method are retryable and attempts are left. Spends nothing and changes nothing; the budget
+     * and the total timeout are checked by {@code next} only. Adapters use it to decide, when a
+     * response's status arrives, whether to keep its body aside in case the retry does not happen.
+     *
+     * @param outcome the attempt's outcome
+     * @param replayableBody whether a request with a body can be sent again
+     * @return {@code true} when a retry is possible
+     */
+    public boolean mayRetry(Outcome outcome, boolean replayableBody) {
+      return whyNot(outcome, replayableBody) == null;
+    }
+
+    private @Nullable String whyNot(Outcome outcome, boolean replayableBody) {
+      boolean retryable =
+          outcome.error() == ErrorKind.NONE
+              ? outcome.status() < statuses.length && statuses[outcome.status()]
+              : errors.contains(outcome.error());
+      if (!retryable) {
+        if (!outcome.isFailure()) {
+          return outcome.error() == ErrorKind.NONE
+              ? "status " + outcome.status() + " is not a failure"
+              : "error " + outcome.error() + " is not a backend failure";
+        }
+        return (outcome.error() == ErrorKind.NONE ? "status " + outcome.status() : "error "
+            + outcome.error()) + " is not retryable";
+      }
+      boolean idempotent = methods.contains(method);
+      if (!idempotent) {
+        if (!anyMethod) {
+          return "method " + method + " is not retried (not idempotent)";
+        }
+        if (outcome.error() != ErrorKind.CONNECT) {
+          return "method " + method + " is retried only when the connection failed (the"
+              + " backend never saw it), not after " + (outcome.error() == ErrorKind.NONE
+                  ? "status " + outcome.status() : "error " + outcome.error());
+        }
+        if (!replayableBody) {
+          return "method " + method + " is not retried without a replayable body";
+        }
+      }
+      if (attempts >= maxAttempts) {
+        return "attempts exhausted (" + attempts + " of " + maxAttempts + ")";
+      }
+      return null;
     }
 
     private Decision stop(String reason) {

@@ -1,0 +1,977 @@
+package dev.lb4j.httpclient;
+
+import dev.lb4j.api.Backend;
+import dev.lb4j.api.ErrorKind;
+import dev.lb4j.api.HeaderChanges;
+import dev.lb4j.api.Outcome;
+import dev.lb4j.api.ResponseView;
+import dev.lb4j.core.Lease;
+import dev.lb4j.core.LoadBalancer;
+import dev.lb4j.core.NoBackend;
+import dev.lb4j.core.NoBackendAvailableException;
+import dev.lb4j.core.Rejected;
+import dev.lb4j.core.RequestRejectedException;
+import dev.lb4j.core.Selection;
+import dev.lb4j.core.health.HealthEvent;
+import dev.lb4j.core.health.HealthListener;
+import dev.lb4j.core.policy.RetryPolicy;
+import dev.lb4j.core.routing.RouteMatch;
+import java.io.IOException;
+import java.net.Authenticator;
+import java.net.ConnectException;
+import java.net.CookieHandler;
+import java.net.NoRouteToHostException;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link HttpClient} that sends each request to a backend chosen by a {@link LoadBalancer}:
+ * requests name a logical service ({@code http://api/users/7}, where {@code api} is a pool, or any
+ * request the load balancer's routing rules match), and the client rewrites scheme, host and port
+ * to the chosen backend, keeping path (or the route's rewrite of it), query, headers and body.
+ *
+ * <pre>{@code
+ * HttpClient client = LoadBalancedHttpClient.builder(lb).build();
+ * HttpResponse<String> r = client.send(
+ *     HttpRequest.newBuilder(URI.create("http://api/users/7")).build(),
+ *     HttpResponse.BodyHandlers.ofString());
+ * }</pre>
+ *
+ * <p>It IS an {@code HttpClient} (a subclass, not a look-alike): code and libraries that take an
+ * {@code HttpClient} take this one. Everything that is not balancing is the wrapped client's: its
+ * executor, SSL context, proxy, HTTP version, connect timeout, redirects, cookie handler and
+ * authenticator ({@link Builder#client}); the configuration getters return the wrapped client's.
+ *
+ * <p>Per request:
+ *
+ * <ol>
+ *   <li>The load balancer routes it ({@link LoadBalancer#selectByHost}): routing rules first; else
+ *       the pool its host names. A host that is neither goes by {@link UnknownHosts}: rejected by
+ *       default with a {@link NoBackendAvailableException} naming the host and the pools, so a
+ *       request to a real host is never sent to backends that were not meant for it.
+ *   <li>Policies run before anything is sent: a rejection (rate limit, access control) fails the
+ *       call with a {@link RequestRejectedException} carrying status and reason; no backend
+ *       (all unhealthy, concurrency limit) fails it with a {@link NoBackendAvailableException}
+ *       carrying the reason. Neither touches the network. Both are unchecked: {@code send} throws
+ *       them, {@code sendAsync} completes its future with them.
+ *   <li>The request is sent to the backend with the policies' request header edits. Headers the
+ *       JDK client refuses to set ({@code Host}, {@code Connection}, {@code Content-Length}, {@code
+ *       Expect}, {@code Upgrade}) are skipped with a warning, once per name.
+ *   <li>Every response or failure is reported on the lease: the status, or the error kind
+ *       (connect failure, reset, timeout, protocol error), with the latency from selection, so
+ *       outlier detection and latency-aware algorithms learn from real traffic. The lease is
+ *       completed before the caller sees the result; a cancelled future releases it at once.
+ *   <li>Failed attempts are retried by the {@link RetryPolicy} ({@link Builder#retryPolicy}; by
+ *       default its safe defaults: idempotent methods only, on 502/503/504 and connection
+ *       failures, 2 attempts, jittered back-off, a retry budget). Each retry goes to a backend not
+ *       yet tried while one is left, through {@link LoadBalancer#retry} (policies are not run twice),
+ *       and counts in the pool's {@code retries} stat. A request body is replayable when it is one
+ *       of the JDK's own publishers ({@code BodyPublishers.ofString}, {@code ofByteArray}, {@code
+ *       ofFile}, {@code ofInputStream}, ...; the JDK client itself re-sends them on redirects) and
+ *       not for {@code fromPublisher} or custom publishers. The body of a response that may be
+ *       retried is kept aside, and handed to your body handler only if it is the final answer.
+ *   <li>Response header edits of the policies are applied to the response the caller gets.
+ * </ol>
+ *
+ * <p>The response's {@link HttpResponse#uri()} and {@link HttpResponse#request()} are the backend's:
+ * they show where the request went. The per-try timeout of the retry policy, cut to what is left of
+ * its total timeout, becomes the request timeout when it is shorter than the request's own.
+ *
+ * <p>Logging (SLF4J, logger {@code dev.lb4j.httpclient.LoadBalancedHttpClient}): backend state
+ * changes at INFO (unless {@link Builder#logHealthChanges(boolean) turned off}); every attempt, retry
+ * and rejection at DEBUG, built only when DEBUG is on.
+ *
+ * <p>Not balanced: {@link #newWebSocketBuilder()} returns the wrapped client's builder unchanged.
+ * Closing this client ({@link #close()}, also {@code HttpClient.close()} on Java 21+) stops its
+ * logging and nothing else: the load balancer and the wrapped client belong to the caller.
+ *
+ * <p>Thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class LoadBalancedHttpClient extends HttpClient implements AutoCloseable {
+
+  /** What to do with a request whose host names no pool and that no routing rule matches. */
+  public enum UnknownHosts {
+    /** Fail with a {@link NoBackendAvailableException} naming the host and the pools (default). */
+    REJECT,
+    /** Send it unchanged through the wrapped client, without balancing, policies or retries. */
+    PASS_THROUGH,
+    /** Balance it over the load balancer's default pool ({@link LoadBalancer#select}). */
+    DEFAULT_POOL
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(LoadBalancedHttpClient.class);
+  private static final Set<String> WARNED_HEADERS = ConcurrentHashMap.newKeySet();
+
+  private final LoadBalancer lb;
+  private final HttpClient client;
+  private final @Nullable RetryPolicy retryPolicy;
+  private final UnknownHosts unknownHosts;
+  private final @Nullable HealthListener healthLog;
+
+  private LoadBalancedHttpClient(Builder b) {
+    this.lb = b.lb;
+    HttpClient c = b.client;
+    this.client = c != null ? c : HttpClient.newHttpClient();
+    this.retryPolicy = b.noRetries ? null : b.retryPolicy != null ? b.retryPolicy
+        : RetryPolicy.builder().build();
+    this.unknownHosts = b.unknownHosts;
+    if (b.logHealthChanges) {
+      HealthListener listener = LoadBalancedHttpClient::logHealth;
+      lb.addHealthListener(listener);
+      this.healthLog = listener;
+    } else {
+      this.healthLog = null;
+    }
+    LOG.info("balancing over pools {} ({}; unknown hosts: {})", lb.poolNames(),
+        retryPolicy == null ? "no retries" : retryPolicy, unknownHosts);
+  }
+
+  /**
+   * Starts building a client over a load balancer.
+   *
+   * @param loadBalancer the load balancer; not closed by the client
+   * @return a builder
+   */
+  public static Builder builder(LoadBalancer loadBalancer) {
+    return new Builder(loadBalancer);
+  }
+
+  /**
+   * A client over a load balancer with the defaults: a new JDK client, the safe retry policy,
+   * unknown hosts rejected.
+   *
+   * @param loadBalancer the load balancer; not closed by the client
+   * @return the client
+   */
+  public static LoadBalancedHttpClient of(LoadBalancer loadBalancer) {
+    return builder(loadBalancer).build();
+  }
+
+  /**
+   * The load balancer that chooses the backends.
+   *
+   * @return the load balancer
+   */
+  public LoadBalancer loadBalancer() {
+    return lb;
+  }
+
+  /**
+   * The wrapped client that sends the requests.
+   *
+   * @return the wrapped client
+   */
+  public HttpClient delegate() {
+    return client;
+  }
+
+  // ------------------------------------------------------------ HttpClient: the wrapped client's
+
+  @Override
+  public Optional<CookieHandler> cookieHandler() {
+    return client.cookieHandler();
+  }
+
+  @Override
+  public Optional<Duration> connectTimeout() {
+    return client.connectTimeout();
+  }
+
+  @Override
+  public Redirect followRedirects() {
+    return client.followRedirects();
+  }
+
+  @Override
+  public Optional<ProxySelector> proxy() {
+    return client.proxy();
+  }
+
+  @Override
+  public SSLContext sslContext() {
+    return client.sslContext();
+  }
+
+  @Override
+  public SSLParameters sslParameters() {
+    return client.sslParameters();
+  }
+
+  @Override
+  public Optional<Authenticator> authenticator() {
+    return client.authenticator();
+  }
+
+  @Override
+  public Version version() {
+    return client.version();
+  }
+
+  @Override
+  public Optional<Executor> executor() {
+    return client.executor();
+  }
+
+  /**
+   * The wrapped client's WebSocket builder: WebSocket connections are not balanced.
+   *
+   * @return the wrapped client's builder
+   */
+  @Override
+  public WebSocket.Builder newWebSocketBuilder() {
+    return client.newWebSocketBuilder();
+  }
+
+  // ------------------------------------------------------------ sending
+
+  /**
+   * Sends the request to a backend chosen by the load balancer, retrying per the retry policy, and
+   * waits for the response.
+   *
+   * @param request the request to a logical service
+   * @param responseBodyHandler the body handler of the final response
+   * @param <T> the body type
+   * @return the final response
+   * @throws IOException when the last attempt failed with an I/O error (after the retries)
+   * @throws InterruptedException when interrupted; the attempt is cancelled and its lease released
+   * @throws RequestRejectedException when a policy rejected the request (nothing was sent)
+   * @throws NoBackendAvailableException when no backend could take it, or its host names no pool
+   */
+  @Override
+  public <T> HttpResponse<T> send(
+      HttpRequest request, HttpResponse.BodyHandler<T> responseBodyHandler)
+      throws IOException, InterruptedException {
+    CompletableFuture<HttpResponse<T>> future = sendAsync(request, responseBodyHandler);
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      throw e;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IOException(cause);
+    }
+  }
+
+  /**
+   * Sends the request asynchronously to a backend chosen by the load balancer, retrying per the
+   * retry policy. Cancelling the returned future cancels the attempt in progress and releases its
+   * lease.
+   *
+   * @param request the request to a logical service
+   * @param responseBodyHandler the body handler of the final response
+   * @param <T> the body type
+   * @return the final response, or the failure ({@link RequestRejectedException}, {@link
+   *     NoBackendAvailableException}, or the last attempt's I/O error)
+   */
+  @Override
+  public <T> CompletableFuture<HttpResponse<T>> sendAsync(
+      HttpRequest request, HttpResponse.BodyHandler<T> responseBodyHandler) {
+    return sendAsync(request, responseBodyHandler, null);
+  }
+
+  /**
+   * Like {@link #sendAsync(HttpRequest, HttpResponse.BodyHandler)}, with a handler for HTTP/2
+   * server pushes (which come from the backend, unbalanced).
+   *
+   * @param request the request to a logical service
+   * @param responseBodyHandler the body handler of the final response
+   * @param pushPromiseHandler the push promise handler, or {@code null}
+   * @param <T> the body type
+   * @return the final response, or the failure
+   */
+  @Override
+  public <T> CompletableFuture<HttpResponse<T>> sendAsync(
+      HttpRequest request,
+      HttpResponse.BodyHandler<T> responseBodyHandler,
+      HttpResponse.@Nullable PushPromiseHandler<T> pushPromiseHandler) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(responseBodyHandler, "responseBodyHandler");
+    HttpRequestView view = new HttpRequestView(request);
+    Selection selection = lb.selectByHost(view);
+    if (selection instanceof NoBackend none && none.reason() == NoBackend.Reason.NO_ROUTE) {
+      switch (unknownHosts) {
+        case PASS_THROUGH -> {
+          LOG.debug("{}: not balanced ({})", view, none.message());
+          return client.sendAsync(request, responseBodyHandler, pushPromiseHandler);
+        }
+        case DEFAULT_POOL -> selection = lb.select(view);
+        case REJECT -> {
+          // falls through to the NoBackendAvailableException below
+        }
+      }
+    }
+    if (selection instanceof Lease lease) {
+      return new Call<>(view, responseBodyHandler, pushPromiseHandler).start(lease);
+    }
+    if (selection instanceof Rejected rejected) {
+      LOG.debug("{}: rejected by policy '{}': {} {}", view, rejected.policy(), rejected.status(),
+          rejected.reason());
+      return CompletableFuture.failedFuture(new RequestRejectedException(rejected));
+    }
+    NoBackend none = (NoBackend) selection;
+    LOG.debug("{}: no backend ({}): {}", view, none.reason(), none.message());
+    return CompletableFuture.failedFuture(new NoBackendAvailableException(none));
+  }
+
+  /**
+   * Stops logging this client's load balancer's health changes. Does not close the load balancer
+   * or the wrapped client, which belong to the caller; requests may still be sent. Idempotent.
+   */
+  @Override
+  public void close() {
+    HealthListener listener = healthLog;
+    if (listener != null) {
+      lb.removeHealthListener(listener);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LoadBalancedHttpClient{pools=" + lb.poolNames() + ", "
+        + (retryPolicy == null ? "no retries" : retryPolicy) + ", unknown hosts " + unknownHosts
+        + "}";
+  }
+
+  private static void logHealth(HealthEvent event) {
+    if (event instanceof HealthEvent.StatusChanged c) {
+      LOG.info("pool '{}' backend '{}': {} -> {} ({})", c.pool(), c.backendId(), c.from(), c.to(),
+          c.reason());
+    } else if (event instanceof HealthEvent.PanicChanged p) {
+      LOG.info("{}", p);
+    } else if (event instanceof HealthEvent.BackendAdded a) {
+      LOG.info("pool '{}': backend '{}' added as {} ({})", a.pool(), a.backendId(), a.status(),
+          a.reason());
+    } else if (event instanceof HealthEvent.BackendRemoved r) {
+      LOG.info("{}", r);
+    }
+  }
+
+  // ------------------------------------------------------------ one call, its attempts
+
+  /** One request: its attempts, one at a time, until a final response or failure. */
+  private final class Call<T> {
+    private final HttpRequestView view;
+    private final HttpRequest original;
+    private final HttpResponse.BodyHandler<T> handler;
+    private final HttpResponse.@Nullable PushPromiseHandler<T> push;
+    private final CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
+    private final RetryPolicy.@Nullable Attempts attempts;
+    private final boolean replayable;
+    private @Nullable List<Backend> tried;
+    private volatile @Nullable Lease current;
+    private volatile @Nullable CompletableFuture<?> exchange;
+    private volatile boolean finishing;
+
+    Call(
+        HttpRequestView view,
+        HttpResponse.BodyHandler<T> handler,
+        HttpResponse.@Nullable PushPromiseHandler<T> push) {
+      this.view = view;
+      this.original = view.request();
+      this.handler = handler;
+      this.push = push;
+      RetryPolicy policy = retryPolicy;
+      this.attempts = policy == null ? null : policy.begin(view);
+      this.replayable = policy != null && isReplayable(original);
+    }
+
+    CompletableFuture<HttpResponse<T>> start(Lease first) {
+      @SuppressWarnings("unused") // a side effect on the caller's completion, nothing to return
+      CompletableFuture<?> unused = result.whenComplete(
+          (r, e) -> {
+            if (!finishing) { // completed by the caller (cancel, orTimeout): stop the attempt
+              CompletableFuture<?> f = exchange;
+              if (f != null) {
+                f.cancel(true);
+              }
+              Lease lease = current;
+              if (lease != null) {
+                lease.close();
+              }
+            }
+          });
+      attempt(first);
+      return result;
+    }
+
+    private void attempt(Lease lease) {
+      current = lease;
+      if (result.isDone()) {
+        lease.close();
+        return;
+      }
+      HttpRequest forwarded;
+      try {
+        forwarded = forward(lease);
+      } catch (RuntimeException | HttpTimeoutException e) {
+        lease.close();
+        finish(null, e);
+        return;
+      }
+      Attempt attempt = new Attempt();
+      CompletableFuture<HttpResponse<Object>> f;
+      try {
+        f = client.sendAsync(forwarded, attempt, pushHandler());
+      } catch (RuntimeException e) { // IllegalArgumentException from a misconfigured client
+        lease.close();
+        finish(null, e);
+        return;
+      }
+      exchange = f;
+      if (result.isDone()) { // cancelled while we were sending
+        f.cancel(true);
+      }
+      @SuppressWarnings("unused") // done() handles every outcome; nothing to propagate
+      CompletableFuture<?> unused =
+          f.whenComplete((response, error) -> done(lease, forwarded, attempt, response, error));
+    }
+
+    @SuppressWarnings("unchecked")
+    private HttpResponse.@Nullable PushPromiseHandler<Object> pushHandler() {
+      return (HttpResponse.PushPromiseHandler<Object>) (HttpResponse.PushPromiseHandler<?>) push;
+    }
+
+    private HttpRequest forward(Lease lease) throws HttpTimeoutException {
+      Backend backend = lease.backend();
+      URI base = backend.uri();
+      String path = view.path();
+      RouteMatch route = lease.route();
+      if (route != null) {
+        path = route.rewrite(path);
+      }
+      StringBuilder target =
+          new StringBuilder(96).append(base.getScheme()).append("://")
+              .append(base.getRawAuthority());
+      String basePath = base.getRawPath();
+      if (basePath != null && !basePath.isEmpty() && !basePath.equals("/")) {
+        target.append(basePath, 0, basePath.endsWith("/") ? basePath.length() - 1
+            : basePath.length());
+      }
+      target.append(path);
+      String query = view.query();
+      if (query != null) {
+        target.append('?').append(query);
+      }
+      HeaderChanges edits = lease.requestHeaders();
+      HttpRequest.Builder builder;
+      if (edits.isEmpty()) {
+        builder = HttpRequest.newBuilder(original, (name, value) -> true);
+      } else {
+        Map<String, List<String>> edited = edit(original.headers(), edits);
+        builder = HttpRequest.newBuilder(original, (name, value) -> !edited.containsKey(name));
+        for (Map.Entry<String, List<String>> e : edited.entrySet()) {
+          for (String value : e.getValue()) {
+            try {
+              builder.header(e.getKey(), value);
+            } catch (IllegalArgumentException refused) {
+              if (WARNED_HEADERS.add(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                LOG.warn("header '{}' set by a policy is not sent: the JDK client refuses it ({})",
+                    e.getKey(), refused.getMessage());
+              }
+            }
+          }
+        }
+      }
+      builder.uri(URI.create(target.toString()));
+      RetryPolicy.Attempts a = attempts;
+      Duration perTry = a == null ? null : a.tryTimeout();
+      if (perTry != null) {
+        if (perTry.isZero() || perTry.isNegative()) {
+          throw new HttpTimeoutException("total timeout of the retry policy passed");
+        }
+        Optional<Duration> own = original.timeout();
+        builder.timeout(own.isPresent() && own.get().compareTo(perTry) < 0 ? own.get() : perTry);
+      }
+      return builder.build();
+    }
+
+    private void done(
+        Lease lease,
+        HttpRequest forwarded,
+        Attempt attempt,
+        @Nullable HttpResponse<Object> response,
+        @Nullable Throwable error) {
+      exchange = null;
+      if (result.isDone()) { // cancelled meanwhile
+        lease.close();
+        return;
+      }
+      if (response != null) {
+        int status = response.statusCode();
+        if (status < 100 || status > 599) {
+          lease.fail(ErrorKind.PROTOCOL);
+        } else {
+          lease.complete(status);
+        }
+        if (attempt.keptAside) {
+          RetryPolicy.Attempts a = Objects.requireNonNull(attempts);
+          RetryPolicy.Decision d = a.next(Outcome.response(status, 0), replayable);
+          logAttempt(lease, forwarded, "status " + status, d);
+          if (d.retry()) {
+            retryLater(lease, d.delayNanos(), () -> deliverKept(lease, forwarded, response));
+            return;
+          }
+          deliverKept(lease, forwarded, response);
+        } else {
+          logAttempt(lease, forwarded, "status " + status, null);
+          @SuppressWarnings("unchecked")
+          HttpResponse<T> typed = (HttpResponse<T>) (HttpResponse<?>) response;
+          deliver(lease, forwarded, typed, typed.body());
+        }
+        return;
+      }
+      Throwable cause = unwrap(Objects.requireNonNull(error));
+      ErrorKind kind = classify(cause);
+      if (kind == null) { // not an I/O failure: the body handler threw; the backend answered
+        if (attempt.status >= 100 && attempt.status <= 599) {
+          lease.complete(attempt.status);
+        } else {
+          lease.fail(ErrorKind.OTHER);
+        }
+        logAttempt(lease, forwarded, "body handler failed: " + cause, null);
+        finish(null, cause);
+        return;
+      }
+      if (kind == ErrorKind.CANCELLED) {
+        lease.close();
+        finish(null, cause);
+        return;
+      }
+      lease.fail(kind);
+      RetryPolicy.Attempts a = attempts;
+      RetryPolicy.Decision d = a == null ? null : a.next(Outcome.error(kind, 0), replayable);
+      logAttempt(lease, forwarded, kind + " (" + cause + ")", d);
+      if (d != null && d.retry()) {
+        retryLater(lease, d.delayNanos(), () -> finish(null, cause));
+        return;
+      }
+      finish(null, cause);
+    }
+
+    private void retryLater(Lease previous, long delayNanos, Runnable giveUp) {
+      List<Backend> t = tried;
+      if (t == null) {
+        t = new ArrayList<>(2);
+        tried = t;
+      }
+      t.add(previous.backend());
+      List<Backend> triedSoFar = t;
+      Runnable next =
+          () -> {
+            if (result.isDone()) {
+              return;
+            }
+            Selection s;
+            try {
+              s = lb.retry(view, previous, triedSoFar);
+            } catch (RuntimeException e) {
+              LOG.warn("{}: selecting a backend for the retry failed", view, e);
+              giveUp.run();
+              return;
+            }
+            if (s instanceof Lease lease) {
+              attempt(lease);
+            } else {
+              LOG.debug("{}: no backend for the retry ({}); the last attempt's result stands", view,
+                  s);
+              giveUp.run();
+            }
+          };
+      if (delayNanos <= 0) {
+        next.run();
+      } else {
+        Executor executor = client.executor().orElse(null);
+        (executor == null
+                ? CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS)
+                : CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS, executor))
+            .execute(next);
+      }
+    }
+
+    /** Hands a response whose body was kept aside (it might have been retried) to the handler. */
+    private void deliverKept(Lease lease, HttpRequest forwarded, HttpResponse<Object> response) {
+      byte[] bytes = (byte[]) response.body();
+      HttpResponse.ResponseInfo info = new Info(response);
+      CompletableFuture<T> body;
+      try {
+        HttpResponse.BodySubscriber<T> subscriber = handler.apply(info);
+        subscriber.onSubscribe(new Replay(subscriber, bytes));
+        body = subscriber.getBody().toCompletableFuture();
+      } catch (RuntimeException e) {
+        finish(null, e);
+        return;
+      }
+      @SuppressWarnings("unused") // the callback completes the call's future either way
+      CompletableFuture<?> unused = body.whenComplete(
+          (value, error) -> {
+            if (error != null) {
+              finish(null, unwrap(error));
+            } else {
+              deliver(lease, forwarded, response, value);
+            }
+          });
+    }
+
+    private void deliver(Lease lease, HttpRequest forwarded, HttpResponse<?> response, T body) {
+      HeaderChanges edits;
+      try {
+        edits = lease.responseHeaders(new HttpRequestView(forwarded), new View(response));
+      } catch (RuntimeException e) { // the engine logs and skips failing policies; be safe anyway
+        LOG.warn("{}: response header edits failed", view, e);
+        edits = HeaderChanges.none();
+      }
+      HttpResponse<T> out;
+      if (edits.isEmpty() && response.body() == body) {
+        @SuppressWarnings("unchecked")
+        HttpResponse<T> same = (HttpResponse<T>) response;
+        out = same;
+      } else {
+        HttpHeaders headers =
+            edits.isEmpty()
+                ? response.headers()
+                : HttpHeaders.of(editAll(response.headers(), edits), (n, v) -> true);
+        @SuppressWarnings("unchecked")
+        Optional<HttpResponse<T>> previous =
+            response.body() == body
+                ? ((HttpResponse<T>) response).previousResponse()
+                : Optional.empty();
+        out = new BalancedResponse<>(response, headers, body, previous);
+      }
+      finish(out, null);
+    }
+
+    private void finish(@Nullable HttpResponse<T> response, @Nullable Throwable error) {
+      finishing = true;
+      if (error != null) {
+        result.completeExceptionally(error);
+      } else {
+        result.complete(Objects.requireNonNull(response));
+      }
+    }
+
+    private void logAttempt(
+        Lease lease, HttpRequest forwarded, String outcome, RetryPolicy.@Nullable Decision d) {
+      if (LOG.isDebugEnabled()) {
+        RetryPolicy.Attempts a = attempts;
+        LOG.debug("{} attempt {} -> {}/{} {}: {}{}", view, a == null ? 1 : a.attempts()
+            - (d != null && d.retry() ? 1 : 0), lease.pool(), lease.backend().id(),
+            forwarded.uri(), outcome, d == null ? "" : "; " + d.reason());
+      }
+    }
+
+    /** The body handler of one attempt: keeps the body aside when the attempt may be retried. */
+    private final class Attempt implements HttpResponse.BodyHandler<Object> {
+      volatile int status;
+      volatile boolean keptAside;
+
+      @Override
+      @SuppressWarnings("unchecked")
+      public HttpResponse.BodySubscriber<Object> apply(HttpResponse.ResponseInfo info) {
+        status = info.statusCode();
+        RetryPolicy.Attempts a = attempts;
+        if (a != null && status >= 100 && status <= 599
+            && a.mayRetry(Outcome.response(status, 0), replayable)) {
+          keptAside = true;
+          return (HttpResponse.BodySubscriber<Object>)
+              (HttpResponse.BodySubscriber<?>) HttpResponse.BodySubscribers.ofByteArray();
+        }
+        return (HttpResponse.BodySubscriber<Object>)
+            (HttpResponse.BodySubscriber<?>) handler.apply(info);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  /**
+   * The request headers after the edits, for the edited names only (case-insensitive keys).
+   */
+  private static Map<String, List<String>> edit(HttpHeaders headers, HeaderChanges edits) {
+    Map<String, List<String>> edited = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (HeaderChanges.Change c : edits.changes()) {
+      List<String> values =
+          edited.computeIfAbsent(c.name(), n -> new ArrayList<>(headers.allValues(n)));
+      switch (c.op()) {
+        case SET -> {
+          values.clear();
+          values.add(c.value());
+        }
+        case ADD -> values.add(c.value());
+        case REMOVE -> values.clear();
+      }
+    }
+    return edited;
+  }
+
+  /** All response headers after the edits. */
+  private static Map<String, List<String>> editAll(HttpHeaders headers, HeaderChanges edits) {
+    Map<String, List<String>> all = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    all.putAll(headers.map());
+    all.putAll(edit(headers, edits));
+    all.values().removeIf(List::isEmpty);
+    return all;
+  }
+
+  /** Whether the request body can be sent again: none, or one of the JDK's own publishers. */
+  static boolean isReplayable(HttpRequest request) {
+    Optional<HttpRequest.BodyPublisher> publisher = request.bodyPublisher();
+    if (publisher.isEmpty() || publisher.get().contentLength() == 0) {
+      return true;
+    }
+    String name = publisher.get().getClass().getName();
+    return name.startsWith("jdk.internal.net.http.RequestPublishers$")
+        && !name.endsWith("$PublisherAdapter")
+        && !name.endsWith("$AggregatePublisher");
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable c = t;
+    while ((c instanceof CompletionException || c instanceof ExecutionException)
+        && c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c;
+  }
+
+  /** The error kind of an attempt's failure, or {@code null} when it is not an I/O failure. */
+  static @Nullable ErrorKind classify(Throwable t) {
+    if (t instanceof CancellationException) {
+      return ErrorKind.CANCELLED;
+    }
+    if (t instanceof HttpConnectTimeoutException) {
+      return ErrorKind.CONNECT;
+    }
+    if (t instanceof HttpTimeoutException) {
+      return ErrorKind.TIMEOUT;
+    }
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof ConnectException
+          || c instanceof NoRouteToHostException
+          || c instanceof UnknownHostException
+          || c instanceof UnresolvedAddressException
+          || c instanceof SSLHandshakeException) {
+        return ErrorKind.CONNECT;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    if (t instanceof java.net.ProtocolException) {
+      return ErrorKind.PROTOCOL;
+    }
+    if (t instanceof IOException) {
+      return ErrorKind.RESET; // reset, closed, EOF before a complete response
+    }
+    return null;
+  }
+
+  /** The response's metadata as a body handler sees it. */
+  private static final class Info implements HttpResponse.ResponseInfo {
+    private final HttpResponse<?> response;
+
+    Info(HttpResponse<?> response) {
+      this.response = response;
+    }
+
+    @Override
+    public int statusCode() {
+      return response.statusCode();
+    }
+
+    @Override
+    public HttpHeaders headers() {
+      return response.headers();
+    }
+
+    @Override
+    public HttpClient.Version version() {
+      return response.version();
+    }
+  }
+
+  /** A response as the policies' response steps see it. */
+  private static final class View implements ResponseView {
+    private final HttpResponse<?> response;
+
+    View(HttpResponse<?> response) {
+      this.response = response;
+    }
+
+    @Override
+    public int status() {
+      return response.statusCode();
+    }
+
+    @Override
+    public @Nullable String header(String name) {
+      return response.headers().firstValue(name).orElse(null);
+    }
+  }
+
+  /** Feeds bytes kept aside to a body subscriber, honouring its demand. */
+  private static final class Replay implements Flow.Subscription {
+    private final Flow.Subscriber<? super List<ByteBuffer>> subscriber;
+    private final byte[] bytes;
+    private boolean done;
+
+    Replay(Flow.Subscriber<? super List<ByteBuffer>> subscriber, byte[] bytes) {
+      this.subscriber = subscriber;
+      this.bytes = bytes;
+    }
+
+    @Override
+    public synchronized void request(long n) {
+      if (done) {
+        return;
+      }
+      if (n <= 0) {
+        done = true;
+        subscriber.onError(new IllegalArgumentException("request(" + n + "): expected n > 0"));
+        return;
+      }
+      done = true;
+      if (bytes.length > 0) {
+        subscriber.onNext(List.of(ByteBuffer.wrap(bytes)));
+      }
+      subscriber.onComplete();
+    }
+
+    @Override
+    public synchronized void cancel() {
+      done = true;
+    }
+  }
+
+  /** Builds a {@link LoadBalancedHttpClient}. Not thread-safe. */
+  public static final class Builder {
+    private final LoadBalancer lb;
+    private @Nullable HttpClient client;
+    private @Nullable RetryPolicy retryPolicy;
+    private boolean noRetries;
+    private UnknownHosts unknownHosts = UnknownHosts.REJECT;
+    private boolean logHealthChanges = true;
+
+    private Builder(LoadBalancer lb) {
+      this.lb = Objects.requireNonNull(lb, "loadBalancer");
+    }
+
+    /**
+     * Sends through this client: its executor, SSL context, proxy, HTTP version, timeouts,
+     * redirects, cookies and authenticator apply. Default: {@link HttpClient#newHttpClient()}.
+     *
+     * @param client the client; must not itself be a {@code LoadBalancedHttpClient}
+     * @return this builder
+     */
+    public Builder client(HttpClient client) {
+      Objects.requireNonNull(client, "client");
+      if (client instanceof LoadBalancedHttpClient) {
+        throw new IllegalArgumentException(
+            "client: a LoadBalancedHttpClient (expected: the plain HttpClient that sends the"
+                + " requests; balancing twice would send to logical hosts)");
+      }
+      this.client = client;
+      return this;
+    }
+
+    /**
+     * Retries failed attempts per this policy. Default: {@code RetryPolicy.builder().build()},
+     * the safe defaults. Share one policy (and so one retry budget) between the clients of one
+     * service.
+     *
+     * @param policy the retry policy
+     * @return this builder
+     */
+    public Builder retryPolicy(RetryPolicy policy) {
+      this.retryPolicy = Objects.requireNonNull(policy, "policy");
+      this.noRetries = false;
+      return this;
+    }
+
+    /**
+     * Never retries: every request gets exactly one attempt.
+     *
+     * @return this builder
+     */
+    public Builder noRetries() {
+      this.noRetries = true;
+      this.retryPolicy = null;
+      return this;
+    }
+
+    /**
+     * What to do with a request whose host names no pool and that no routing rule matches.
+     * Default: {@link UnknownHosts#REJECT}.
+     *
+     * @param unknownHosts the choice
+     * @return this builder
+     */
+    public Builder unknownHosts(UnknownHosts unknownHosts) {
+      this.unknownHosts = Objects.requireNonNull(unknownHosts, "unknownHosts");
+      return this;
+    }
+
+    /**
+     * Whether to log the load balancer's backend state changes at INFO. Default: {@code true}.
+     *
+     * @param log {@code false} when something else logs them already
+     * @return this builder
+     */
+    public Builder logHealthChanges(boolean log) {
+      this.logHealthChanges = log;
+      return this;
+    }
+
+    /**
+     * Builds the client.
+     *
+     * @return the client
+     */
+    public LoadBalancedHttpClient build() {
+      return new LoadBalancedHttpClient(this);
+    }
+  }
+}
