@@ -338,7 +338,13 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
           LOG.debug("{}: not balanced ({})", view, none.message());
           return client.sendAsync(request, responseBodyHandler, pushPromiseHandler);
         }
-        case DEFAULT_POOL -> selection = lb.select(view);
+        case DEFAULT_POOL -> {
+          Selection fallback = lb.select(view);
+          if (!(fallback instanceof NoBackend again
+              && again.reason() == NoBackend.Reason.NO_ROUTE)) {
+            selection = fallback; // else keep the message that names the host
+          }
+        }
         case REJECT -> {
           // falls through to the NoBackendAvailableException below
         }
