@@ -349,6 +349,21 @@ public final class LoadBalancer implements AutoCloseable {
    * @return the explanation; {@link Explanation#toString()} is the readable trace
    */
   public Explanation explain(RequestView request) {
+    return explain(request, false);
+  }
+
+  /**
+   * Explains a request as {@link #selectByHost(RequestView)} would route it (routing rules, then
+   * the pool the host names, never the default pool): what client-side adapters do.
+   *
+   * @param request the request; its host names the service
+   * @return the explanation
+   */
+  public Explanation explainByHost(RequestView request) {
+    return explain(request, true);
+  }
+
+  private Explanation explain(RequestView request, boolean byHost) {
     Objects.requireNonNull(request, "request");
     List<String> lines = new java.util.ArrayList<>();
     lines.add("request " + request.method() + " " + request.path()
@@ -357,9 +372,11 @@ public final class LoadBalancer implements AutoCloseable {
         + (request.clientAddress() == null ? "" : " from " + request.clientAddress()));
     RouteMatch match = null;
     Router r = router;
-    if (r == null) {
+    if (r == null && !byHost) {
       lines.add("routing: no routing rules; every request goes to the default pool");
       match = defaultMatch;
+    } else if (r == null) {
+      lines.add("routing: no routing rules");
     } else {
       lines.add("routing: " + r.rules().size() + " rules, first match in declaration order wins");
       for (RoutingRule rule : r.rules()) {
@@ -392,7 +409,11 @@ public final class LoadBalancer implements AutoCloseable {
         }
         if (!pools.containsKey(pool)) {
           lines.add("  " + rule.name() + ": named unknown pool '" + pool + "', so the request"
-              + " takes the default route (later rules are not tried)");
+              + " takes the " + (byHost ? "host" : "default") + " route (later rules are not"
+              + " tried)");
+          if (byHost) {
+            break;
+          }
           match = defaultMatch;
           if (match == null) {
             lines.add("  no default pool: " + noRoute.message());
@@ -404,12 +425,19 @@ public final class LoadBalancer implements AutoCloseable {
         lines.add("  " + rule.name() + ": YES (custom rule) -> " + pool);
         break;
       }
-      if (match == null) {
+      if (match == null && !byHost) {
         match = defaultMatch;
         lines.add(match == null
             ? "  no rule matched and there is no default pool: " + noRoute.message()
             : "  no rule matched: default route -> " + match.pool());
       }
+    }
+    if (match == null && byHost) {
+      String host = request.host();
+      match = host == null ? null : hostMatches.get(host);
+      lines.add(match == null
+          ? "  host '" + host + "' names no pool (pools: " + pools.keySet() + "): NO_ROUTE"
+          : "  host '" + host + "' names pool " + match.pool());
     }
     if (match == null) {
       return new Explanation(lines, null, null, null, null);

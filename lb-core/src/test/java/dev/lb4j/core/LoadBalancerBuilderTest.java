@@ -179,6 +179,12 @@ class LoadBalancerBuilderTest {
           lb.selectByHost(RequestView.builder().host("web").path("/x").build()).leaseOrThrow()) {
         assertThat(lease.pool()).isEqualTo("web");
       }
+      Explanation explained =
+          lb.explainByHost(RequestView.builder().host("web").path("/x").build());
+      assertThat(explained.toString()).contains("host 'web' names pool web");
+      assertThat(explained.backend()).extracting(Backend::id).isEqualTo("w:80");
+      assertThat(lb.explainByHost(RequestView.builder().host("example.com").build()).toString())
+          .contains("host 'example.com' names no pool (pools: [api, web]): NO_ROUTE");
       Selection unknown = lb.selectByHost(RequestView.builder().host("example.com").build());
       assertThat(((NoBackend) unknown).message())
           .isEqualTo("host 'example.com' names no pool and no routing rule matches the request GET"

@@ -71,6 +71,27 @@ class RetryPolicyTest {
   }
 
   @Test
+  void mayRetryAgreesWithNextAndSpendsNothing() {
+    RetryBudget budget = RetryBudget.of(20, 0, Duration.ofSeconds(10), clock);
+    RetryPolicy p = RetryPolicy.builder().ticker(clock).budget(budget).maxAttempts(2).build();
+    for (int i = 0; i < 5; i++) {
+      p.begin(GET); // 5 requests earn one retry
+    }
+    RetryPolicy.Attempts a = p.begin(GET);
+    double before = budget.balance();
+    assertThat(a.mayRetry(UNAVAILABLE, false)).isTrue();
+    assertThat(a.mayRetry(Outcome.response(500, 1), false)).isFalse();
+    assertThat(a.mayRetry(Outcome.response(200, 1), false)).isFalse();
+    assertThat(p.begin(POST).mayRetry(UNAVAILABLE, true)).isFalse();
+    assertThat(budget.balance()).isEqualTo(before + 0.2); // only the POST request's deposit
+    assertThat(a.attempts()).isEqualTo(1);
+
+    assertThat(a.next(UNAVAILABLE).retry()).isTrue();
+    assertThat(a.mayRetry(UNAVAILABLE, false)).isFalse(); // 2 of 2 attempts made
+    assertThat(a.next(UNAVAILABLE).reason()).isEqualTo("attempts exhausted (2 of 2)");
+  }
+
+  @Test
   void anExhaustedBudgetStopsRetriesAndRefillsAsRequestsFlow() {
     RetryBudget budget = RetryBudget.of(20, 0, Duration.ofSeconds(10), clock);
     RetryPolicy p = RetryPolicy.builder().ticker(clock).budget(budget).maxAttempts(10).build();
