@@ -59,6 +59,7 @@ public final class LoadBalancer implements AutoCloseable {
   private final NoBackend noRoute;
   private final @Nullable RouteMatch defaultMatch;
   private final Map<String, RouteMatch> hostMatches;
+  private final Map<String, RouteMatch> lowerHostMatches;
   private final Policy[] globalPolicies;
   private final java.util.concurrent.ConcurrentHashMap<RouteMatch, RequestContext> contexts =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -97,11 +98,22 @@ public final class LoadBalancer implements AutoCloseable {
             "no routing rule matched and there is no default pool (pools: " + byName.keySet() + ")");
     this.defaultMatch =
         defaultPool == null ? null : new RouteMatch(new DefaultRule(defaultPool), defaultPool);
+    // Host names are case-insensitive (RFC 3986 section 3.2.2): a host matches the pool of the
+    // same name exactly, else ignoring case unless two pools differ only in case.
     Map<String, RouteMatch> byHost = new java.util.HashMap<>();
+    Map<String, RouteMatch> byLowerHost = new java.util.HashMap<>();
+    Set<String> ambiguous = new java.util.HashSet<>();
     for (String name : byName.keySet()) {
-      byHost.put(name, new RouteMatch(new HostRule(name), name));
+      RouteMatch m = new RouteMatch(new HostRule(name), name);
+      byHost.put(name, m);
+      String lower = name.toLowerCase(java.util.Locale.ROOT);
+      if (byLowerHost.putIfAbsent(lower, m) != null) {
+        ambiguous.add(lower);
+      }
     }
+    byLowerHost.keySet().removeAll(ambiguous);
     this.hostMatches = Map.copyOf(byHost);
+    this.lowerHostMatches = Map.copyOf(byLowerHost);
     this.ticker = ticker;
   }
 
@@ -138,7 +150,8 @@ public final class LoadBalancer implements AutoCloseable {
    * Selects a backend for a request addressed to a logical service by its host, as client-side
    * adapters do ({@code http://api/users/7} goes to pool {@code api}): the routing rules first, in
    * declaration order; when none matches, the pool the request's {@linkplain RequestView#host()
-   * host} names. Never the default pool: a request to a host that is neither routed nor a pool gets
+   * host} names (exactly, else ignoring case, as host names are case-insensitive, unless two pools'
+   * names differ only in case). Never the default pool: a request to a host that is neither routed nor a pool gets
    * {@link NoBackend.Reason#NO_ROUTE}, with a message naming the host and the pools, rather than
    * being sent to backends that were never meant for it. Runs the same policies as {@link
    * #select(RequestView)}: the global ones, then the matching route's.
@@ -171,8 +184,15 @@ public final class LoadBalancer implements AutoCloseable {
     if (match != null && pools.containsKey(match.pool())) {
       return match;
     }
-    String host = request.host();
-    return host == null ? null : hostMatches.get(host);
+    return hostMatch(request.host());
+  }
+
+  private @Nullable RouteMatch hostMatch(@Nullable String host) {
+    if (host == null) {
+      return null;
+    }
+    RouteMatch exact = hostMatches.get(host);
+    return exact != null ? exact : lowerHostMatches.get(host.toLowerCase(java.util.Locale.ROOT));
   }
 
   private Selection selectRouted(RequestView request, RouteMatch match) {
@@ -434,7 +454,7 @@ public final class LoadBalancer implements AutoCloseable {
     }
     if (match == null && byHost) {
       String host = request.host();
-      match = host == null ? null : hostMatches.get(host);
+      match = hostMatch(host);
       lines.add(match == null
           ? "  host '" + host + "' names no pool (pools: " + pools.keySet() + "): NO_ROUTE"
           : "  host '" + host + "' names pool " + match.pool());

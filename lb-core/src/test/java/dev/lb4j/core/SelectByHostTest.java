@@ -70,6 +70,22 @@ class SelectByHostTest {
   }
 
   @Test
+  void hostsMatchPoolNamesIgnoringCaseUnlessThatIsAmbiguous() {
+    try (LoadBalancer lb =
+        LoadBalancer.builder()
+            .pool("Api", p -> p.backend("http://a:1"))
+            .pool("web", p -> p.backend("http://w:1"))
+            .pool("WEB", p -> p.backend("http://x:1"))
+            .build()) {
+      assertThat(pick(lb.selectByHost(to("api", "/")))).isEqualTo("Api");
+      assertThat(pick(lb.selectByHost(to("API", "/")))).isEqualTo("Api");
+      assertThat(pick(lb.selectByHost(to("web", "/")))).isEqualTo("web");
+      assertThat(pick(lb.selectByHost(to("WEB", "/")))).isEqualTo("WEB");
+      assertThat(lb.selectByHost(to("Web", "/"))).isInstanceOf(NoBackend.class); // ambiguous
+    }
+  }
+
+  @Test
   void aCustomRuleNamingAnUnknownPoolFallsBackToTheHost() {
     RoutingRule broken =
         new RoutingRule() {

@@ -85,7 +85,9 @@ import org.slf4j.LoggerFactory;
  *       call with a {@link RequestRejectedException} carrying status and reason; no backend
  *       (all unhealthy, concurrency limit) fails it with a {@link NoBackendAvailableException}
  *       carrying the reason. Neither touches the network. Both are unchecked: {@code send} throws
- *       them, {@code sendAsync} completes its future with them.
+ *       them, {@code sendAsync} completes its future with them. On the client side there is no
+ *       client address ({@code RequestView.clientAddress()} is {@code null}), so an {@code
+ *       AccessControl} with allow ranges rejects every request; method lists and deny ranges work.
  *   <li>The request is sent to the backend with the policies' request header edits. Headers the
  *       JDK client refuses to set ({@code Host}, {@code Connection}, {@code Content-Length}, {@code
  *       Expect}, {@code Upgrade}) are skipped with a warning, once per name.
