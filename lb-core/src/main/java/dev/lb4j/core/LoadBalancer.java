@@ -242,7 +242,9 @@ public final class LoadBalancer implements AutoCloseable {
    * Selects a backend for a retry of a request that already went through {@link
    * #select(RequestView)}: the same pool, no routing and no policies again (a retry must not spend a
    * rate limit twice), the same request header edits (with {@code ${backend_id}} filled in for the
-   * new backend), and none of the backends already tried while another is available.
+   * new backend), and none of the backends already tried while another is available; once every
+   * backend was tried, any but the previous attempt's, and with a single backend that one again.
+   * Each lease it returns counts in the pool's {@link PoolStats#retries()}.
    *
    * @param request the request
    * @param previous the lease of the previous attempt (completed or not)
@@ -258,8 +260,18 @@ public final class LoadBalancer implements AutoCloseable {
           "previous: a lease of pool '" + previous.pool() + "', which this load balancer does not"
               + " have (expected one of " + pools.keySet() + ")");
     }
-    pool.countRetry();
     Selection selection = pool.select(request, tried);
+    if (selection instanceof NoBackend none && none.reason() == NoBackend.Reason.ALL_EXCLUDED) {
+      // Every backend was tried: any but the previous one, else (one backend) that one again.
+      selection = pool.select(request, List.of(previous.backend()));
+      if (selection instanceof NoBackend again
+          && again.reason() == NoBackend.Reason.ALL_EXCLUDED) {
+        selection = pool.select(request);
+      }
+    }
+    if (selection instanceof Lease) {
+      pool.countRetry();
+    }
     if (selection instanceof LeaseImpl lease && previous instanceof LeaseImpl before) {
       RequestContext context = before.context();
       if (context != null) {

@@ -165,6 +165,37 @@ class SelectByHostTest {
     }
   }
 
+  @Test
+  void onceEveryBackendWasTriedARetryAvoidsOnlyThePreviousOne() {
+    try (LoadBalancer lb =
+        LoadBalancer.builder()
+            .pool("api", p -> p.backend("http://a:1").backend("http://b:1"))
+            .pool("solo", p -> p.backend("http://s:1"))
+            .build()) {
+      RequestView request = to("api", "/");
+      Lease first = lb.selectByHost(request).leaseOrThrow();
+      first.complete(503);
+      Lease second = lb.retry(request, first, List.of(first.backend())).leaseOrThrow();
+      second.complete(503);
+      Lease third =
+          lb.retry(request, second, List.of(first.backend(), second.backend())).leaseOrThrow();
+      assertThat(third.backend()).isEqualTo(first.backend()); // not the previous attempt's
+      third.complete(200);
+
+      RequestView solo = to("solo", "/");
+      Lease only = lb.selectByHost(solo).leaseOrThrow();
+      only.complete(503);
+      Lease again = lb.retry(solo, only, List.of(only.backend())).leaseOrThrow();
+      assertThat(again.backend()).isEqualTo(only.backend());
+      again.close();
+
+      lb.admin().disable("solo", only.backend().id());
+      assertThat(lb.retry(solo, again, List.of(again.backend()))).isInstanceOf(NoBackend.class);
+      assertThat(lb.stats().pool("api").retries()).isEqualTo(2);
+      assertThat(lb.stats().pool("solo").retries()).isEqualTo(1); // the failed one is not counted
+    }
+  }
+
   private static String pick(Selection selection) {
     try (Lease lease = selection.leaseOrThrow()) {
       return lease.pool();

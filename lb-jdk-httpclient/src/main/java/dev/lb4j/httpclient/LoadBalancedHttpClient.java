@@ -98,18 +98,23 @@ import org.slf4j.LoggerFactory;
  *   <li>Failed attempts are retried by the {@link RetryPolicy} ({@link Builder#retryPolicy}; by
  *       default its safe defaults: idempotent methods only, on 502/503/504 and connection
  *       failures, 2 attempts, jittered back-off, a retry budget). Each retry goes to a backend not
- *       yet tried while one is left, through {@link LoadBalancer#retry} (policies are not run twice),
- *       and counts in the pool's {@code retries} stat. A request body is replayable when it is one
+ *       yet tried while one is left (then any but the previous one; with one backend, that one),
+ *       through {@link LoadBalancer#retry} (policies are not run twice), and counts in the pool's
+ *       {@code retries} stat. A request body is replayable when it is one
  *       of the JDK's own publishers ({@code BodyPublishers.ofString}, {@code ofByteArray}, {@code
  *       ofFile}, {@code ofInputStream}, ...; the JDK client itself re-sends them on redirects) and
- *       not for {@code fromPublisher} or custom publishers. The body of a response that may be
+ *       not for {@code fromPublisher} or custom publishers: a request whose body is not replayable
+ *       is never retried, whatever its method. The body of a response that may be
  *       retried is kept aside, and handed to your body handler only if it is the final answer.
  *   <li>Response header edits of the policies are applied to the response the caller gets.
  * </ol>
  *
  * <p>The response's {@link HttpResponse#uri()} and {@link HttpResponse#request()} are the backend's:
- * they show where the request went. The per-try timeout of the retry policy, cut to what is left of
- * its total timeout, becomes the request timeout when it is shorter than the request's own.
+ * they show where the request went. The request's own {@link HttpRequest#timeout()} applies to each
+ * attempt; the per-try timeout of the retry policy, cut to what is left of its total timeout,
+ * replaces it when shorter. Bound the whole call with the policy's total timeout. Note that the JDK
+ * client itself re-sends a GET or HEAD once when a pooled HTTP/1.1 connection fails before any
+ * response byte; the load balancer sees that as one attempt.
  *
  * <p>Logging (SLF4J, logger {@code dev.lb4j.httpclient.LoadBalancedHttpClient}): backend state
  * changes at INFO (unless {@link Builder#logHealthChanges(boolean) turned off}); every attempt, retry
@@ -268,7 +273,8 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
    * @param responseBodyHandler the body handler of the final response
    * @param <T> the body type
    * @return the final response
-   * @throws IOException when the last attempt failed with an I/O error (after the retries)
+   * @throws IOException when the last attempt failed with an I/O error (after the retries), or,
+   *     as with the JDK client, the request body publisher or the body handler threw (the cause)
    * @throws InterruptedException when interrupted; the attempt is cancelled and its lease released
    * @throws RequestRejectedException when a policy rejected the request (nothing was sent)
    * @throws NoBackendAvailableException when no backend could take it, or its host names no pool
@@ -288,13 +294,18 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       if (cause instanceof IOException io) {
         throw io;
       }
-      if (cause instanceof RuntimeException re) {
-        throw re;
+      if (cause instanceof RequestRejectedException
+          || cause instanceof NoBackendAvailableException
+          || cause instanceof IllegalArgumentException
+          || cause instanceof SecurityException) {
+        throw (RuntimeException) cause;
       }
       if (cause instanceof Error err) {
         throw err;
       }
-      throw new IOException(cause);
+      // Like the JDK client: any other failure (a body publisher or handler that threw) is an
+      // IOException with the original as its cause.
+      throw new IOException(cause == null ? "the request failed" : cause.getMessage(), cause);
     }
   }
 
@@ -424,6 +435,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       this.push = push;
       RetryPolicy policy = retryPolicy;
       this.attempts = policy == null ? null : policy.begin(view);
+      // A body that cannot be sent again rules out retries, whatever the method.
       this.replayable = policy != null && isReplayable(original);
     }
 
@@ -557,7 +569,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         }
         if (attempt.keptAside) {
           RetryPolicy.Attempts a = Objects.requireNonNull(attempts);
-          RetryPolicy.Decision d = a.next(Outcome.response(status, 0), replayable);
+          RetryPolicy.Decision d = a.next(Outcome.response(status, 0), true);
           logAttempt(lease, forwarded, "status " + status, d);
           if (d.retry()) {
             retryLater(lease, d.delayNanos(), () -> deliverKept(lease, forwarded, response));
@@ -574,13 +586,15 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       }
       Throwable cause = unwrap(Objects.requireNonNull(error));
       ErrorKind kind = classify(cause);
-      if (kind == null) { // not an I/O failure: the body handler threw; the backend answered
+      if (kind == null) {
+        // Not an I/O failure: the caller's body handler or request body publisher threw. Not the
+        // backend's fault: a response counts by its status, no response counts as cancelled.
         if (attempt.status >= 100 && attempt.status <= 599) {
           lease.complete(attempt.status);
         } else {
-          lease.fail(ErrorKind.OTHER);
+          lease.close();
         }
-        logAttempt(lease, forwarded, "body handler failed: " + cause, null);
+        logAttempt(lease, forwarded, "failed in the caller's code: " + cause, null);
         finish(null, cause);
         return;
       }
@@ -591,7 +605,10 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       }
       lease.fail(kind);
       RetryPolicy.Attempts a = attempts;
-      RetryPolicy.Decision d = a == null ? null : a.next(Outcome.error(kind, 0), replayable);
+      RetryPolicy.Decision d =
+          a == null ? null
+              : replayable ? a.next(Outcome.error(kind, 0), true)
+              : new RetryPolicy.Decision(false, 0, "the request body cannot be sent again");
       logAttempt(lease, forwarded, kind + " (" + cause + ")", d);
       if (d != null && d.retry()) {
         retryLater(lease, d.delayNanos(), () -> finish(null, cause));
@@ -721,8 +738,8 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       public HttpResponse.BodySubscriber<Object> apply(HttpResponse.ResponseInfo info) {
         status = info.statusCode();
         RetryPolicy.Attempts a = attempts;
-        if (a != null && status >= 100 && status <= 599
-            && a.mayRetry(Outcome.response(status, 0), replayable)) {
+        if (a != null && replayable && status >= 100 && status <= 599
+            && a.mayRetry(Outcome.response(status, 0), true)) {
           keptAside = true;
           return (HttpResponse.BodySubscriber<Object>)
               (HttpResponse.BodySubscriber<?>) HttpResponse.BodySubscribers.ofByteArray();

@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -269,10 +268,6 @@ class NonIdempotentRetryTest extends WireMockPoolFixture {
   }
 
   @Test
-  @Disabled("BUG: an idempotent method (PUT) with a non-replayable body (fromPublisher) is retried:"
-      + " RetryPolicy.whyNot checks replayableBody only for non-idempotent methods, so the retry"
-      + " re-subscribes to a publisher that cannot replay; the caller gets the publisher's"
-      + " IllegalStateException instead of the backend's 503")
   void putWithANonReplayableBodyIsNotRetried() throws Exception {
     // The client's Javadoc: a body is replayable for the JDK's own publishers, "not for
     // fromPublisher or custom publishers". This body can be read once, like a stream from a socket.
@@ -293,9 +288,6 @@ class NonIdempotentRetryTest extends WireMockPoolFixture {
   }
 
   @Test
-  @Disabled("BUG: a request body publisher that fails is blamed on the backend: classify() returns"
-      + " null for its exception, done() then fails the lease with ErrorKind.OTHER, a backend"
-      + " failure, so a caller's broken body ejects a healthy backend")
   void aFailingRequestBodyIsTheCallersFailureNotTheBackends() {
     WireMockServer a = server();
     WireMockServer b = server();
