@@ -100,19 +100,22 @@ import org.slf4j.LoggerFactory;
  *       failures, 2 attempts, jittered back-off, a retry budget). Each retry goes to a backend not
  *       yet tried while one is left (then any but the previous one; with one backend, that one),
  *       through {@link LoadBalancer#retry} (policies are not run twice), and counts in the pool's
- *       {@code retries} stat. A request body is replayable when it is one
- *       of the JDK's own publishers ({@code BodyPublishers.ofString}, {@code ofByteArray}, {@code
- *       ofFile}, {@code ofInputStream}, ...; the JDK client itself re-sends them on redirects) and
- *       not for {@code fromPublisher} or custom publishers: a request whose body is not replayable
- *       is never retried, whatever its method. The body of a response that may be
+ *       {@code retries} stat. A request body is replayable when the JDK client holds its data
+ *       ({@code BodyPublishers.ofString}, {@code ofByteArray}, {@code ofFile}, {@code noBody});
+ *       {@code ofInputStream}, {@code ofByteArrays}, {@code fromPublisher}, {@code concat} and
+ *       custom publishers may be single-use, so a request with such a body is never retried,
+ *       whatever its method. The body of a response that may be
  *       retried is kept aside, and handed to your body handler only if it is the final answer.
  *   <li>Response header edits of the policies are applied to the response the caller gets.
  * </ol>
  *
  * <p>The response's {@link HttpResponse#uri()} and {@link HttpResponse#request()} are the backend's:
- * they show where the request went. The request's own {@link HttpRequest#timeout()} applies to each
- * attempt; the per-try timeout of the retry policy, cut to what is left of its total timeout,
- * replaces it when shorter. Bound the whole call with the policy's total timeout. Note that the JDK
+ * they show where the request went. The request's own {@link HttpRequest#timeout()} bounds the
+ * whole call, retries and back-offs included (as it bounds a call of the JDK client); each attempt
+ * gets what is left of it, or the retry policy's per-try timeout when shorter. A streaming body
+ * handler ({@code ofInputStream}, {@code ofLines}, {@code ofPublisher}) gets its response when the
+ * headers arrive, so the lease, its latency and the backend's in-flight count end there, not when
+ * you finish reading; and once part of a response went to your handler it is never retried. Note that the JDK
  * client itself re-sends a GET or HEAD once when a pooled HTTP/1.1 connection fails before any
  * response byte; the load balancer sees that as one attempt.
  *
@@ -267,14 +270,15 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
 
   /**
    * Sends the request to a backend chosen by the load balancer, retrying per the retry policy, and
-   * waits for the response.
+   * waits for the response. Runs on the calling thread, like the JDK client's own {@code send}:
+   * each attempt is a blocking {@code send} of the wrapped client, a back-off sleeps.
    *
    * @param request the request to a logical service
    * @param responseBodyHandler the body handler of the final response
    * @param <T> the body type
    * @return the final response
-   * @throws IOException when the last attempt failed with an I/O error (after the retries), or,
-   *     as with the JDK client, the request body publisher or the body handler threw (the cause)
+   * @throws IOException when the last attempt failed with an I/O error (after the retries), as the
+   *     wrapped client threw it
    * @throws InterruptedException when interrupted; the attempt is cancelled and its lease released
    * @throws RequestRejectedException when a policy rejected the request (nothing was sent)
    * @throws NoBackendAvailableException when no backend could take it, or its host names no pool
@@ -283,36 +287,23 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
   public <T> HttpResponse<T> send(
       HttpRequest request, HttpResponse.BodyHandler<T> responseBodyHandler)
       throws IOException, InterruptedException {
-    CompletableFuture<HttpResponse<T>> future = sendAsync(request, responseBodyHandler);
-    try {
-      return future.get();
-    } catch (InterruptedException e) {
-      future.cancel(true);
-      throw e;
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof RequestRejectedException
-          || cause instanceof NoBackendAvailableException
-          || cause instanceof IllegalArgumentException
-          || cause instanceof SecurityException) {
-        throw (RuntimeException) cause;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      // Like the JDK client: any other failure (a body publisher or handler that threw) is an
-      // IOException with the original as its cause.
-      throw new IOException(cause == null ? "the request failed" : cause.getMessage(), cause);
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(responseBodyHandler, "responseBodyHandler");
+    HttpRequestView view = new HttpRequestView(request);
+    Selection selection = select(view);
+    if (selection == null) {
+      return client.send(request, responseBodyHandler);
     }
+    if (selection instanceof Lease lease) {
+      return new Call<>(view, responseBodyHandler, null).sendSync(lease);
+    }
+    throw refusal(view, selection);
   }
 
   /**
    * Sends the request asynchronously to a backend chosen by the load balancer, retrying per the
-   * retry policy. Cancelling the returned future cancels the attempt in progress and releases its
-   * lease.
+   * retry policy. Completing the returned future yourself (cancel, {@code orTimeout}) cancels the
+   * attempt in progress and releases its lease before the future completes.
    *
    * @param request the request to a logical service
    * @param responseBodyHandler the body handler of the final response
@@ -344,12 +335,24 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(responseBodyHandler, "responseBodyHandler");
     HttpRequestView view = new HttpRequestView(request);
+    Selection selection = select(view);
+    if (selection == null) {
+      return client.sendAsync(request, responseBodyHandler, pushPromiseHandler);
+    }
+    if (selection instanceof Lease lease) {
+      return new Call<>(view, responseBodyHandler, pushPromiseHandler).sendAsync(lease);
+    }
+    return CompletableFuture.failedFuture(refusal(view, selection));
+  }
+
+  /** The first selection, or {@code null} to pass an unknown host through unbalanced. */
+  private @Nullable Selection select(HttpRequestView view) {
     Selection selection = lb.selectByHost(view);
     if (selection instanceof NoBackend none && none.reason() == NoBackend.Reason.NO_ROUTE) {
       switch (unknownHosts) {
         case PASS_THROUGH -> {
           LOG.debug("{}: not balanced ({})", view, none.message());
-          return client.sendAsync(request, responseBodyHandler, pushPromiseHandler);
+          return null;
         }
         case DEFAULT_POOL -> {
           Selection fallback = lb.select(view);
@@ -359,21 +362,23 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
           }
         }
         case REJECT -> {
-          // falls through to the NoBackendAvailableException below
+          // refused below, with the message that names the host and the pools
         }
       }
     }
-    if (selection instanceof Lease lease) {
-      return new Call<>(view, responseBodyHandler, pushPromiseHandler).start(lease);
-    }
+    return selection;
+  }
+
+  /** The exception for a selection without a lease. */
+  private static RuntimeException refusal(HttpRequestView view, Selection selection) {
     if (selection instanceof Rejected rejected) {
       LOG.debug("{}: rejected by policy '{}': {} {}", view, rejected.policy(), rejected.status(),
           rejected.reason());
-      return CompletableFuture.failedFuture(new RequestRejectedException(rejected));
+      return new RequestRejectedException(rejected);
     }
     NoBackend none = (NoBackend) selection;
     LOG.debug("{}: no backend ({}): {}", view, none.reason(), none.message());
-    return CompletableFuture.failedFuture(new NoBackendAvailableException(none));
+    return new NoBackendAvailableException(none);
   }
 
   /**
@@ -417,13 +422,15 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     private final HttpRequest original;
     private final HttpResponse.BodyHandler<T> handler;
     private final HttpResponse.@Nullable PushPromiseHandler<T> push;
-    private final CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
     private final RetryPolicy.@Nullable Attempts attempts;
     private final boolean replayable;
+    private final long deadline; // System.nanoTime() when the request's timeout ends; 0: none
     private @Nullable List<Backend> tried;
+    private @Nullable Result result; // asynchronous calls only
     private volatile @Nullable Lease current;
     private volatile @Nullable CompletableFuture<?> exchange;
     private volatile boolean finishing;
+    private volatile boolean abandoned;
 
     Call(
         HttpRequestView view,
@@ -437,30 +444,82 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       this.attempts = policy == null ? null : policy.begin(view);
       // A body that cannot be sent again rules out retries, whatever the method.
       this.replayable = policy != null && isReplayable(original);
+      Optional<Duration> timeout = original.timeout();
+      this.deadline = timeout.isPresent() ? System.nanoTime() + timeout.get().toNanos() : 0;
     }
 
-    CompletableFuture<HttpResponse<T>> start(Lease first) {
-      @SuppressWarnings("unused") // a side effect on the caller's completion, nothing to return
-      CompletableFuture<?> unused = result.whenComplete(
-          (r, e) -> {
-            if (!finishing) { // completed by the caller (cancel, orTimeout): stop the attempt
-              CompletableFuture<?> f = exchange;
-              if (f != null) {
-                f.cancel(true);
-              }
-              Lease lease = current;
-              if (lease != null) {
-                lease.close();
-              }
-            }
-          });
-      attempt(first);
-      return result;
+    /** Whether the request's own timeout, a deadline for the whole call, passes within this. */
+    private boolean deadlinePassesIn(long nanos) {
+      return deadline != 0 && System.nanoTime() + nanos - deadline >= 0;
     }
 
-    private void attempt(Lease lease) {
+    // ---------------------------------------------------------- synchronous
+
+    HttpResponse<T> sendSync(Lease first) throws IOException, InterruptedException {
+      Lease lease = first;
+      while (true) {
+        HttpRequest forwarded;
+        try {
+          forwarded = forward(lease);
+        } catch (RuntimeException | HttpTimeoutException e) {
+          lease.close();
+          throw e;
+        }
+        Attempt attempt = new Attempt(lease, forwarded);
+        HttpResponse<Object> response = null;
+        Throwable cause = null;
+        try {
+          response = client.send(forwarded, attempt);
+        } catch (InterruptedException e) {
+          lease.close();
+          throw e;
+        } catch (IOException | RuntimeException e) {
+          cause = e;
+        }
+        RetryPolicy.Decision retry = settle(attempt, response, cause);
+        if (retry != null) {
+          if (retry.delayNanos() > 0) {
+            TimeUnit.NANOSECONDS.sleep(retry.delayNanos()); // the lease is already released
+          }
+          Lease next = nextLease(lease);
+          if (next != null) {
+            lease = next;
+            continue;
+          }
+        }
+        if (response == null) {
+          Throwable c = Objects.requireNonNull(cause);
+          if (c instanceof IOException io) {
+            throw io;
+          }
+          throw (RuntimeException) c; // as the wrapped client threw it
+        }
+        if (!attempt.keptAside) {
+          @SuppressWarnings("unchecked")
+          HttpResponse<T> typed = (HttpResponse<T>) (HttpResponse<?>) response;
+          return finalResponse(attempt, typed, typed.body());
+        }
+        try {
+          return finalResponse(attempt, response, replay(response).get());
+        } catch (ExecutionException e) {
+          Throwable c = unwrap(e);
+          throw c instanceof IOException io ? io : new IOException(c.getMessage(), c);
+        }
+      }
+    }
+
+    // ---------------------------------------------------------- asynchronous
+
+    CompletableFuture<HttpResponse<T>> sendAsync(Lease first) {
+      Result r = new Result();
+      result = r;
+      attemptAsync(r, first);
+      return r;
+    }
+
+    private void attemptAsync(Result r, Lease lease) {
       current = lease;
-      if (result.isDone()) {
+      if (abandoned || r.isDone()) {
         lease.close();
         return;
       }
@@ -469,30 +528,227 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         forwarded = forward(lease);
       } catch (RuntimeException | HttpTimeoutException e) {
         lease.close();
-        finish(null, e);
+        finish(r, null, e);
         return;
       }
-      Attempt attempt = new Attempt();
+      Attempt attempt = new Attempt(lease, forwarded);
       CompletableFuture<HttpResponse<Object>> f;
       try {
         f = client.sendAsync(forwarded, attempt, pushHandler());
       } catch (RuntimeException e) { // IllegalArgumentException from a misconfigured client
         lease.close();
-        finish(null, e);
+        finish(r, null, e);
         return;
       }
       exchange = f;
-      if (result.isDone()) { // cancelled while we were sending
+      if (abandoned || r.isDone()) { // completed by the caller while we were sending
         f.cancel(true);
       }
-      @SuppressWarnings("unused") // done() handles every outcome; nothing to propagate
+      @SuppressWarnings("unused") // the callback completes the call either way
+      CompletableFuture<?> unused = f.whenComplete(attempt);
+    }
+
+    private void doneAsync(
+        Attempt attempt, @Nullable HttpResponse<Object> response, @Nullable Throwable error) {
+      Result r = Objects.requireNonNull(result);
+      exchange = null;
+      if (abandoned || r.isDone()) { // completed by the caller meanwhile
+        attempt.lease.close();
+        return;
+      }
+      Throwable cause = error == null ? null : unwrap(error);
+      RetryPolicy.Decision retry = settle(attempt, response, cause);
+      if (retry == null) {
+        finalAsync(r, attempt, response, cause);
+        return;
+      }
+      Runnable next =
+          () -> {
+            if (abandoned || r.isDone()) {
+              return;
+            }
+            Lease lease = nextLease(attempt.lease);
+            if (lease != null) {
+              attemptAsync(r, lease);
+            } else {
+              finalAsync(r, attempt, response, cause);
+            }
+          };
+      if (retry.delayNanos() <= 0) {
+        next.run();
+      } else {
+        Executor executor = client.executor().orElse(null);
+        (executor == null
+                ? CompletableFuture.delayedExecutor(retry.delayNanos(), TimeUnit.NANOSECONDS)
+                : CompletableFuture.delayedExecutor(
+                    retry.delayNanos(), TimeUnit.NANOSECONDS, executor))
+            .execute(next);
+      }
+    }
+
+    private void finalAsync(
+        Result r,
+        Attempt attempt,
+        @Nullable HttpResponse<Object> response,
+        @Nullable Throwable cause) {
+      if (response == null) {
+        finish(r, null, Objects.requireNonNull(cause));
+        return;
+      }
+      if (!attempt.keptAside) {
+        @SuppressWarnings("unchecked")
+        HttpResponse<T> typed = (HttpResponse<T>) (HttpResponse<?>) response;
+        finish(r, finalResponse(attempt, typed, typed.body()), null);
+        return;
+      }
+      CompletableFuture<T> body;
+      try {
+        body = replay(response);
+      } catch (RuntimeException e) {
+        finish(r, null, e);
+        return;
+      }
+      @SuppressWarnings("unused") // the callback completes the call either way
       CompletableFuture<?> unused =
-          f.whenComplete((response, error) -> done(lease, forwarded, attempt, response, error));
+          body.whenComplete(
+              (value, error) -> {
+                if (error != null) {
+                  finish(r, null, unwrap(error));
+                } else {
+                  finish(r, finalResponse(attempt, response, value), null);
+                }
+              });
+    }
+
+    private void finish(Result r, @Nullable HttpResponse<T> response, @Nullable Throwable error) {
+      finishing = true;
+      if (error != null) {
+        r.fail(error);
+      } else {
+        r.succeed(Objects.requireNonNull(response));
+      }
+    }
+
+    /** The caller completed the future (cancel, orTimeout): stop the attempt, release its lease. */
+    private void abandon() {
+      if (finishing) {
+        return; // our own completion: the lease is already released
+      }
+      abandoned = true; // before the cancel below, whose callbacks run on this thread
+      CompletableFuture<?> f = exchange;
+      if (f != null) {
+        f.cancel(true);
+      }
+      Lease lease = current;
+      if (lease != null) {
+        lease.close();
+      }
     }
 
     @SuppressWarnings("unchecked")
     private HttpResponse.@Nullable PushPromiseHandler<Object> pushHandler() {
       return (HttpResponse.PushPromiseHandler<Object>) (HttpResponse.PushPromiseHandler<?>) push;
+    }
+
+    // ---------------------------------------------------------- shared
+
+    /**
+     * Records an attempt's outcome on its lease, which this releases, and decides whether to
+     * retry.
+     *
+     * @return the decision to retry, or {@code null} when the attempt's result is final
+     */
+    private RetryPolicy.@Nullable Decision settle(
+        Attempt attempt, @Nullable HttpResponse<Object> response, @Nullable Throwable cause) {
+      Lease lease = attempt.lease;
+      if (response != null) {
+        int status = response.statusCode();
+        if (status < 100 || status > 599) {
+          lease.fail(ErrorKind.PROTOCOL);
+        } else {
+          lease.complete(status);
+        }
+        if (!attempt.keptAside) {
+          logAttempt(attempt, "status " + status, null);
+          return null;
+        }
+        RetryPolicy.Attempts a = Objects.requireNonNull(attempts);
+        RetryPolicy.Decision d = a.next(Outcome.response(status, 0), true);
+        if (d.retry() && deadlinePassesIn(d.delayNanos())) {
+          a.retryNotSent();
+          d = new RetryPolicy.Decision(false, 0, "the request's timeout would pass before the retry");
+        }
+        logAttempt(attempt, "status " + status, d);
+        return d.retry() ? d : null;
+      }
+      Throwable c = Objects.requireNonNull(cause);
+      Observed<T> observed = attempt.callersHandler;
+      // A failure the caller's body handler produced itself (a file it cannot write, a parse
+      // error) is not the backend's: the JDK never reported a transport error to it.
+      ErrorKind kind = observed != null && !observed.transportFailed ? null : classify(c);
+      if (kind == null) {
+        // Not an I/O failure: the caller's body handler or request body publisher threw. Not the
+        // backend's fault: a response counts by its status, no response counts as cancelled.
+        if (attempt.status >= 100 && attempt.status <= 599) {
+          lease.complete(attempt.status);
+        } else {
+          lease.close();
+        }
+        logAttempt(attempt, "failed in the caller's code: " + c, null);
+        return null;
+      }
+      if (kind == ErrorKind.CANCELLED) {
+        lease.close();
+        return null;
+      }
+      lease.fail(kind);
+      RetryPolicy.Attempts a = attempts;
+      RetryPolicy.Decision d =
+          a == null ? null
+              : !replayable
+                  ? new RetryPolicy.Decision(false, 0, "the request body cannot be sent again")
+              : observed != null
+                  ? new RetryPolicy.Decision(false, 0, "part of the response already went to the"
+                      + " caller's body handler")
+              : a.next(Outcome.error(kind, 0), true);
+      if (d != null && d.retry() && deadlinePassesIn(d.delayNanos())) {
+        Objects.requireNonNull(a).retryNotSent();
+        d = new RetryPolicy.Decision(false, 0, "the request's timeout would pass before the retry");
+      }
+      logAttempt(attempt, kind + " (" + c + ")", d);
+      return d != null && d.retry() ? d : null;
+    }
+
+    /** A lease for the next attempt, or {@code null} when there is no backend for it. */
+    private @Nullable Lease nextLease(Lease previous) {
+      List<Backend> t = tried;
+      if (t == null) {
+        t = new ArrayList<>(2);
+        tried = t;
+      }
+      t.add(previous.backend());
+      RetryPolicy.Attempts a = Objects.requireNonNull(attempts);
+      Duration left = a.tryTimeout();
+      if ((left != null && left.isZero()) || deadlinePassesIn(0)) {
+        LOG.debug("{}: the timeout passed during the back-off; the last attempt's result stands",
+            view);
+        a.retryNotSent();
+        return null;
+      }
+      Selection s;
+      try {
+        s = lb.retry(view, previous, t);
+      } catch (RuntimeException e) {
+        LOG.warn("{}: selecting a backend for the retry failed", view, e);
+        a.retryNotSent();
+        return null;
+      }
+      if (s instanceof Lease lease) {
+        return lease;
+      }
+      LOG.debug("{}: no backend for the retry ({}); the last attempt's result stands", view, s);
+      Objects.requireNonNull(attempts).retryNotSent();
+      return null;
     }
 
     private HttpRequest forward(Lease lease) throws HttpTimeoutException {
@@ -539,199 +795,133 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       builder.uri(URI.create(target.toString()));
       RetryPolicy.Attempts a = attempts;
       Duration perTry = a == null ? null : a.tryTimeout();
-      if (perTry != null) {
-        if (perTry.isZero() || perTry.isNegative()) {
-          throw new HttpTimeoutException("total timeout of the retry policy passed");
+      if (perTry != null && (perTry.isZero() || perTry.isNegative())) {
+        throw new HttpTimeoutException("total timeout of the retry policy passed");
+      }
+      if (deadline != 0) { // the request's own timeout bounds the whole call, retries included
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new HttpTimeoutException("request timed out");
         }
-        Optional<Duration> own = original.timeout();
-        builder.timeout(own.isPresent() && own.get().compareTo(perTry) < 0 ? own.get() : perTry);
+        if (perTry == null || perTry.toNanos() > left) {
+          perTry = Duration.ofNanos(left);
+        }
+      }
+      if (perTry != null) {
+        builder.timeout(perTry);
       }
       return builder.build();
     }
 
-    private void done(
-        Lease lease,
-        HttpRequest forwarded,
-        Attempt attempt,
-        @Nullable HttpResponse<Object> response,
-        @Nullable Throwable error) {
-      exchange = null;
-      if (result.isDone()) { // cancelled meanwhile
-        lease.close();
-        return;
-      }
-      if (response != null) {
-        int status = response.statusCode();
-        if (status < 100 || status > 599) {
-          lease.fail(ErrorKind.PROTOCOL);
-        } else {
-          lease.complete(status);
-        }
-        if (attempt.keptAside) {
-          RetryPolicy.Attempts a = Objects.requireNonNull(attempts);
-          RetryPolicy.Decision d = a.next(Outcome.response(status, 0), true);
-          logAttempt(lease, forwarded, "status " + status, d);
-          if (d.retry()) {
-            retryLater(lease, d.delayNanos(), () -> deliverKept(lease, forwarded, response));
-            return;
-          }
-          deliverKept(lease, forwarded, response);
-        } else {
-          logAttempt(lease, forwarded, "status " + status, null);
-          @SuppressWarnings("unchecked")
-          HttpResponse<T> typed = (HttpResponse<T>) (HttpResponse<?>) response;
-          deliver(lease, forwarded, typed, typed.body());
-        }
-        return;
-      }
-      Throwable cause = unwrap(Objects.requireNonNull(error));
-      ErrorKind kind = classify(cause);
-      if (kind == null) {
-        // Not an I/O failure: the caller's body handler or request body publisher threw. Not the
-        // backend's fault: a response counts by its status, no response counts as cancelled.
-        if (attempt.status >= 100 && attempt.status <= 599) {
-          lease.complete(attempt.status);
-        } else {
-          lease.close();
-        }
-        logAttempt(lease, forwarded, "failed in the caller's code: " + cause, null);
-        finish(null, cause);
-        return;
-      }
-      if (kind == ErrorKind.CANCELLED) {
-        lease.close();
-        finish(null, cause);
-        return;
-      }
-      lease.fail(kind);
-      RetryPolicy.Attempts a = attempts;
-      RetryPolicy.Decision d =
-          a == null ? null
-              : replayable ? a.next(Outcome.error(kind, 0), true)
-              : new RetryPolicy.Decision(false, 0, "the request body cannot be sent again");
-      logAttempt(lease, forwarded, kind + " (" + cause + ")", d);
-      if (d != null && d.retry()) {
-        retryLater(lease, d.delayNanos(), () -> finish(null, cause));
-        return;
-      }
-      finish(null, cause);
-    }
-
-    private void retryLater(Lease previous, long delayNanos, Runnable giveUp) {
-      List<Backend> t = tried;
-      if (t == null) {
-        t = new ArrayList<>(2);
-        tried = t;
-      }
-      t.add(previous.backend());
-      List<Backend> triedSoFar = t;
-      Runnable next =
-          () -> {
-            if (result.isDone()) {
-              return;
-            }
-            Selection s;
-            try {
-              s = lb.retry(view, previous, triedSoFar);
-            } catch (RuntimeException e) {
-              LOG.warn("{}: selecting a backend for the retry failed", view, e);
-              giveUp.run();
-              return;
-            }
-            if (s instanceof Lease lease) {
-              attempt(lease);
-            } else {
-              LOG.debug("{}: no backend for the retry ({}); the last attempt's result stands", view,
-                  s);
-              giveUp.run();
-            }
-          };
-      if (delayNanos <= 0) {
-        next.run();
-      } else {
-        Executor executor = client.executor().orElse(null);
-        (executor == null
-                ? CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS)
-                : CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS, executor))
-            .execute(next);
-      }
-    }
-
-    /** Hands a response whose body was kept aside (it might have been retried) to the handler. */
-    private void deliverKept(Lease lease, HttpRequest forwarded, HttpResponse<Object> response) {
+    /** Hands a body kept aside (the attempt might have been retried) to the caller's handler. */
+    private CompletableFuture<T> replay(HttpResponse<Object> response) {
       byte[] bytes = (byte[]) response.body();
-      HttpResponse.ResponseInfo info = new Info(response);
-      CompletableFuture<T> body;
-      try {
-        HttpResponse.BodySubscriber<T> subscriber = handler.apply(info);
-        subscriber.onSubscribe(new Replay(subscriber, bytes));
-        body = subscriber.getBody().toCompletableFuture();
-      } catch (RuntimeException e) {
-        finish(null, e);
-        return;
-      }
-      @SuppressWarnings("unused") // the callback completes the call's future either way
-      CompletableFuture<?> unused = body.whenComplete(
-          (value, error) -> {
-            if (error != null) {
-              finish(null, unwrap(error));
-            } else {
-              deliver(lease, forwarded, response, value);
-            }
-          });
+      HttpResponse.BodySubscriber<T> subscriber = handler.apply(new Info(response));
+      subscriber.onSubscribe(new Replay(subscriber, bytes));
+      return subscriber.getBody().toCompletableFuture();
     }
 
-    private void deliver(Lease lease, HttpRequest forwarded, HttpResponse<?> response, T body) {
+    /** The caller's response: the policies' response header edits applied. */
+    private HttpResponse<T> finalResponse(Attempt attempt, HttpResponse<?> response, T body) {
       HeaderChanges edits;
       try {
-        edits = lease.responseHeaders(new HttpRequestView(forwarded), new View(response));
+        edits =
+            attempt.lease.responseHeaders(
+                new HttpRequestView(attempt.forwarded), new View(response));
       } catch (RuntimeException e) { // the engine logs and skips failing policies; be safe anyway
         LOG.warn("{}: response header edits failed", view, e);
         edits = HeaderChanges.none();
       }
-      HttpResponse<T> out;
       if (edits.isEmpty() && response.body() == body) {
         @SuppressWarnings("unchecked")
         HttpResponse<T> same = (HttpResponse<T>) response;
-        out = same;
-      } else {
-        HttpHeaders headers =
-            edits.isEmpty()
-                ? response.headers()
-                : HttpHeaders.of(editAll(response.headers(), edits), (n, v) -> true);
-        @SuppressWarnings("unchecked")
-        Optional<HttpResponse<T>> previous =
-            response.body() == body
-                ? ((HttpResponse<T>) response).previousResponse()
-                : Optional.empty();
-        out = new BalancedResponse<>(response, headers, body, previous);
+        return same;
       }
-      finish(out, null);
+      HttpHeaders headers =
+          edits.isEmpty()
+              ? response.headers()
+              : HttpHeaders.of(editAll(response.headers(), edits), (n, v) -> true);
+      @SuppressWarnings("unchecked")
+      Optional<HttpResponse<T>> previous =
+          response.body() == body
+              ? ((HttpResponse<T>) response).previousResponse()
+              : Optional.empty();
+      return new BalancedResponse<>(response, headers, body, previous);
     }
 
-    private void finish(@Nullable HttpResponse<T> response, @Nullable Throwable error) {
-      finishing = true;
-      if (error != null) {
-        result.completeExceptionally(error);
-      } else {
-        result.complete(Objects.requireNonNull(response));
-      }
-    }
-
-    private void logAttempt(
-        Lease lease, HttpRequest forwarded, String outcome, RetryPolicy.@Nullable Decision d) {
+    private void logAttempt(Attempt attempt, String outcome, RetryPolicy.@Nullable Decision d) {
       if (LOG.isDebugEnabled()) {
         RetryPolicy.Attempts a = attempts;
         LOG.debug("{} attempt {} -> {}/{} {}: {}{}", view, a == null ? 1 : a.attempts()
-            - (d != null && d.retry() ? 1 : 0), lease.pool(), lease.backend().id(),
-            forwarded.uri(), outcome, d == null ? "" : "; " + d.reason());
+            - (d != null && d.retry() ? 1 : 0), attempt.lease.pool(),
+            attempt.lease.backend().id(), attempt.forwarded.uri(), outcome,
+            d == null ? "" : "; " + d.reason());
       }
     }
 
-    /** The body handler of one attempt: keeps the body aside when the attempt may be retried. */
-    private final class Attempt implements HttpResponse.BodyHandler<Object> {
+    /**
+     * The future an asynchronous call returns. Completed by the call; when the caller completes it
+     * first (cancel, {@code orTimeout}, {@code completeOnTimeout}), the attempt is cancelled and
+     * its lease released before the future completes, so no callback sees a lease still open.
+     */
+    private final class Result extends CompletableFuture<HttpResponse<T>> {
+
+      void succeed(HttpResponse<T> response) {
+        super.complete(response);
+      }
+
+      void fail(Throwable error) {
+        super.completeExceptionally(error);
+      }
+
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        if (!isDone()) {
+          abandon();
+        }
+        return super.cancel(mayInterruptIfRunning);
+      }
+
+      @Override
+      public boolean complete(HttpResponse<T> value) {
+        if (!isDone()) {
+          abandon();
+        }
+        return super.complete(value);
+      }
+
+      @Override
+      public boolean completeExceptionally(Throwable ex) {
+        if (!isDone()) {
+          abandon();
+        }
+        return super.completeExceptionally(ex);
+      }
+
+      /** Dependent stages are plain futures, not calls. */
+      @Override
+      public <U> CompletableFuture<U> newIncompleteFuture() {
+        return new CompletableFuture<>();
+      }
+    }
+
+    /**
+     * One attempt: its lease and forwarded request; its body handler keeps the body aside when the
+     * attempt may be retried; its completion callback settles it.
+     */
+    private final class Attempt
+        implements HttpResponse.BodyHandler<Object>,
+            java.util.function.BiConsumer<HttpResponse<Object>, Throwable> {
+      final Lease lease;
+      final HttpRequest forwarded;
       volatile int status;
       volatile boolean keptAside;
+      volatile @Nullable Observed<T> callersHandler;
+
+      Attempt(Lease lease, HttpRequest forwarded) {
+        this.lease = lease;
+        this.forwarded = forwarded;
+      }
 
       @Override
       @SuppressWarnings("unchecked")
@@ -744,8 +934,14 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
           return (HttpResponse.BodySubscriber<Object>)
               (HttpResponse.BodySubscriber<?>) HttpResponse.BodySubscribers.ofByteArray();
         }
-        return (HttpResponse.BodySubscriber<Object>)
-            (HttpResponse.BodySubscriber<?>) handler.apply(info);
+        Observed<T> observed = new Observed<>(handler.apply(info));
+        callersHandler = observed;
+        return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>) observed;
+      }
+
+      @Override
+      public void accept(@Nullable HttpResponse<Object> response, @Nullable Throwable error) {
+        doneAsync(this, response, error);
       }
     }
   }
@@ -781,16 +977,20 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     return all;
   }
 
-  /** Whether the request body can be sent again: none, or one of the JDK's own publishers. */
+  /** Whether the request body can be sent again: none, or a JDK publisher over data it holds. */
   static boolean isReplayable(HttpRequest request) {
     Optional<HttpRequest.BodyPublisher> publisher = request.bodyPublisher();
     if (publisher.isEmpty() || publisher.get().contentLength() == 0) {
       return true;
     }
+    // The JDK's publishers over data it holds: ofString, ofByteArray (whole or a range), ofFile,
+    // noBody. Not ofInputStream / ofByteArrays (the supplier or iterable may be single-use),
+    // fromPublisher, concat or custom publishers.
     String name = publisher.get().getClass().getName();
-    return name.startsWith("jdk.internal.net.http.RequestPublishers$")
-        && !name.endsWith("$PublisherAdapter")
-        && !name.endsWith("$AggregatePublisher");
+    return name.equals("jdk.internal.net.http.RequestPublishers$StringPublisher")
+        || name.equals("jdk.internal.net.http.RequestPublishers$ByteArrayPublisher")
+        || name.equals("jdk.internal.net.http.RequestPublishers$FilePublisher")
+        || name.equals("jdk.internal.net.http.RequestPublishers$EmptyPublisher");
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -824,6 +1024,9 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       if (c.getCause() == c) {
         break;
       }
+    }
+    if (t.getClass() == IOException.class && t.getCause() instanceof RuntimeException) {
+      return null; // the JDK's send wraps what the caller's body publisher or handler threw
     }
     if (t instanceof java.net.ProtocolException) {
       return ErrorKind.PROTOCOL;
@@ -874,6 +1077,45 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     @Override
     public @Nullable String header(String name) {
       return response.headers().firstValue(name).orElse(null);
+    }
+  }
+
+  /**
+   * The caller's body subscriber, watched: whether the JDK reported a transport failure to it
+   * ({@code onError}), which tells a backend's failure from one the caller's handler produced.
+   */
+  private static final class Observed<T> implements HttpResponse.BodySubscriber<T> {
+    private final HttpResponse.BodySubscriber<T> delegate;
+    volatile boolean transportFailed;
+
+    Observed(HttpResponse.BodySubscriber<T> delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<T> getBody() {
+      return delegate.getBody();
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      delegate.onSubscribe(subscription);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+      delegate.onNext(item);
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      transportFailed = true;
+      delegate.onError(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+      delegate.onComplete();
     }
   }
 

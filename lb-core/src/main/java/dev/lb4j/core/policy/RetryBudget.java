@@ -116,6 +116,17 @@ public final class RetryBudget {
   }
 
   /**
+   * Gives back a retry taken by {@link #tryWithdraw()} that was never sent (no backend was
+   * available for it). A withdrawal already outside the current time slot is not given back.
+   */
+  public synchronized void refund() {
+    int current = slot(ticker.nanoTime());
+    if (withdrawals[current] > 0) {
+      withdrawals[current]--;
+    }
+  }
+
+  /**
    * Retries the budget allows now.
    *
    * @return the balance, possibly fractional

@@ -188,6 +188,20 @@ public final class RetryPolicy {
     }
 
     /**
+     * Undoes the last retry {@link #next} granted, because it could not be sent (no backend was
+     * available): the attempt does not count and its budget token is given back.
+     *
+     * @throws IllegalStateException if no retry was granted
+     */
+    public void retryNotSent() {
+      if (attempts <= 1) {
+        throw new IllegalStateException("retryNotSent: no retry was granted");
+      }
+      attempts--;
+      budget.refund();
+    }
+
+    /**
      * Whether {@link #next(Outcome, boolean)} could retry after this outcome: the outcome and the
      * method are retryable and attempts are left. Spends nothing and changes nothing; the budget
      * and the total timeout are checked by {@code next} only. Adapters use it to decide, when a
@@ -198,7 +212,16 @@ public final class RetryPolicy {
      * @return {@code true} when a retry is possible
      */
     public boolean mayRetry(Outcome outcome, boolean replayableBody) {
-      return whyNot(outcome, replayableBody) == null;
+      // The same checks as whyNot, without building a reason: this runs for every response.
+      boolean retryable =
+          outcome.error() == ErrorKind.NONE
+              ? outcome.status() < statuses.length && statuses[outcome.status()]
+              : errors.contains(outcome.error());
+      if (!retryable || attempts >= maxAttempts) {
+        return false;
+      }
+      return methods.contains(method)
+          || (anyMethod && outcome.error() == ErrorKind.CONNECT && replayableBody);
     }
 
     private @Nullable String whyNot(Outcome outcome, boolean replayableBody) {

@@ -92,6 +92,23 @@ class RetryPolicyTest {
   }
 
   @Test
+  void aRetryThatWasNotSentGivesItsAttemptAndTokenBack() {
+    RetryBudget budget = RetryBudget.of(20, 0, Duration.ofSeconds(10), clock);
+    RetryPolicy p = RetryPolicy.builder().ticker(clock).budget(budget).maxAttempts(2).build();
+    for (int i = 0; i < 4; i++) {
+      p.begin(GET);
+    }
+    RetryPolicy.Attempts a = p.begin(GET); // 5 requests: one retry earned
+    assertThatThrownBy(a::retryNotSent).isInstanceOf(IllegalStateException.class);
+    assertThat(a.next(UNAVAILABLE).retry()).isTrue();
+    assertThat(budget.balance()).isLessThan(1.0);
+    a.retryNotSent(); // e.g. no backend left for it
+    assertThat(a.attempts()).isEqualTo(1);
+    assertThat(budget.balance()).isGreaterThanOrEqualTo(1.0);
+    assertThat(a.next(UNAVAILABLE).retry()).isTrue();
+  }
+
+  @Test
   void anExhaustedBudgetStopsRetriesAndRefillsAsRequestsFlow() {
     RetryBudget budget = RetryBudget.of(20, 0, Duration.ofSeconds(10), clock);
     RetryPolicy p = RetryPolicy.builder().ticker(clock).budget(budget).maxAttempts(10).build();
