@@ -208,6 +208,49 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void bothHttpClientsGetTheServersAnswerAndTheBalancedOneReleasesEachLease() throws Exception {
+    HttpClientBenchmark benchmark = new HttpClientBenchmark();
+    HttpClientBenchmark.Backend backend = new HttpClientBenchmark.Backend();
+    backend.setUp();
+    try {
+      for (int i = 0; i < 4; i++) {
+        assertThat(benchmark.plainClient1(backend)).isEqualTo(HttpClientBenchmark.BODY);
+        assertThat(benchmark.plainClient4(backend)).isEqualTo(HttpClientBenchmark.BODY);
+        assertThat(benchmark.plainAsync1(backend)).isEqualTo(HttpClientBenchmark.BODY);
+        assertThat(benchmark.plainAsync4(backend)).isEqualTo(HttpClientBenchmark.BODY);
+      }
+      for (String retries : List.of("default", "off")) {
+        HttpClientBenchmark.Balanced balanced = new HttpClientBenchmark.Balanced();
+        balanced.retries = retries;
+        balanced.setUp(backend);
+        try {
+          int requests = 8;
+          for (int i = 0; i < requests / 2; i++) {
+            assertThat(benchmark.balancedClient1(balanced))
+                .as(retries)
+                .isEqualTo(HttpClientBenchmark.BODY);
+            assertThat(benchmark.balancedClient4(balanced))
+                .as(retries)
+                .isEqualTo(HttpClientBenchmark.BODY);
+          }
+          dev.lb4j.core.PoolStats pool = balanced.lb.stats().pool("api");
+          BackendStats server = pool.backend(backend.uri.getAuthority());
+          assertThat(server.picks()).as("%s: every request went to the server", retries)
+              .isEqualTo(requests);
+          assertThat(server.completed()).as(retries).isEqualTo(requests);
+          assertThat(server.failures()).as(retries).isZero();
+          assertThat(pool.inFlight()).as(retries).isZero();
+          assertThat(pool.retries()).as(retries).isZero();
+        } finally {
+          balanced.tearDown();
+        }
+      }
+    } finally {
+      backend.tearDown();
+    }
+  }
+
+  @Test
   void floorPicksAnElement() {
     FloorBenchmark floor = new FloorBenchmark();
     floor.size = SIZE;
