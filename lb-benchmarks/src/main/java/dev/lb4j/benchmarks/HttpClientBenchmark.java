@@ -41,16 +41,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * balancedClient*}: {@code send} to {@code http://api/x}, a pool {@code api} whose one backend is
  * that server). The difference is what a user pays per request for balancing.
  *
- * <p>{@code plainAsync*} is the plain client again, through {@code sendAsync(...).get()}: how the
- * load-balanced client sends every attempt, whether its caller used {@code send} or {@code
- * sendAsync}. The JDK client's own {@code send} is faster than its {@code sendAsync(...).get()} on
- * the same request: {@code sendAsync} completes its future through {@code CompletableFuture}'s
- * default executor, one more hand-off per request, and on a machine of two cores or fewer (common
- * pool parallelism 1) that executor starts a new thread for every task. So the difference splits
- * in two: {@code plainAsync* - plainClient*} is what going asynchronous costs, {@code
- * balancedClient* - plainAsync*} is lb4j's own work (routing by host, the lease with its outcome
- * and latency, the request rewritten to the backend, the call's own future, and with {@code
- * retries=default} the retry policy's bookkeeping).
+ * <p>{@code plainAsync*} is the plain client again, through {@code sendAsync(...).get()}, and
+ * {@code balancedAsync*} the load-balanced client the same way: the JDK client's {@code sendAsync}
+ * completes its future through {@code CompletableFuture}'s default executor, one more hand-off per
+ * request (on a machine of two cores or fewer, common pool parallelism 1, that executor starts a
+ * new thread for every task), so asynchronous calls compare with asynchronous ones: {@code
+ * balancedClient* - plainClient*} and {@code balancedAsync* - plainAsync*} are lb4j's own work
+ * (routing by host, the lease with its outcome and latency, the request rewritten to the backend,
+ * and with {@code retries=default} the retry policy's bookkeeping; asynchronously also the call's
+ * own future).
  *
  * <p>{@code *1} runs on one thread, {@code *4} on four sharing one client, one load balancer and one
  * server (connections are kept alive, so a thread reuses a pooled connection). Throughput: requests
@@ -264,5 +263,32 @@ public class HttpClientBenchmark {
   @Threads(4)
   public byte[] balancedClient4(Balanced balanced) throws IOException, InterruptedException {
     return balanced.client.send(balanced.logical, HANDLER).body();
+  }
+
+  /**
+   * The load-balanced client through {@code sendAsync(...).get()}, one thread.
+   *
+   * @param balanced the load-balanced client
+   * @return the body
+   * @throws ExecutionException when the request fails
+   * @throws InterruptedException when interrupted
+   */
+  @Benchmark
+  public byte[] balancedAsync1(Balanced balanced) throws ExecutionException, InterruptedException {
+    return balanced.client.sendAsync(balanced.logical, HANDLER).get().body();
+  }
+
+  /**
+   * The load-balanced client through {@code sendAsync(...).get()}, four threads.
+   *
+   * @param balanced the load-balanced client
+   * @return the body
+   * @throws ExecutionException when the request fails
+   * @throws InterruptedException when interrupted
+   */
+  @Benchmark
+  @Threads(4)
+  public byte[] balancedAsync4(Balanced balanced) throws ExecutionException, InterruptedException {
+    return balanced.client.sendAsync(balanced.logical, HANDLER).get().body();
   }
 }

@@ -224,12 +224,18 @@ class BenchmarkSmokeTest {
         balanced.retries = retries;
         balanced.setUp(backend);
         try {
-          int requests = 8;
-          for (int i = 0; i < requests / 2; i++) {
+          int requests = 16;
+          for (int i = 0; i < requests / 4; i++) {
             assertThat(benchmark.balancedClient1(balanced))
                 .as(retries)
                 .isEqualTo(HttpClientBenchmark.BODY);
             assertThat(benchmark.balancedClient4(balanced))
+                .as(retries)
+                .isEqualTo(HttpClientBenchmark.BODY);
+            assertThat(benchmark.balancedAsync1(balanced))
+                .as(retries)
+                .isEqualTo(HttpClientBenchmark.BODY);
+            assertThat(benchmark.balancedAsync4(balanced))
                 .as(retries)
                 .isEqualTo(HttpClientBenchmark.BODY);
           }
