@@ -50,6 +50,19 @@ abstract class WireMockPoolFixture {
   }
 
   /**
+   * Starts a WireMock server on loopback, on a free port, whose response delays are timers rather
+   * than sleeping threads, so stopping it does not wait for a delayed answer; stopped after the test.
+   */
+  final WireMockServer asyncServer() {
+    WireMockServer s =
+        new WireMockServer(
+            options().dynamicPort().bindAddress("127.0.0.1").asynchronousResponseEnabled(true));
+    servers.add(s);
+    s.start();
+    return s;
+  }
+
+  /**
    * A loopback port nothing listens on: a WireMock server's port after the server stopped, so a
    * connection to it is refused.
    */
@@ -94,6 +107,36 @@ abstract class WireMockPoolFixture {
    */
   final LoadBalancedHttpClient balance(
       RetryPolicy policy, Ticker ticker, Consumer<PoolBuilder> pool, List<String> backendUris) {
+    return balance(policy, ticker, pool, backendUris, http11());
+  }
+
+  /**
+   * The JDK client the fixture sends through: HTTP/1.1, as WireMock accepts the JDK client's h2c
+   * upgrade, then drops request bodies of unknown length (ofInputStream, fromPublisher) with an EOF;
+   * not what these tests are about.
+   */
+  static HttpClient http11() {
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  /**
+   * Builds the load balancer (one pool over {@code backendUris}, in this order) and a client that
+   * sends through {@code wrapped}.
+   *
+   * @param policy the client's retry policy
+   * @param ticker the load balancer's time source
+   * @param pool more pool settings (algorithm, outlier detection)
+   * @param backendUris the backends
+   * @param wrapped the client the load-balanced client sends through
+   * @return the client; closed after the test
+   */
+  final LoadBalancedHttpClient balance(
+      RetryPolicy policy,
+      Ticker ticker,
+      Consumer<PoolBuilder> pool,
+      List<String> backendUris,
+      HttpClient wrapped) {
     LoadBalancer built =
         LoadBalancer.builder()
             .ticker(ticker)
@@ -107,11 +150,7 @@ abstract class WireMockPoolFixture {
     lb = built;
     LoadBalancedHttpClient c =
         LoadBalancedHttpClient.builder(built)
-            // HTTP/1.1: WireMock accepts the JDK client's h2c upgrade, then drops request bodies of
-            // unknown length (ofInputStream, fromPublisher) with an EOF; not what these tests are
-            // about.
-            .client(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build())
+            .client(wrapped)
             .retryPolicy(policy)
             .build();
     client = c;
