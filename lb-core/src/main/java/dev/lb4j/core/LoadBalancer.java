@@ -263,9 +263,12 @@ public final class LoadBalancer implements AutoCloseable {
     Selection selection = pool.select(request, tried);
     if (selection instanceof NoBackend none && none.reason() == NoBackend.Reason.ALL_EXCLUDED) {
       // Every backend was tried: any but the previous one, else (one backend) that one again.
+      // Only the last selection counts in the pool's noBackend stat.
+      pool.uncountNoBackend();
       selection = pool.select(request, List.of(previous.backend()));
       if (selection instanceof NoBackend again
           && again.reason() == NoBackend.Reason.ALL_EXCLUDED) {
+        pool.uncountNoBackend();
         selection = pool.select(request);
       }
     }

@@ -192,7 +192,9 @@ class SelectByHostTest {
       lb.admin().disable("solo", only.backend().id());
       assertThat(lb.retry(solo, again, List.of(again.backend()))).isInstanceOf(NoBackend.class);
       assertThat(lb.stats().pool("api").retries()).isEqualTo(2);
+      assertThat(lb.stats().pool("api").noBackend()).isZero(); // the fallback probes do not count
       assertThat(lb.stats().pool("solo").retries()).isEqualTo(1); // the failed one is not counted
+      assertThat(lb.stats().pool("solo").noBackend()).isEqualTo(1); // only the final refusal
     }
   }
 

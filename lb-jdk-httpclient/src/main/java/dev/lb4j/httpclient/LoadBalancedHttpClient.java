@@ -48,6 +48,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
@@ -145,6 +146,12 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
 
   private static final Logger LOG = LoggerFactory.getLogger(LoadBalancedHttpClient.class);
   private static final Set<String> WARNED_HEADERS = ConcurrentHashMap.newKeySet();
+  /**
+   * An attempt whose timeout, what was left of the request's own timeout, fell short of the whole
+   * timeout by more than this was cut short by the call's deadline: its timeout is not held
+   * against the backend.
+   */
+  private static final long MIN_FAIR_SHARE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final LoadBalancer lb;
   private final HttpClient client;
@@ -295,7 +302,14 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       return client.send(request, responseBodyHandler);
     }
     if (selection instanceof Lease lease) {
-      return new Call<>(view, responseBodyHandler, null).sendSync(lease);
+      Call<T> call;
+      try {
+        call = new Call<>(view, responseBodyHandler, null);
+      } catch (RuntimeException e) {
+        lease.close();
+        throw e;
+      }
+      return call.sendSync(lease);
     }
     throw refusal(view, selection);
   }
@@ -340,7 +354,14 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       return client.sendAsync(request, responseBodyHandler, pushPromiseHandler);
     }
     if (selection instanceof Lease lease) {
-      return new Call<>(view, responseBodyHandler, pushPromiseHandler).sendAsync(lease);
+      Call<T> call;
+      try {
+        call = new Call<>(view, responseBodyHandler, pushPromiseHandler);
+      } catch (RuntimeException e) {
+        lease.close();
+        return CompletableFuture.failedFuture(e);
+      }
+      return call.sendAsync(lease);
     }
     return CompletableFuture.failedFuture(refusal(view, selection));
   }
@@ -424,8 +445,12 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     private final HttpResponse.@Nullable PushPromiseHandler<T> push;
     private final RetryPolicy.@Nullable Attempts attempts;
     private final boolean replayable;
-    private final long deadline; // System.nanoTime() when the request's timeout ends; 0: none
+    private final boolean hasDeadline;
+    private final long deadline; // System.nanoTime() when the request's own timeout ends
+    private final long timeoutNanos; // the request's own timeout
     private @Nullable List<Backend> tried;
+    private boolean retryGranted; // a retry the budget granted is not sent yet
+    private boolean cutByDeadline; // the attempt forward() built got less than the full timeout
     private @Nullable Result result; // asynchronous calls only
     private volatile @Nullable Lease current;
     private volatile @Nullable CompletableFuture<?> exchange;
@@ -444,13 +469,32 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       this.attempts = policy == null ? null : policy.begin(view);
       // A body that cannot be sent again rules out retries, whatever the method.
       this.replayable = policy != null && isReplayable(original);
+      long t = Long.MAX_VALUE;
       Optional<Duration> timeout = original.timeout();
-      this.deadline = timeout.isPresent() ? System.nanoTime() + timeout.get().toNanos() : 0;
+      if (timeout.isPresent()) {
+        try {
+          t = timeout.get().toNanos();
+        } catch (ArithmeticException beyondNanos) {
+          t = Long.MAX_VALUE;
+        }
+      }
+      // A timeout of more than ~146 years is none (and would overflow the nanoTime arithmetic).
+      this.hasDeadline = t < Long.MAX_VALUE / 2;
+      this.timeoutNanos = t;
+      this.deadline = hasDeadline ? System.nanoTime() + t : 0;
     }
 
     /** Whether the request's own timeout, a deadline for the whole call, passes within this. */
     private boolean deadlinePassesIn(long nanos) {
-      return deadline != 0 && System.nanoTime() + nanos - deadline >= 0;
+      return hasDeadline && System.nanoTime() + nanos - deadline >= 0;
+    }
+
+    /** Gives the budget token of a granted retry back when the retry is not sent after all. */
+    private void giveBackRetry() {
+      if (retryGranted) {
+        retryGranted = false;
+        Objects.requireNonNull(attempts).retryNotSent();
+      }
     }
 
     // ---------------------------------------------------------- synchronous
@@ -463,8 +507,10 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
           forwarded = forward(lease);
         } catch (RuntimeException | HttpTimeoutException e) {
           lease.close();
+          giveBackRetry();
           throw e;
         }
+        retryGranted = false; // this attempt is the retry it was granted for
         Attempt attempt = new Attempt(lease, forwarded);
         HttpResponse<Object> response = null;
         Throwable cause = null;
@@ -475,11 +521,19 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
           throw e;
         } catch (IOException | RuntimeException e) {
           cause = e;
+        } catch (Error e) {
+          lease.close();
+          throw e;
         }
         RetryPolicy.Decision retry = settle(attempt, response, cause);
         if (retry != null) {
           if (retry.delayNanos() > 0) {
-            TimeUnit.NANOSECONDS.sleep(retry.delayNanos()); // the lease is already released
+            try {
+              TimeUnit.NANOSECONDS.sleep(retry.delayNanos()); // the lease is already released
+            } catch (InterruptedException e) {
+              giveBackRetry();
+              throw e;
+            }
           }
           Lease next = nextLease(lease);
           if (next != null) {
@@ -504,6 +558,8 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         } catch (ExecutionException e) {
           Throwable c = unwrap(e);
           throw c instanceof IOException io ? io : new IOException(c.getMessage(), c);
+        } catch (RuntimeException e) { // the caller's handler threw: an IOException, as the JDK's
+          throw new IOException(e.getMessage(), e);
         }
       }
     }
@@ -528,6 +584,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         forwarded = forward(lease);
       } catch (RuntimeException | HttpTimeoutException e) {
         lease.close();
+        giveBackRetry();
         finish(r, null, e);
         return;
       }
@@ -537,9 +594,11 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         f = client.sendAsync(forwarded, attempt, pushHandler());
       } catch (RuntimeException e) { // IllegalArgumentException from a misconfigured client
         lease.close();
+        giveBackRetry();
         finish(r, null, e);
         return;
       }
+      retryGranted = false; // this attempt is the retry it was granted for
       exchange = f;
       if (abandoned || r.isDone()) { // completed by the caller while we were sending
         f.cancel(true);
@@ -564,24 +623,48 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       }
       Runnable next =
           () -> {
-            if (abandoned || r.isDone()) {
-              return;
-            }
-            Lease lease = nextLease(attempt.lease);
-            if (lease != null) {
-              attemptAsync(r, lease);
-            } else {
-              finalAsync(r, attempt, response, cause);
+            try {
+              Lease lease;
+              synchronized (Call.this) { // against abandon(): the new lease is closed either way
+                if (abandoned || r.isDone()) {
+                  giveBackRetry();
+                  return;
+                }
+                lease = nextLease(attempt.lease);
+                if (lease != null) {
+                  current = lease;
+                }
+              }
+              if (lease != null) {
+                attemptAsync(r, lease);
+              } else {
+                finalAsync(r, attempt, response, cause);
+              }
+            } catch (RuntimeException | Error e) {
+              giveBackRetry();
+              finish(r, null, e);
             }
           };
       if (retry.delayNanos() <= 0) {
         next.run();
       } else {
         Executor executor = client.executor().orElse(null);
-        (executor == null
+        Executor checked =
+            executor == null
+                ? null
+                : task -> {
+                  try {
+                    executor.execute(task);
+                  } catch (RejectedExecutionException e) { // shut down meanwhile: no retry
+                    LOG.debug("{}: the executor refused the retry ({})", view, e.toString());
+                    giveBackRetry();
+                    finalAsync(r, attempt, response, cause);
+                  }
+                };
+        (checked == null
                 ? CompletableFuture.delayedExecutor(retry.delayNanos(), TimeUnit.NANOSECONDS)
                 : CompletableFuture.delayedExecutor(
-                    retry.delayNanos(), TimeUnit.NANOSECONDS, executor))
+                    retry.delayNanos(), TimeUnit.NANOSECONDS, checked))
             .execute(next);
       }
     }
@@ -634,14 +717,17 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       if (finishing) {
         return; // our own completion: the lease is already released
       }
-      abandoned = true; // before the cancel below, whose callbacks run on this thread
+      Lease lease;
+      synchronized (this) { // a retry installs its lease under this lock, or sees abandoned
+        abandoned = true; // before the cancel below, whose callbacks run on this thread
+        lease = current;
+      }
+      if (lease != null) {
+        lease.close();
+      }
       CompletableFuture<?> f = exchange;
       if (f != null) {
         f.cancel(true);
-      }
-      Lease lease = current;
-      if (lease != null) {
-        lease.close();
       }
     }
 
@@ -679,13 +765,16 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
           d = new RetryPolicy.Decision(false, 0, "the request's timeout would pass before the retry");
         }
         logAttempt(attempt, "status " + status, d);
+        retryGranted = d.retry();
         return d.retry() ? d : null;
       }
       Throwable c = Objects.requireNonNull(cause);
       Observed<T> observed = attempt.callersHandler;
       // A failure the caller's body handler produced itself (a file it cannot write, a parse
-      // error) is not the backend's: the JDK never reported a transport error to it.
-      ErrorKind kind = observed != null && !observed.transportFailed ? null : classify(c);
+      // error, a handler that threw) is not the backend's: the handler threw, or the JDK never
+      // reported a transport error to it.
+      boolean callers = observed != null && (observed.handlerFailed || !observed.transportFailed);
+      ErrorKind kind = callers ? null : classify(c);
       if (kind == null) {
         // Not an I/O failure: the caller's body handler or request body publisher threw. Not the
         // backend's fault: a response counts by its status, no response counts as cancelled.
@@ -699,6 +788,12 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       }
       if (kind == ErrorKind.CANCELLED) {
         lease.close();
+        return null;
+      }
+      if (kind == ErrorKind.TIMEOUT && attempt.cutByDeadline) {
+        // The call's own deadline, not the backend, left this attempt too little time.
+        lease.close();
+        logAttempt(attempt, "the request's timeout passed (" + c + ")", null);
         return null;
       }
       lease.fail(kind);
@@ -716,6 +811,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         d = new RetryPolicy.Decision(false, 0, "the request's timeout would pass before the retry");
       }
       logAttempt(attempt, kind + " (" + c + ")", d);
+      retryGranted = d != null && d.retry();
       return d != null && d.retry() ? d : null;
     }
 
@@ -732,7 +828,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       if ((left != null && left.isZero()) || deadlinePassesIn(0)) {
         LOG.debug("{}: the timeout passed during the back-off; the last attempt's result stands",
             view);
-        a.retryNotSent();
+        giveBackRetry();
         return null;
       }
       Selection s;
@@ -740,14 +836,14 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         s = lb.retry(view, previous, t);
       } catch (RuntimeException e) {
         LOG.warn("{}: selecting a backend for the retry failed", view, e);
-        a.retryNotSent();
+        giveBackRetry();
         return null;
       }
       if (s instanceof Lease lease) {
         return lease;
       }
       LOG.debug("{}: no backend for the retry ({}); the last attempt's result stands", view, s);
-      Objects.requireNonNull(attempts).retryNotSent();
+      giveBackRetry();
       return null;
     }
 
@@ -798,15 +894,18 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       if (perTry != null && (perTry.isZero() || perTry.isNegative())) {
         throw new HttpTimeoutException("total timeout of the retry policy passed");
       }
-      if (deadline != 0) { // the request's own timeout bounds the whole call, retries included
+      boolean cut = false;
+      if (hasDeadline) { // the request's own timeout bounds the whole call, retries included
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new HttpTimeoutException("request timed out");
         }
         if (perTry == null || perTry.toNanos() > left) {
           perTry = Duration.ofNanos(left);
+          cut = left < timeoutNanos - MIN_FAIR_SHARE_NANOS;
         }
       }
+      cutByDeadline = cut;
       if (perTry != null) {
         builder.timeout(perTry);
       }
@@ -898,10 +997,66 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         return super.completeExceptionally(ex);
       }
 
-      /** Dependent stages are plain futures, not calls. */
+      /**
+       * Runs {@code supplier} on {@code executor} and completes this future with its value, as
+       * the caller's completion (so the attempt is cancelled and its lease released first).
+       */
+      @Override
+      public CompletableFuture<HttpResponse<T>> completeAsync(
+          java.util.function.Supplier<? extends HttpResponse<T>> supplier, Executor executor) {
+        Objects.requireNonNull(supplier, "supplier");
+        Objects.requireNonNull(executor, "executor");
+        executor.execute(
+            () -> {
+              try {
+                complete(supplier.get());
+              } catch (RuntimeException | Error e) {
+                completeExceptionally(e);
+              }
+            });
+        return this;
+      }
+
+      /** Not supported: the call's result is not to be replaced. */
+      @Override
+      public void obtrudeValue(HttpResponse<T> value) {
+        throw new UnsupportedOperationException("obtrudeValue");
+      }
+
+      /** Not supported: the call's result is not to be replaced. */
+      @Override
+      public void obtrudeException(Throwable ex) {
+        throw new UnsupportedOperationException("obtrudeException");
+      }
+
+      /** Dependent stages cancel the call when cancelled, as the JDK client's do. */
       @Override
       public <U> CompletableFuture<U> newIncompleteFuture() {
-        return new CompletableFuture<>();
+        return new Dependent<>();
+      }
+    }
+
+    /**
+     * A stage that depends on the call's future ({@code thenApply}, {@code copy}, ...): cancelling
+     * it cancels the call, releasing the lease first.
+     */
+    private final class Dependent<U> extends CompletableFuture<U> {
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        if (!isDone()) {
+          abandon();
+        }
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
+        Result r = result;
+        if (r != null) {
+          r.cancel(mayInterruptIfRunning);
+        }
+        return cancelled;
+      }
+
+      @Override
+      public <V> CompletableFuture<V> newIncompleteFuture() {
+        return new Dependent<>();
       }
     }
 
@@ -914,6 +1069,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
             java.util.function.BiConsumer<HttpResponse<Object>, Throwable> {
       final Lease lease;
       final HttpRequest forwarded;
+      final boolean cutByDeadline;
       volatile int status;
       volatile boolean keptAside;
       volatile @Nullable Observed<T> callersHandler;
@@ -921,6 +1077,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       Attempt(Lease lease, HttpRequest forwarded) {
         this.lease = lease;
         this.forwarded = forwarded;
+        this.cutByDeadline = Call.this.cutByDeadline;
       }
 
       @Override
@@ -1087,6 +1244,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
   private static final class Observed<T> implements HttpResponse.BodySubscriber<T> {
     private final HttpResponse.BodySubscriber<T> delegate;
     volatile boolean transportFailed;
+    volatile boolean handlerFailed;
 
     Observed(HttpResponse.BodySubscriber<T> delegate) {
       this.delegate = delegate;
@@ -1099,23 +1257,38 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
 
     @Override
     public void onSubscribe(Flow.Subscription subscription) {
-      delegate.onSubscribe(subscription);
+      try {
+        delegate.onSubscribe(subscription);
+      } catch (RuntimeException | Error e) {
+        handlerFailed = true;
+        throw e;
+      }
     }
 
     @Override
     public void onNext(List<ByteBuffer> item) {
-      delegate.onNext(item);
+      try {
+        delegate.onNext(item);
+      } catch (RuntimeException | Error e) {
+        handlerFailed = true;
+        throw e;
+      }
     }
 
     @Override
     public void onError(Throwable throwable) {
-      transportFailed = true;
+      transportFailed = true; // the JDK also passes on what the handler itself threw
       delegate.onError(throwable);
     }
 
     @Override
     public void onComplete() {
-      delegate.onComplete();
+      try {
+        delegate.onComplete();
+      } catch (RuntimeException | Error e) {
+        handlerFailed = true;
+        throw e;
+      }
     }
   }
 

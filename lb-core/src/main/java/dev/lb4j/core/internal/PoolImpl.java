@@ -222,6 +222,14 @@ public final class PoolImpl implements Pool {
 
   // ---------------------------------------------------------------- data plane
 
+  /**
+   * Takes back the {@code noBackend} count of a selection that was only a probe: a retry that found
+   * every backend excluded and tries again with fewer exclusions.
+   */
+  public void uncountNoBackend() {
+    noBackend.decrement();
+  }
+
   /** Counts one selection for a retry ({@link dev.lb4j.core.LoadBalancer#retry}). */
   public void countRetry() {
     retries.increment();
