@@ -113,7 +113,9 @@ import org.slf4j.LoggerFactory;
  * <p>The response's {@link HttpResponse#uri()} and {@link HttpResponse#request()} are the backend's:
  * they show where the request went. The request's own {@link HttpRequest#timeout()} bounds the
  * whole call, retries and back-offs included (as it bounds a call of the JDK client); each attempt
- * gets what is left of it, or the retry policy's per-try timeout when shorter. A streaming body
+ * gets what is left of it, or the retry policy's per-try timeout when shorter. An attempt that
+ * times out with less than half of the request's timeout left is not held against its backend
+ * (counted as cancelled): the call's deadline, not the backend, cut it short. A streaming body
  * handler ({@code ofInputStream}, {@code ofLines}, {@code ofPublisher}) gets its response when the
  * headers arrive, so the lease, its latency and the backend's in-flight count end there, not when
  * you finish reading; and once part of a response went to your handler it is never retried. Note that the JDK
@@ -147,11 +149,10 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
   private static final Logger LOG = LoggerFactory.getLogger(LoadBalancedHttpClient.class);
   private static final Set<String> WARNED_HEADERS = ConcurrentHashMap.newKeySet();
   /**
-   * An attempt whose timeout, what was left of the request's own timeout, fell short of the whole
-   * timeout by more than this was cut short by the call's deadline: its timeout is not held
-   * against the backend.
+   * The longest request timeout the JDK 17 client handles: its timer computes in milliseconds and
+   * dies on an overflow beyond this (the whole client stops), so longer timeouts are capped here.
    */
-  private static final long MIN_FAIR_SHARE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  private static final Duration MAX_JDK_TIMEOUT = Duration.ofNanos(Long.MAX_VALUE);
 
   private final LoadBalancer lb;
   private final HttpClient client;
@@ -558,8 +559,8 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         } catch (ExecutionException e) {
           Throwable c = unwrap(e);
           throw c instanceof IOException io ? io : new IOException(c.getMessage(), c);
-        } catch (RuntimeException e) { // the caller's handler threw: an IOException, as the JDK's
-          throw new IOException(e.getMessage(), e);
+        } catch (RuntimeException | Error e) { // the caller's handler threw: as the JDK's send,
+          throw new IOException(e.getMessage(), e); // an IOException with it as the cause
         }
       }
     }
@@ -902,8 +903,12 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         }
         if (perTry == null || perTry.toNanos() > left) {
           perTry = Duration.ofNanos(left);
-          cut = left < timeoutNanos - MIN_FAIR_SHARE_NANOS;
+          // Less than half of the request's timeout left: the call's deadline, not the backend,
+          // is what this attempt's timeout will mostly measure.
+          cut = left < timeoutNanos / 2;
         }
+      } else if (perTry == null && original.timeout().isPresent()) {
+        perTry = MAX_JDK_TIMEOUT; // a timeout the JDK client cannot handle: none, in effect
       }
       cutByDeadline = cut;
       if (perTry != null) {
@@ -1182,7 +1187,8 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         break;
       }
     }
-    if (t.getClass() == IOException.class && t.getCause() instanceof RuntimeException) {
+    if (t.getClass() == IOException.class
+        && (t.getCause() instanceof RuntimeException || t.getCause() instanceof Error)) {
       return null; // the JDK's send wraps what the caller's body publisher or handler threw
     }
     if (t instanceof java.net.ProtocolException) {
