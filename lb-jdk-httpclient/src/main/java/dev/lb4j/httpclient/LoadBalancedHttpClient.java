@@ -550,9 +550,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
           throw (RuntimeException) c; // as the wrapped client threw it
         }
         if (!attempt.keptAside) {
-          @SuppressWarnings("unchecked")
-          HttpResponse<T> typed = (HttpResponse<T>) (HttpResponse<?>) response;
-          return finalResponse(attempt, typed, typed.body());
+          return finalResponse(attempt, response);
         }
         try {
           return finalResponse(attempt, response, replay(response).get());
@@ -680,9 +678,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         return;
       }
       if (!attempt.keptAside) {
-        @SuppressWarnings("unchecked")
-        HttpResponse<T> typed = (HttpResponse<T>) (HttpResponse<?>) response;
-        finish(r, finalResponse(attempt, typed, typed.body()), null);
+        finish(r, finalResponse(attempt, response), null);
         return;
       }
       CompletableFuture<T> body;
@@ -759,14 +755,9 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
           logAttempt(attempt, "status " + status, null);
           return null;
         }
-        RetryPolicy.Attempts a = Objects.requireNonNull(attempts);
-        RetryPolicy.Decision d = a.next(Outcome.response(status, 0), true);
-        if (d.retry() && deadlinePassesIn(d.delayNanos())) {
-          a.retryNotSent();
-          d = new RetryPolicy.Decision(false, 0, "the request's timeout would pass before the retry");
-        }
+        RetryPolicy.Decision d =
+            decide(Objects.requireNonNull(attempts), Outcome.response(status, 0));
         logAttempt(attempt, "status " + status, d);
-        retryGranted = d.retry();
         return d.retry() ? d : null;
       }
       Throwable c = Objects.requireNonNull(cause);
@@ -806,14 +797,23 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
               : observed != null
                   ? new RetryPolicy.Decision(false, 0, "part of the response already went to the"
                       + " caller's body handler")
-              : a.next(Outcome.error(kind, 0), true);
-      if (d != null && d.retry() && deadlinePassesIn(d.delayNanos())) {
-        Objects.requireNonNull(a).retryNotSent();
+              : decide(a, Outcome.error(kind, 0));
+      logAttempt(attempt, kind + " (" + c + ")", d);
+      return d != null && d.retry() ? d : null;
+    }
+
+    /**
+     * The retry policy's decision after a retryable-looking outcome, refused when the back-off
+     * would outlast the request's own timeout; a granted retry is remembered until it is sent.
+     */
+    private RetryPolicy.Decision decide(RetryPolicy.Attempts a, Outcome outcome) {
+      RetryPolicy.Decision d = a.next(outcome, true);
+      if (d.retry() && deadlinePassesIn(d.delayNanos())) {
+        a.retryNotSent();
         d = new RetryPolicy.Decision(false, 0, "the request's timeout would pass before the retry");
       }
-      logAttempt(attempt, kind + " (" + c + ")", d);
-      retryGranted = d != null && d.retry();
-      return d != null && d.retry() ? d : null;
+      retryGranted = d.retry();
+      return d;
     }
 
     /** A lease for the next attempt, or {@code null} when there is no backend for it. */
@@ -920,9 +920,15 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     /** Hands a body kept aside (the attempt might have been retried) to the caller's handler. */
     private CompletableFuture<T> replay(HttpResponse<Object> response) {
       byte[] bytes = (byte[]) response.body();
-      HttpResponse.BodySubscriber<T> subscriber = handler.apply(new Info(response));
+      HttpResponse.BodySubscriber<T> subscriber = handler.apply(new ResponseMeta(response));
       subscriber.onSubscribe(new Replay(subscriber, bytes));
       return subscriber.getBody().toCompletableFuture();
+    }
+
+    /** The caller's response to an attempt whose body went straight to the caller's handler. */
+    @SuppressWarnings("unchecked") // the caller's handler made the body: a T
+    private HttpResponse<T> finalResponse(Attempt attempt, HttpResponse<Object> response) {
+      return finalResponse(attempt, response, (T) response.body());
     }
 
     /** The caller's response: the policies' response header edits applied. */
@@ -931,7 +937,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       try {
         edits =
             attempt.lease.responseHeaders(
-                new HttpRequestView(attempt.forwarded), new View(response));
+                new HttpRequestView(attempt.forwarded), new ResponseMeta(response));
       } catch (RuntimeException e) { // the engine logs and skips failing policies; be safe anyway
         LOG.warn("{}: response header edits failed", view, e);
         edits = HeaderChanges.none();
@@ -1200,11 +1206,11 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     return null;
   }
 
-  /** The response's metadata as a body handler sees it. */
-  private static final class Info implements HttpResponse.ResponseInfo {
+  /** A response's status and headers, as body handlers and policies' response steps see them. */
+  private static final class ResponseMeta implements HttpResponse.ResponseInfo, ResponseView {
     private final HttpResponse<?> response;
 
-    Info(HttpResponse<?> response) {
+    ResponseMeta(HttpResponse<?> response) {
       this.response = response;
     }
 
@@ -1214,32 +1220,23 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     }
 
     @Override
-    public HttpHeaders headers() {
-      return response.headers();
-    }
-
-    @Override
-    public HttpClient.Version version() {
-      return response.version();
-    }
-  }
-
-  /** A response as the policies' response steps see it. */
-  private static final class View implements ResponseView {
-    private final HttpResponse<?> response;
-
-    View(HttpResponse<?> response) {
-      this.response = response;
-    }
-
-    @Override
     public int status() {
       return response.statusCode();
     }
 
     @Override
+    public HttpHeaders headers() {
+      return response.headers();
+    }
+
+    @Override
     public @Nullable String header(String name) {
       return response.headers().firstValue(name).orElse(null);
+    }
+
+    @Override
+    public HttpClient.Version version() {
+      return response.version();
     }
   }
 
