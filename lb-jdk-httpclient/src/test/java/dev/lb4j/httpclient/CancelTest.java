@@ -16,9 +16,6 @@ import dev.lb4j.core.PoolStats;
 import dev.lb4j.core.algorithm.Algorithms;
 import dev.lb4j.core.policy.RetryPolicy;
 import java.io.IOException;
-import java.net.Authenticator;
-import java.net.CookieHandler;
-import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,8 +36,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -319,54 +314,13 @@ class CancelTest {
   }
 
   /** Sends through a JDK client and counts the attempts; reports {@code executor} as its own. */
-  private static final class CountingClient extends HttpClient {
-    private final HttpClient jdk;
+  private static final class CountingClient extends ForwardingHttpClient {
     private final Executor executor;
     final AtomicInteger sent = new AtomicInteger();
 
     CountingClient(HttpClient jdk, Executor executor) {
-      this.jdk = jdk;
+      super(jdk);
       this.executor = executor;
-    }
-
-    @Override
-    public Optional<CookieHandler> cookieHandler() {
-      return jdk.cookieHandler();
-    }
-
-    @Override
-    public Optional<Duration> connectTimeout() {
-      return jdk.connectTimeout();
-    }
-
-    @Override
-    public Redirect followRedirects() {
-      return jdk.followRedirects();
-    }
-
-    @Override
-    public Optional<ProxySelector> proxy() {
-      return jdk.proxy();
-    }
-
-    @Override
-    public SSLContext sslContext() {
-      return jdk.sslContext();
-    }
-
-    @Override
-    public SSLParameters sslParameters() {
-      return jdk.sslParameters();
-    }
-
-    @Override
-    public Optional<Authenticator> authenticator() {
-      return jdk.authenticator();
-    }
-
-    @Override
-    public Version version() {
-      return jdk.version();
     }
 
     @Override
@@ -379,13 +333,6 @@ class CancelTest {
         throws IOException, InterruptedException {
       sent.incrementAndGet();
       return jdk.send(request, handler);
-    }
-
-    @Override
-    public <T> CompletableFuture<HttpResponse<T>> sendAsync(
-        HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-      sent.incrementAndGet();
-      return jdk.sendAsync(request, handler);
     }
 
     @Override

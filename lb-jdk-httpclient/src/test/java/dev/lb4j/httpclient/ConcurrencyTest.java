@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -57,17 +56,12 @@ class ConcurrencyTest {
 
   @BeforeAll
   static void startServers() {
-    for (int i = 0; i < 5; i++) {
-      WireMockServer s = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-      servers.add(s);
-      s.start();
-    }
+    WireMockPoolFixture.startLoopbackServers(servers, 5);
   }
 
   @AfterAll
   static void stopServers() {
-    servers.forEach(WireMockServer::stop);
-    servers.clear();
+    WireMockPoolFixture.stopAll(servers);
   }
 
   @BeforeEach

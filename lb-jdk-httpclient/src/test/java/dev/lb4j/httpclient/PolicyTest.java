@@ -3,7 +3,6 @@ package dev.lb4j.httpclient;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static com.github.tomakehurst.wiremock.matching.RequestPatternBuilder.allRequests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -55,17 +54,12 @@ class PolicyTest {
 
   @BeforeAll
   static void startServers() {
-    for (int i = 0; i < BACKENDS; i++) {
-      WireMockServer s = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-      s.start();
-      SERVERS.add(s);
-    }
+    WireMockPoolFixture.startLoopbackServers(SERVERS, BACKENDS);
   }
 
   @AfterAll
   static void stopServers() {
-    SERVERS.forEach(WireMockServer::stop);
-    SERVERS.clear();
+    WireMockPoolFixture.stopAll(SERVERS);
   }
 
   @BeforeEach

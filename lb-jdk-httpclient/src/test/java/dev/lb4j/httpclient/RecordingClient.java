@@ -1,21 +1,13 @@
 package dev.lb4j.httpclient;
 
 import java.io.IOException;
-import java.net.Authenticator;
-import java.net.CookieHandler;
-import java.net.ProxySelector;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
 import java.util.function.Consumer;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,13 +19,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Not for cancellation tests: the future {@code sendAsync} returns is a stage after the JDK's,
  * so cancelling it does not cancel the JDK's exchange.
  */
-final class RecordingClient extends HttpClient {
-  private final HttpClient jdk;
+final class RecordingClient extends ForwardingHttpClient {
   private final List<HttpRequest> sent = new CopyOnWriteArrayList<>();
   private volatile Consumer<HttpRequest> afterExchange = request -> { };
 
   RecordingClient(HttpClient jdk) {
-    this.jdk = jdk;
+    super(jdk);
   }
 
   /** The attempts sent so far, oldest first. */
@@ -47,51 +38,6 @@ final class RecordingClient extends HttpClient {
   }
 
   @Override
-  public Optional<CookieHandler> cookieHandler() {
-    return jdk.cookieHandler();
-  }
-
-  @Override
-  public Optional<Duration> connectTimeout() {
-    return jdk.connectTimeout();
-  }
-
-  @Override
-  public Redirect followRedirects() {
-    return jdk.followRedirects();
-  }
-
-  @Override
-  public Optional<ProxySelector> proxy() {
-    return jdk.proxy();
-  }
-
-  @Override
-  public SSLContext sslContext() {
-    return jdk.sslContext();
-  }
-
-  @Override
-  public SSLParameters sslParameters() {
-    return jdk.sslParameters();
-  }
-
-  @Override
-  public Optional<Authenticator> authenticator() {
-    return jdk.authenticator();
-  }
-
-  @Override
-  public Version version() {
-    return jdk.version();
-  }
-
-  @Override
-  public Optional<Executor> executor() {
-    return jdk.executor();
-  }
-
-  @Override
   public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
       throws IOException, InterruptedException {
     sent.add(request);
@@ -100,12 +46,6 @@ final class RecordingClient extends HttpClient {
     } finally {
       afterExchange.accept(request);
     }
-  }
-
-  @Override
-  public <T> CompletableFuture<HttpResponse<T>> sendAsync(
-      HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-    return sendAsync(request, handler, null);
   }
 
   @Override

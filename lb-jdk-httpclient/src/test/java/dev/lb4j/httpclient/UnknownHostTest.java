@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static com.github.tomakehurst.wiremock.matching.RequestPatternBuilder.allRequests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -57,17 +56,12 @@ class UnknownHostTest {
 
   @BeforeAll
   static void startServers() {
-    for (int i = 0; i < SERVER_COUNT; i++) {
-      WireMockServer s = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-      s.start();
-      SERVERS.add(s);
-    }
+    WireMockPoolFixture.startLoopbackServers(SERVERS, SERVER_COUNT);
   }
 
   @AfterAll
   static void stopServers() {
-    SERVERS.forEach(WireMockServer::stop);
-    SERVERS.clear();
+    WireMockPoolFixture.stopAll(SERVERS);
   }
 
   @BeforeEach

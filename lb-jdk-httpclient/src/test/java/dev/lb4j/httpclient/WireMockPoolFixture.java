@@ -43,10 +43,29 @@ abstract class WireMockPoolFixture {
 
   /** Starts a WireMock server on loopback, on a free port; stopped after the test. */
   final WireMockServer server() {
-    WireMockServer s = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    WireMockServer s = loopbackServer();
     servers.add(s);
+    return s;
+  }
+
+  /** Starts a WireMock server on loopback, on a free port; the caller stops it. */
+  static WireMockServer loopbackServer() {
+    WireMockServer s = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
     s.start();
     return s;
+  }
+
+  /** Starts {@code count} loopback servers into {@code servers}, for a whole test class. */
+  static void startLoopbackServers(List<WireMockServer> servers, int count) {
+    for (int i = 0; i < count; i++) {
+      servers.add(loopbackServer());
+    }
+  }
+
+  /** Stops and forgets the servers {@link #startLoopbackServers} started. */
+  static void stopAll(List<WireMockServer> servers) {
+    servers.forEach(WireMockServer::stop);
+    servers.clear();
   }
 
   /**
@@ -67,8 +86,7 @@ abstract class WireMockPoolFixture {
    * connection to it is refused.
    */
   final int closedPort() {
-    WireMockServer s = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    s.start();
+    WireMockServer s = loopbackServer();
     int port = s.port();
     s.stop();
     return port;
