@@ -97,14 +97,19 @@ public final class LoadBalancer implements AutoCloseable {
             NoBackend.Reason.NO_ROUTE,
             "no routing rule matched and there is no default pool (pools: " + byName.keySet() + ")");
     this.defaultMatch =
-        defaultPool == null ? null : new RouteMatch(new DefaultRule(defaultPool), defaultPool);
+        defaultPool == null
+            ? null
+            : new RouteMatch(
+                new FixedRule("default", defaultPool, "default route -> " + defaultPool),
+                defaultPool);
     // Host names are case-insensitive (RFC 3986 section 3.2.2): a host matches the pool of the
     // same name exactly, else ignoring case unless two pools differ only in case.
     Map<String, RouteMatch> byHost = new java.util.HashMap<>();
     Map<String, RouteMatch> byLowerHost = new java.util.HashMap<>();
     Set<String> ambiguous = new java.util.HashSet<>();
     for (String name : byName.keySet()) {
-      RouteMatch m = new RouteMatch(new HostRule(name), name);
+      RouteMatch m =
+          new RouteMatch(new FixedRule("host", name, "host " + name + " -> pool " + name), name);
       byHost.put(name, m);
       String lower = name.toLowerCase(java.util.Locale.ROOT);
       if (byLowerHost.putIfAbsent(lower, m) != null) {
@@ -317,7 +322,7 @@ public final class LoadBalancer implements AutoCloseable {
 
   /** The context of a request without edits; cached for the engine's own route matches. */
   private RequestContext contextFor(RouteMatch match, Policy[] chain) {
-    if (match.rule() instanceof Route || match == defaultMatch || match.rule() instanceof HostRule) {
+    if (match.rule() instanceof Route || match.rule() instanceof FixedRule) {
       RequestContext cached = contexts.get(match); // no capturing lambda on the common path
       if (cached != null) {
         return cached;
@@ -506,18 +511,24 @@ public final class LoadBalancer implements AutoCloseable {
     return new Explanation(lines, match, null, null, picked);
   }
 
-  /** The rule a request falls back to: the default pool. */
-  /** The route {@link #selectByHost} takes when the request's host names a pool. */
-  private static final class HostRule implements RoutingRule {
+  /**
+   * A rule that always names one pool: the default route ({@link #select}) and the host routes
+   * ({@link #selectByHost}). Their matches are built once, so their request contexts are cached.
+   */
+  private static final class FixedRule implements RoutingRule {
+    private final String name;
     private final String pool;
+    private final String description;
 
-    HostRule(String pool) {
+    FixedRule(String name, String pool, String description) {
+      this.name = name;
       this.pool = pool;
+      this.description = description;
     }
 
     @Override
     public String name() {
-      return "host";
+      return name;
     }
 
     @Override
@@ -527,30 +538,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "host " + pool + " -> pool " + pool;
-    }
-  }
-
-  private static final class DefaultRule implements RoutingRule {
-    private final String pool;
-
-    DefaultRule(String pool) {
-      this.pool = pool;
-    }
-
-    @Override
-    public String name() {
-      return "default";
-    }
-
-    @Override
-    public String route(RequestView request) {
-      return pool;
-    }
-
-    @Override
-    public String toString() {
-      return "default route -> " + pool;
+      return description;
     }
   }
 
