@@ -9,6 +9,7 @@
  */
 module dev.lb4j.core {
   requires transitive dev.lb4j.api;
+  requires static com.google.errorprone.annotations; // @GuardedBy, checked at compile time
 
   exports dev.lb4j.core;
   exports dev.lb4j.core.algorithm;

@@ -51,4 +51,20 @@ public interface Algorithm {
   default boolean usesWeights() {
     return false;
   }
+
+  /**
+   * Whether each pick is an independent draw in proportion to weight (round robin, random and their
+   * weighted forms), so that picking again yields the same distribution. Slow start uses it: while a
+   * backend warms up, a pick of it is kept with the probability of its ramp factor; otherwise an
+   * algorithm that picks in proportion simply picks again (which gives the warming backend exactly
+   * its ramped share), while any other algorithm (least request, latency-aware, hashing) is asked
+   * again with the warming backend excluded for that request, so it cannot return the same idle
+   * newcomer over and over. Return {@code true} only if re-picking is unbiased for your picker.
+   *
+   * @return {@code true} if picks are independent draws in proportion to weight
+   * @since 0.1.0
+   */
+  default boolean picksInProportionToWeight() {
+    return false;
+  }
 }

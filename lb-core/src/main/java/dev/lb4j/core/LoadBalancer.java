@@ -5,7 +5,7 @@ import dev.lb4j.api.RequestView;
 import dev.lb4j.core.health.HealthListener;
 import dev.lb4j.core.internal.ExecutorScheduler;
 import dev.lb4j.core.internal.HealthEvents;
-import dev.lb4j.core.internal.PoolImpl;
+import dev.lb4j.core.internal.pool.PoolImpl;
 import dev.lb4j.core.internal.LeaseImpl;
 import dev.lb4j.core.internal.RequestContext;
 import dev.lb4j.core.internal.Router;

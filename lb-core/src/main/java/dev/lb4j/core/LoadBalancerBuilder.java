@@ -3,7 +3,7 @@ package dev.lb4j.core;
 import dev.lb4j.core.health.HealthListener;
 import dev.lb4j.core.internal.ExecutorScheduler;
 import dev.lb4j.core.internal.HealthEvents;
-import dev.lb4j.core.internal.PoolImpl;
+import dev.lb4j.core.internal.pool.PoolImpl;
 import dev.lb4j.core.internal.Router;
 import dev.lb4j.core.routing.Route;
 import dev.lb4j.core.routing.RouteBuilder;

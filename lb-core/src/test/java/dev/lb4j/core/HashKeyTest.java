@@ -86,9 +86,8 @@ class HashKeyTest {
 
   /**
    * {@link dev.lb4j.api.PickContext#hasHash()}: "true exactly when the pool's algorithm hashes and
-   * the request had a key". On a miss PoolImpl.hashInto (PoolImpl.java:182) stores the random hash
-   * with {@code lease.setHash(...)}, which also sets {@code hasHash = true} (LeaseImpl.java:51), so
-   * an algorithm cannot tell a random hash from a key's.
+   * the request had a key". On a miss the pick still gets a (random) hash, but an algorithm must be
+   * able to tell it from a key's.
    */
   @Test
   void pickContextHasNoHashWhenTheRequestHasNoKey() {

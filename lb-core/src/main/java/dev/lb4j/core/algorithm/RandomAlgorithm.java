@@ -9,13 +9,19 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
 /** Uniformly random over the available backends. */
-final class RandomAlgorithm implements Algorithm, dev.lb4j.core.internal.PicksInProportion {
+final class RandomAlgorithm implements Algorithm {
 
   static final RandomAlgorithm INSTANCE = new RandomAlgorithm();
 
   private static final int REDRAWS = 4;
 
   private RandomAlgorithm() {}
+
+  /** Every pick is an independent draw in proportion to weight: slow start may simply re-pick. */
+  @Override
+  public boolean picksInProportionToWeight() {
+    return true;
+  }
 
   @Override
   public String name() {

@@ -13,11 +13,17 @@ import org.jspecify.annotations.Nullable;
  * many load balancers rebuilt at the same moment do not all hit the first backend together (Envoy
  * does the same).
  */
-final class RoundRobin implements Algorithm, dev.lb4j.core.internal.PicksInProportion {
+final class RoundRobin implements Algorithm {
 
   static final RoundRobin INSTANCE = new RoundRobin();
 
   private RoundRobin() {}
+
+  /** Every pick is an independent draw in proportion to weight: slow start may simply re-pick. */
+  @Override
+  public boolean picksInProportionToWeight() {
+    return true;
+  }
 
   @Override
   public String name() {

@@ -13,13 +13,19 @@ import org.jspecify.annotations.Nullable;
  * sum(w)} of the picks in expectation. When the draw is excluded it redraws a few times, then takes
  * the first allowed backend from a random start.
  */
-final class WeightedRandom implements Algorithm, dev.lb4j.core.internal.PicksInProportion {
+final class WeightedRandom implements Algorithm {
 
   static final WeightedRandom INSTANCE = new WeightedRandom();
 
   private static final int REDRAWS = 4;
 
   private WeightedRandom() {}
+
+  /** Every pick is an independent draw in proportion to weight: slow start may simply re-pick. */
+  @Override
+  public boolean picksInProportionToWeight() {
+    return true;
+  }
 
   @Override
   public String name() {

@@ -27,13 +27,19 @@ import org.jspecify.annotations.Nullable;
  * (the sequence is equidistributed; the discrepancy after {@code k} picks is {@code O(log k / k)}),
  * but not nginx's exact order, at {@code O(log n)} per pick.
  */
-final class WeightedRoundRobin implements Algorithm, dev.lb4j.core.internal.PicksInProportion {
+final class WeightedRoundRobin implements Algorithm {
 
   static final WeightedRoundRobin INSTANCE = new WeightedRoundRobin();
 
   static final long MAX_SCHEDULE_WORK = 1L << 24;
 
   private WeightedRoundRobin() {}
+
+  /** Every pick is an independent draw in proportion to weight: slow start may simply re-pick. */
+  @Override
+  public boolean picksInProportionToWeight() {
+    return true;
+  }
 
   @Override
   public String name() {

@@ -32,7 +32,7 @@ public final class HealthEvents {
   }
 
   /** Queues an event; call under the pool's lock so events keep the order of the changes. */
-  void post(HealthEvent event) {
+  public void post(HealthEvent event) {
     if (!listeners.isEmpty()) {
       queue.add(event);
     }

@@ -4,25 +4,23 @@ import dev.lb4j.api.Backend;
 import dev.lb4j.api.ErrorKind;
 import dev.lb4j.api.HeaderChanges;
 import dev.lb4j.api.Outcome;
-import dev.lb4j.api.PickContext;
 import dev.lb4j.api.RequestView;
 import dev.lb4j.api.ResponseView;
 import dev.lb4j.core.routing.RouteMatch;
 import dev.lb4j.core.Lease;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Collection;
-import java.util.List;
+import dev.lb4j.core.internal.pool.BackendState;
+import dev.lb4j.core.internal.pool.PoolImpl;
 import java.util.Objects;
-import java.util.RandomAccess;
-import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The engine's lease. Before it is bound to a backend the same object serves as the {@link
- * PickContext} of its selection, so one selection allocates one object.
+ * The engine's lease: one backend, held from selection until the outcome is reported or the lease is
+ * closed. Released exactly once (a CAS), whatever the caller does. Algorithms never see it: they are
+ * handed a separate pick context, so a plugin cannot close what it picks for.
  */
-public final class LeaseImpl implements Lease, PickContext {
+public final class LeaseImpl implements Lease {
 
   private static final VarHandle RELEASED;
 
@@ -36,11 +34,6 @@ public final class LeaseImpl implements Lease, PickContext {
 
   private final PoolImpl pool;
   private final RequestView request;
-  /** The caller's exclusions; during slow start also the backends it turned away ({@link Skips}). */
-  private @Nullable Collection<? extends Backend> exclude;
-  private boolean hasHash;
-  private boolean hashFixed;
-  private long hash;
   private @Nullable BackendState backend;
   private long startNanos;
 
@@ -50,78 +43,25 @@ public final class LeaseImpl implements Lease, PickContext {
   /** How the request got here (route, policy edits); null for a plain pool selection. */
   private @Nullable RequestContext context;
 
-  LeaseImpl(PoolImpl pool, RequestView request, @Nullable Collection<? extends Backend> exclude) {
+  /**
+   * A lease for {@code request} in {@code pool}, not yet bound to a backend.
+   *
+   * @param pool the pool
+   * @param request the request
+   */
+  public LeaseImpl(PoolImpl pool, RequestView request) {
     this.pool = pool;
     this.request = request;
-    if (exclude != null) {
-      for (Backend b : exclude) {
-        Objects.requireNonNull(b, "exclude contains null");
-      }
-    }
-    this.exclude = exclude == null || exclude.isEmpty() ? null : exclude;
-  }
-
-  /** The hash of the request's key. */
-  void setHash(long hash) {
-    this.hash = hash;
-    this.hasHash = true;
   }
 
   /**
-   * A random stand-in for a missing key: stored so that every {@link #hash()} call of this selection
-   * sees the same value, but {@link #hasHash()} stays false.
+   * Binds the lease to the backend the pool granted.
+   *
+   * @param backend the backend
+   * @param startNanos the ticker reading latency is measured from
+   * @param acquired whether the backend's in-flight slot is taken already (a concurrency limit)
    */
-  void setRandomHash(long hash) {
-    this.hash = hash;
-    this.hashFixed = true;
-  }
-
-  /**
-   * Excludes {@code b} from the rest of this selection (slow start turned it away). Kept in the
-   * exclusion collection rather than in fields of their own, so a lease stays as small as it was
-   * without slow start; this path allocates, the common one does not.
-   */
-  void skip(BackendState b) {
-    if (exclude instanceof Skips skips) {
-      skips.skipped.add(b);
-    } else {
-      exclude = new Skips(exclude, b);
-    }
-  }
-
-  /** Restores the caller's exclusions. */
-  void clearSkips() {
-    if (exclude instanceof Skips skips) {
-      exclude = skips.callers;
-    }
-  }
-
-  /** The caller's exclusions plus the backends slow start turned away. */
-  private static final class Skips extends java.util.AbstractCollection<Backend> {
-    final @Nullable Collection<? extends Backend> callers;
-    final java.util.List<Backend> skipped = new java.util.ArrayList<>(2);
-
-    Skips(@Nullable Collection<? extends Backend> callers, Backend first) {
-      this.callers = callers;
-      skipped.add(first);
-    }
-
-    @Override
-    public java.util.Iterator<Backend> iterator() {
-      java.util.List<Backend> all = new java.util.ArrayList<>(skipped);
-      if (callers != null) {
-        all.addAll(callers);
-      }
-      return all.iterator();
-    }
-
-    @Override
-    public int size() {
-      return skipped.size() + (callers == null ? 0 : callers.size());
-    }
-  }
-
-  void bind(BackendState backend, long startNanos, boolean acquired) {
+  public void bind(BackendState backend, long startNanos, boolean acquired) {
     this.backend = backend;
     this.startNanos = startNanos;
     if (!acquired) {
@@ -129,67 +69,13 @@ public final class LeaseImpl implements Lease, PickContext {
     }
   }
 
-  // ---- PickContext
-
-  @Override
+  /**
+   * The request this lease was selected for.
+   *
+   * @return the request
+   */
   public RequestView request() {
     return request;
-  }
-
-  @Override
-  public boolean hasHash() {
-    return hasHash;
-  }
-
-  @Override
-  public long hash() {
-    if (!hasHash && !hashFixed) {
-      hash = ThreadLocalRandom.current().nextLong();
-      hashFixed = true;
-    }
-    return hash;
-  }
-
-  @Override
-  public boolean hasExclusions() {
-    return exclude != null;
-  }
-
-  @Override
-  public boolean isExcluded(Backend candidate) {
-    Collection<? extends Backend> excluded = exclude;
-    if (excluded instanceof Skips skips) {
-      for (int i = 0, n = skips.skipped.size(); i < n; i++) {
-        if (skips.skipped.get(i) == candidate) {
-          return true;
-        }
-      }
-      excluded = skips.callers;
-      if (excluded == null) {
-        return false;
-      }
-    }
-    if (excluded == null) {
-      return false;
-    }
-    if (excluded instanceof List<? extends Backend> list && excluded instanceof RandomAccess) {
-      for (int i = 0, n = list.size(); i < n; i++) {
-        if (same(list.get(i), candidate)) {
-          return true;
-        }
-      }
-      return false;
-    }
-    for (Backend b : excluded) {
-      if (same(b, candidate)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean same(Backend a, Backend b) {
-    return a == b || a.id().equals(b.id());
   }
 
   /** Attaches how the request got here; called once by the load balancer after selection. */

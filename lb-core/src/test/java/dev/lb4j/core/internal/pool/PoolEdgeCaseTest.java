@@ -1,4 +1,4 @@
-package dev.lb4j.core.internal;
+package dev.lb4j.core.internal.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class PoolImplEdgeTest {
+class PoolEdgeCaseTest {
 
   private static final RequestView GET = RequestView.of("GET", "/");
 

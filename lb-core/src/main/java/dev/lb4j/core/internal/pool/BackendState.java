@@ -1,12 +1,14 @@
-package dev.lb4j.core.internal;
+package dev.lb4j.core.internal.pool;
 
 import dev.lb4j.api.Backend;
 import dev.lb4j.api.ErrorKind;
 import dev.lb4j.core.BackendSpec;
 import dev.lb4j.core.BackendStats;
 import dev.lb4j.core.BackendStatus;
-import dev.lb4j.core.Scheduler;
 import dev.lb4j.core.health.OutlierDetection;
+import dev.lb4j.core.internal.Decay;
+import dev.lb4j.core.internal.XxHash64;
+import dev.lb4j.core.internal.health.BackendHealth;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.URI;
@@ -19,8 +21,9 @@ import org.jspecify.annotations.Nullable;
  * backend is a member of its pool (and longer, while leases still hold it); successive picker
  * snapshots share it, so live load carries across rebuilds.
  *
- * <p>Thread-safety: configuration fields are written only under the owning pool's lock and are
- * volatile; live counters are updated lock-free by leases.
+ * <p>Thread-safety: the weight and the health are written only by the owning pool's control plane,
+ * under its lock, and are volatile; live counters are updated lock-free by leases. Timers (probes,
+ * ejection ends, slow start) belong to the pool's checker, detector and timer, not to this object.
  */
 public final class BackendState implements Backend {
 
@@ -49,48 +52,21 @@ public final class BackendState implements Backend {
   private final long idHash;
   private final @Nullable OutlierDetection outlier;
   private volatile int weight;
-  private volatile boolean draining;
 
-  // ---- health: written under the owner's lock; volatile where the data plane or stats read them
-  volatile boolean disabled;
-  boolean member = true;
-  volatile BackendStatus status = BackendStatus.HEALTHY;
-  volatile String statusReason = "added";
-  volatile long statusSinceNanos;
+  /**
+   * The backend's health: one immutable value, replaced (never mutated) by the pool's control plane
+   * under its lock, read without locking by selection (slow start) and stats.
+   */
+  private volatile BackendHealth health;
 
-  /** Active checking: the probe's verdict, and the counters towards the thresholds. */
-  boolean probeHealthy = true;
-  boolean probePending;
-  int probeSuccesses;
-  int probeFailures;
-  String probeReason = "";
-  /** Bumped to invalidate a running probe loop (removal, disable, close). */
-  long probeEpoch;
-  Scheduler.@Nullable Cancellable probeTask;
-  /** The probe in flight (a PoolImpl.ProbeRun), so closing or removal can abandon it. */
-  @Nullable Object runningProbe;
-
-  /** Passive checking. */
-  boolean ejected;
-  long ejectedUntil;
-  int ejectionMultiplier;
-  long returnedAt;
-  long ejectionsTotal;
-  String ejectReason = "";
-  Scheduler.@Nullable Cancellable ejectTask;
+  /** Whether the backend is still a member of its pool; written under the pool's lock. */
+  private volatile boolean member = true;
 
   @SuppressWarnings("UnusedVariable") // updated through CONSECUTIVE_FAILURES
   private volatile int consecutiveFailures;
 
   final @Nullable LongAdder windowRequests;
   final @Nullable LongAdder windowFailures;
-
-  /** Slow start: read by the data plane while the snapshot says some backend is warming. */
-  volatile boolean warming;
-  /** Present at build and not serving yet: its first time serving skips the ramp. */
-  boolean servesWithoutRamp;
-  volatile long warmingSince;
-  Scheduler.@Nullable Cancellable warmTask;
 
   /**
    * The generation of the first pool snapshot that left this backend out (drained or removed), or
@@ -111,8 +87,10 @@ public final class BackendState implements Backend {
   private final LongAdder failures = new LongAdder();
   private final LongAdder cancelled = new LongAdder();
 
-  BackendState(PoolImpl owner, BackendSpec spec, @Nullable OutlierDetection outlier) {
+  BackendState(
+      PoolImpl owner, BackendSpec spec, @Nullable OutlierDetection outlier, BackendHealth health) {
     this.owner = owner;
+    this.health = health;
     this.spec = spec;
     this.idHash = XxHash64.hash(spec.id());
     this.outlier = outlier;
@@ -166,64 +144,36 @@ public final class BackendState implements Backend {
     return ewmaStampNanos;
   }
 
-  PoolImpl owner() {
+  /** The pool this backend belongs to. */
+  public PoolImpl owner() {
     return owner;
   }
 
-  /** The health signals and derived state, saved so a change that fails to publish can be undone. */
-  record Saved(
-      boolean disabled,
-      boolean draining,
-      BackendStatus status,
-      String statusReason,
-      long statusSinceNanos,
-      boolean probeHealthy,
-      boolean probePending,
-      int probeSuccesses,
-      int probeFailures,
-      String probeReason,
-      boolean ejected,
-      long ejectedUntil,
-      int ejectionMultiplier,
-      long returnedAt,
-      long ejectionsTotal,
-      String ejectReason,
-      boolean warming,
-      long warmingSince) {}
-
-  Saved save() {
-    return new Saved(
-        disabled, draining, status, statusReason, statusSinceNanos, probeHealthy, probePending,
-        probeSuccesses, probeFailures, probeReason, ejected, ejectedUntil, ejectionMultiplier,
-        returnedAt, ejectionsTotal, ejectReason, warming, warmingSince);
+  /** The current health; a pick may see it a moment before or after the snapshot that uses it. */
+  public BackendHealth health() {
+    return health;
   }
 
-  void restore(Saved s) {
-    disabled = s.disabled();
-    draining = s.draining();
-    status = s.status();
-    statusReason = s.statusReason();
-    statusSinceNanos = s.statusSinceNanos();
-    probeHealthy = s.probeHealthy();
-    probePending = s.probePending();
-    probeSuccesses = s.probeSuccesses();
-    probeFailures = s.probeFailures();
-    probeReason = s.probeReason();
-    ejected = s.ejected();
-    ejectedUntil = s.ejectedUntil();
-    ejectionMultiplier = s.ejectionMultiplier();
-    returnedAt = s.returnedAt();
-    ejectionsTotal = s.ejectionsTotal();
-    ejectReason = s.ejectReason();
-    warming = s.warming();
-    warmingSince = s.warmingSince();
+  /** Replaces the health; only the control plane calls this, under the pool's lock. */
+  void setHealth(BackendHealth next) {
+    this.health = next;
+  }
+
+  boolean isMember() {
+    return member;
+  }
+
+  /** Marks the backend removed from its pool; its timers find it gone and stop. */
+  void leave() {
+    this.member = false;
   }
 
   BackendSpec spec() {
     return spec;
   }
 
-  long idHash() {
+  /** The XXH64 of the backend's id. */
+  public long idHash() {
     return idHash;
   }
 
@@ -235,15 +185,8 @@ public final class BackendState implements Backend {
     CONSECUTIVE_FAILURES.setVolatile(this, 0);
   }
 
-  boolean isDraining() {
-    return draining;
-  }
-
-  void setDraining(boolean draining) {
-    this.draining = draining;
-  }
-
-  long unavailableFrom() {
+  /** See {@link #unavailableFrom}: {@link Long#MAX_VALUE} while available. */
+  public long unavailableFrom() {
     return unavailableFrom;
   }
 
@@ -255,12 +198,13 @@ public final class BackendState implements Backend {
     this.weight = weight;
   }
 
-  void acquire() {
+  /** Counts one request in flight. */
+  public void acquire() {
     IN_FLIGHT.getAndAdd(this, 1);
   }
 
   /** Takes one in-flight slot if fewer than {@code limit} are taken; exact under contention. */
-  boolean tryAcquire(int limit) {
+  public boolean tryAcquire(int limit) {
     while (true) {
       int n = (int) IN_FLIGHT.getVolatile(this);
       if (n >= limit) {
@@ -281,7 +225,7 @@ public final class BackendState implements Backend {
    * @param now the ticker reading at release
    * @param decayNanos the EWMA time constant
    */
-  void release(int status, ErrorKind error, long latencyNanos, long now, long decayNanos) {
+  public void release(int status, ErrorKind error, long latencyNanos, long now, long decayNanos) {
     IN_FLIGHT.getAndAdd(this, -1);
     if (latencyNanos < 0 || error == ErrorKind.CANCELLED) {
       cancelled.increment();
@@ -346,6 +290,7 @@ public final class BackendState implements Backend {
 
   BackendStats stats() {
     // Every pick is in flight, completed or cancelled: no separate counter on the request path.
+    BackendHealth h = health;
     long done = completed.sum();
     long gaveUp = cancelled.sum();
     int open = inFlight;
@@ -354,15 +299,15 @@ public final class BackendState implements Backend {
         uri.toString(),
         weight,
         zone,
-        status,
-        statusReason,
+        h.status(),
+        h.reason(),
         open,
         open + done + gaveUp,
         done,
         failures.sum(),
         gaveUp,
         ewmaNanos,
-        ejectionsTotal);
+        h.ejection().total());
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.lb4j.core.internal;
+package dev.lb4j.core.internal.pool;
 
 import dev.lb4j.api.Backend;
 import dev.lb4j.api.BackendSet;
@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One published state of a pool: the available backends and the picker built for exactly them, or
- * the reason there is none. Immutable; replaced as a whole with one volatile write.
+ * the reason there is none. Immutable (every field final, set by the constructor); built by {@link
+ * SnapshotBuilder} and replaced as a whole with one volatile write.
  */
 final class Snapshot implements BackendSet {
 
@@ -27,9 +28,9 @@ final class Snapshot implements BackendSet {
    * warming ones, where a key slow start turns away from a warming backend goes (the backend it had
    * before the warming ones joined).
    */
-  @Nullable Picker withoutWarming;
+  final @Nullable Picker withoutWarming;
 
-  List<Backend> withoutWarmingBackends = List.of();
+  final List<Backend> withoutWarmingBackends;
 
   /** Panic mode, and the numbers behind it (for stats and events). */
   final boolean panic;
@@ -44,17 +45,9 @@ final class Snapshot implements BackendSet {
       List<Backend> backends,
       @Nullable Picker picker,
       NoBackend unavailable,
-      boolean warming) {
-    this(pool, generation, backends, picker, unavailable, warming, false, 0, 0, "");
-  }
-
-  private Snapshot(
-      PoolImpl pool,
-      long generation,
-      List<Backend> backends,
-      @Nullable Picker picker,
-      NoBackend unavailable,
       boolean warming,
+      @Nullable Picker withoutWarming,
+      List<Backend> withoutWarmingBackends,
       boolean panic,
       int healthy,
       int eligible,
@@ -65,6 +58,8 @@ final class Snapshot implements BackendSet {
     this.picker = picker;
     this.unavailable = unavailable;
     this.warming = warming;
+    this.withoutWarming = withoutWarming;
+    this.withoutWarmingBackends = withoutWarmingBackends;
     this.panic = panic;
     this.healthy = healthy;
     this.eligible = eligible;
@@ -73,25 +68,14 @@ final class Snapshot implements BackendSet {
 
   /** A snapshot that answers every selection with {@code why}. */
   static Snapshot empty(PoolImpl pool, long generation, NoBackend why) {
-    return new Snapshot(pool, generation, List.of(), null, why, false);
+    return new Snapshot(
+        pool, generation, List.of(), null, why, false, null, List.of(), false, 0, 0, "");
   }
 
-  Snapshot withPanic(int healthy, int eligible, String reason) {
-    Snapshot s =
-        new Snapshot(
-            pool, generation, backends, picker, unavailable, warming, true, healthy, eligible, reason);
-    s.withoutWarming = withoutWarming;
-    s.withoutWarmingBackends = withoutWarmingBackends;
-    return s;
-  }
-
-  Snapshot withHealth(int healthy, int eligible) {
-    Snapshot s =
-        new Snapshot(
-            pool, generation, backends, picker, unavailable, warming, false, healthy, eligible, "");
-    s.withoutWarming = withoutWarming;
-    s.withoutWarmingBackends = withoutWarmingBackends;
-    return s;
+  /** The backends an algorithm is asked to build a picker for (no picker yet). */
+  static Snapshot forBuilding(PoolImpl pool, long generation, List<Backend> backends, NoBackend why) {
+    return new Snapshot(
+        pool, generation, backends, null, why, false, null, List.of(), false, 0, 0, "");
   }
 
   @Override

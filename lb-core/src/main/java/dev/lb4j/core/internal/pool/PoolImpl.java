@@ -1,0 +1,351 @@
+package dev.lb4j.core.internal.pool;
+
+import dev.lb4j.api.Algorithm;
+import dev.lb4j.api.Backend;
+import dev.lb4j.api.ErrorKind;
+import dev.lb4j.api.RequestView;
+import dev.lb4j.core.BackendSpec;
+import dev.lb4j.core.BackendStats;
+import dev.lb4j.core.HashKey;
+import dev.lb4j.core.NoBackend;
+import dev.lb4j.core.Pool;
+import dev.lb4j.core.PoolStats;
+import dev.lb4j.core.Scheduler;
+import dev.lb4j.core.Selection;
+import dev.lb4j.core.Ticker;
+import dev.lb4j.core.health.HealthCheck;
+import dev.lb4j.core.health.OutlierDetection;
+import dev.lb4j.core.health.SlowStart;
+import dev.lb4j.core.internal.HealthConfig;
+import dev.lb4j.core.internal.HealthEvents;
+import dev.lb4j.core.internal.health.BackendHealth;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A pool: the {@link Pool} handle, its stats and the admin entry points. The work is done by one
+ * class per concern, each owning its state:
+ *
+ * <ul>
+ *   <li>{@link RequestPath}: selection, reading one published {@link Snapshot}; with {@link
+ *       ConcurrencyLimits} when the pool sets limits;
+ *   <li>{@link ControlPlane}: the one serialised way to change the pool (compute, build with {@link
+ *       SnapshotBuilder}, publish, deliver events);
+ *   <li>{@link Membership}: add, remove, replace the list, weights;
+ *   <li>{@link ActiveChecker}, {@link OutlierDetector}, {@link SlowStartTimer}: health signals, each
+ *       owning its timers;
+ *   <li>{@link PoolExplainer}: explain.
+ * </ul>
+ *
+ * <p>Thread-safe. Selection never locks; every change goes through the control plane's lock. Admin
+ * calls return after the new snapshot is published.
+ */
+public final class PoolImpl implements Pool {
+
+  private final String name;
+  private final Algorithm algorithm;
+  private final Ticker ticker;
+  private final long latencyDecayNanos;
+  private final @Nullable HealthCheck check;
+  private final @Nullable SlowStart slowStart;
+  private final PoolCounters counters = new PoolCounters();
+  private final @Nullable ConcurrencyLimits limits;
+  private final ControlPlane plane;
+  private final RequestPath path;
+  private final Membership membership;
+  private final @Nullable ActiveChecker checker;
+  private final @Nullable OutlierDetector detector;
+  private final PoolExplainer explainer;
+  private final @Nullable HashKey hashKey;
+
+  /**
+   * Creates a pool and publishes its first snapshot.
+   *
+   * @throws IllegalStateException if the algorithm cannot build a picker for the backends
+   */
+  public PoolImpl(
+      String name,
+      Algorithm algorithm,
+      @Nullable HashKey hashKey,
+      Ticker ticker,
+      long latencyDecayNanos,
+      List<BackendSpec> backends,
+      HealthConfig health,
+      @Nullable Scheduler scheduler,
+      HealthEvents events) {
+    if (health.needsScheduler() && scheduler == null) {
+      throw new IllegalArgumentException("pool '" + name + "': health checking needs a scheduler");
+    }
+    this.name = name;
+    this.algorithm = algorithm;
+    this.hashKey = hashKey;
+    this.ticker = ticker;
+    this.latencyDecayNanos = latencyDecayNanos;
+    this.check = health.check();
+    this.slowStart = health.slowStart();
+    OutlierDetection outlier = health.outlier();
+    this.limits =
+        health.maxRequests() > 0 || health.maxRequestsPerBackend() > 0
+            ? new ConcurrencyLimits(
+                this, ticker, counters, health.maxRequests(), health.maxRequestsPerBackend())
+            : null;
+    NoBackend algorithmFailed =
+        new NoBackend(
+            name,
+            NoBackend.Reason.ALGORITHM_FAILED,
+            "pool '" + name + "': algorithm '" + algorithm.name() + "' failed; see the logs");
+    SnapshotBuilder builder =
+        new SnapshotBuilder(this, health.panicThreshold(), health.panicMode(), algorithmFailed);
+    this.plane = new ControlPlane(this, ticker, builder, events);
+    this.membership = new Membership(this, plane, check, outlier, slowStart);
+    long now = ticker.nanoTime();
+    List<BackendState> initial = new ArrayList<>(backends.size());
+    for (BackendSpec spec : backends) {
+      initial.add(membership.initial(spec, now));
+    }
+    Snapshot first = plane.initial(initial);
+    this.path =
+        new RequestPath(this, hashKey, slowStart, ticker, counters, limits, algorithmFailed, first);
+    List<HealthTimers> timers = new ArrayList<>(3);
+    if (check != null) {
+      this.checker = new ActiveChecker(plane, java.util.Objects.requireNonNull(scheduler), check, slowStart);
+      timers.add(checker);
+    } else {
+      this.checker = null;
+    }
+    if (outlier != null) {
+      this.detector =
+          new OutlierDetector(plane, java.util.Objects.requireNonNull(scheduler), outlier, slowStart, counters);
+      timers.add(detector);
+    } else {
+      this.detector = null;
+    }
+    if (slowStart != null) {
+      timers.add(new SlowStartTimer(plane, java.util.Objects.requireNonNull(scheduler), slowStart));
+    }
+    plane.connect(path, timers);
+    this.explainer = new PoolExplainer(this, hashKey, slowStart, ticker, limits);
+  }
+
+  /** Starts the timed work: probe loops and outlier sweeps. Called once, after construction. */
+  public void start() {
+    ActiveChecker c = checker;
+    if (c != null) {
+      c.start();
+    }
+    OutlierDetector d = detector;
+    if (d != null) {
+      d.start();
+    }
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public Algorithm algorithm() {
+    return algorithm;
+  }
+
+  /** The pool's hash-key source, or null when its algorithm does not hash. */
+  public @Nullable HashKey hashKey() {
+    return hashKey;
+  }
+
+  /** The engine's ticker (leases read it on release). */
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  /** The EWMA time constant. */
+  public long latencyDecayNanos() {
+    return latencyDecayNanos;
+  }
+
+  long inFlightSum() {
+    return counters.inFlight.sum();
+  }
+
+  /** A lease of this pool was released. */
+  public void released() {
+    counters.inFlight.decrement();
+    ConcurrencyLimits l = limits;
+    if (l != null) {
+      l.released();
+    }
+  }
+
+  /** A lease release completed a failure streak (see {@link BackendState#release}). */
+  void onFailureStreak(BackendState b, int streak, int status, ErrorKind error) {
+    OutlierDetector d = detector;
+    if (d != null) {
+      d.onFailureStreak(b, streak, status, error);
+    }
+  }
+
+  // ---------------------------------------------------------------- data plane
+
+  /**
+   * Takes back the {@code noBackend} count of a selection that was only a probe: a retry that found
+   * every backend excluded and tries again with fewer exclusions.
+   */
+  public void uncountNoBackend() {
+    counters.noBackend.decrement();
+  }
+
+  /** Counts one selection for a retry ({@link dev.lb4j.core.LoadBalancer#retry}). */
+  public void countRetry() {
+    counters.retries.increment();
+  }
+
+  @Override
+  public Selection select(RequestView request) {
+    return path.select(request, null);
+  }
+
+  @Override
+  public Selection select(RequestView request, @Nullable Collection<? extends Backend> exclude) {
+    return path.select(request, exclude);
+  }
+
+  // ---------------------------------------------------------------- admin (return once published)
+
+  /** Adds a backend; returns after the new snapshot is published. */
+  public void add(BackendSpec spec) {
+    membership.add(spec);
+  }
+
+  /** Removes a backend; its open leases finish. Returns after the new snapshot is published. */
+  public void remove(String id) {
+    membership.remove(id);
+  }
+
+  /** Replaces the membership (see {@link Membership#setBackends}); returns once published. */
+  public void setBackends(List<BackendSpec> specs) {
+    membership.setBackends(specs);
+  }
+
+  /** Changes a weight; returns after the new snapshot is published. */
+  public void setWeight(String id, int weight) {
+    membership.setWeight(id, weight);
+  }
+
+  /** Drains or undrains a backend; returns after the new snapshot is published. */
+  public void setDraining(String id, boolean draining) {
+    try {
+      synchronized (plane.lock) {
+        plane.requireOpen();
+        BackendState b = plane.require(id);
+        Change c = plane.begin();
+        BackendHealth h = c.health(b);
+        if (h.admin().draining() == draining) {
+          return;
+        }
+        c.propose(
+            b,
+            h.draining(draining)
+                .settle(slowStart, c.now(), draining ? "drained by admin" : "undrained by admin"));
+        plane.commit(c);
+      }
+    } finally {
+      plane.finish();
+    }
+  }
+
+  /**
+   * Disables or enables a backend; returns after the new snapshot is published. Disabling stops its
+   * probes. Enabling resumes them with fresh counters; with {@link
+   * HealthCheck.InitialState#WAIT_FOR_FIRST_PROBE} the backend waits for a passing probe, as a new
+   * one would, otherwise it keeps the verdict it had (one that failed before maintenance stays
+   * unhealthy until it passes the healthy threshold).
+   */
+  public void setDisabled(String id, boolean disabled) {
+    try {
+      synchronized (plane.lock) {
+        plane.requireOpen();
+        BackendState b = plane.require(id);
+        Change c = plane.begin();
+        BackendHealth h = c.health(b);
+        if (h.admin().disabled() == disabled) {
+          return;
+        }
+        c.propose(
+            b,
+            h.disabled(disabled, check)
+                .settle(slowStart, c.now(), disabled ? "disabled by admin" : "enabled by admin"));
+        plane.commit(c);
+      }
+    } finally {
+      plane.finish();
+    }
+  }
+
+  /** Publishes a snapshot that answers every selection with {@code closed}; stops timed work. */
+  public void close(NoBackend whenClosed) {
+    plane.close(whenClosed);
+  }
+
+  /**
+   * Explains how this pool would pick a backend for {@code request}, without opening a lease.
+   *
+   * @param out receives one line per fact
+   * @return the backend the algorithm picks, or null when it picks none
+   */
+  public @Nullable Backend explain(RequestView request, List<String> out) {
+    Snapshot current = path.snapshot();
+    List<BackendState> view;
+    synchronized (plane.lock) {
+      view = plane.members();
+    }
+    return explainer.explain(current, view, request, out);
+  }
+
+  @Override
+  public List<Backend> backends() {
+    synchronized (plane.lock) {
+      return List.copyOf(plane.members());
+    }
+  }
+
+  @Override
+  public PoolStats stats() {
+    List<BackendStats> backendStats;
+    boolean panic;
+    synchronized (plane.lock) {
+      List<BackendState> members = plane.members();
+      backendStats = new ArrayList<>(members.size());
+      for (BackendState b : members) {
+        backendStats.add(b.stats());
+      }
+      panic = path.snapshot().panic;
+    }
+    return new PoolStats(
+        name,
+        algorithm.name(),
+        counters.inFlight.sum(),
+        counters.noBackend.sum(),
+        counters.hashKeyMisses.sum(),
+        counters.algorithmErrors.get(),
+        panic,
+        counters.ejectionsRefused.get(),
+        counters.overLimit.sum(),
+        counters.retries.sum(),
+        backendStats);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder(name).append(": ").append(algorithm);
+    if (hashKey != null) {
+      sb.append(", hashKey=").append(hashKey);
+    }
+    synchronized (plane.lock) {
+      sb.append(", backends=").append(plane.members());
+    }
+    return sb.toString();
+  }
+}
