@@ -7,6 +7,14 @@ package dev.lb4j.core;
  *
  * <p>Thread-safety: changes to one pool are serialized; selection never waits for them.
  *
+ * <p>Timing: every call runs on the caller's thread and returns <em>after</em> the new snapshot is
+ * published, so any selection that starts after the call returns, on any thread, sees the change.
+ * Publishing rebuilds the pool's picker when the set of available backends or a weight changes,
+ * which for a large consistent-hashing table (Maglev, ring hash) takes milliseconds: call these from
+ * an admin or background thread, not from a latency-sensitive one. The engine itself never rebuilds
+ * on a request thread: changes that traffic triggers (passive outlier ejection) are applied on the
+ * load balancer's scheduler while the previous picker keeps serving.
+ *
  * <p>Errors: an unknown pool or backend id, or an invalid value, throws {@link
  * IllegalArgumentException} naming it; the pool is left unchanged.
  *

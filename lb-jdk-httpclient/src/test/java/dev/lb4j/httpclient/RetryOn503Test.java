@@ -105,7 +105,7 @@ class RetryOn503Test extends WireMockPoolFixture {
       assertThat(r.statusCode()).as("call %s", call).isEqualTo(200);
     }
     assertThat(received(bad)).as("attempts the bad backend got").hasSize(3);
-    BackendStats ejected = stats(id(bad));
+    BackendStats ejected = awaitStatus(id(bad), BackendStatus.EJECTED);
     assertThat(ejected.status()).isEqualTo(BackendStatus.EJECTED);
     assertThat(ejected.ejections()).isEqualTo(1);
     assertThat(ejected.failures()).isEqualTo(3);

@@ -126,7 +126,7 @@ class RetryOnConnectionFailureTest extends WireMockPoolFixture {
     assertThat(stats(id(b.badPort())).status()).as("one failure of two needed")
         .isEqualTo(BackendStatus.HEALTHY);
     assertThat(get(client, 1).statusCode()).isEqualTo(200);
-    BackendStats bad = stats(id(b.badPort()));
+    BackendStats bad = awaitStatus(id(b.badPort()), BackendStatus.EJECTED);
     assertThat(bad.status()).as("two %s failures in a row", failure.kind)
         .isEqualTo(BackendStatus.EJECTED);
     assertThat(bad.ejections()).isEqualTo(1);

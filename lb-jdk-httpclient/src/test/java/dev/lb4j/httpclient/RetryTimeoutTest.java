@@ -68,7 +68,7 @@ class RetryTimeoutTest extends WireMockPoolFixture {
     assertThat(received(good1, 0)).as("the retry").hasSize(1);
     assertThat(received(good2)).isEmpty();
     assertThat(poolStats().retries()).isEqualTo(1);
-    BackendStats s = stats(id(slow));
+    BackendStats s = awaitStatus(id(slow), BackendStatus.EJECTED);
     assertThat(s.failures()).isEqualTo(1);
     assertThat(s.status()).as("its one failure was a TIMEOUT").isEqualTo(BackendStatus.EJECTED);
   }

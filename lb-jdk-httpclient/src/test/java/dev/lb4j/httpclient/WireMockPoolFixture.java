@@ -192,6 +192,20 @@ abstract class WireMockPoolFixture {
     return lb().stats().pool(POOL);
   }
 
+  /**
+   * The backend's stats once it reached {@code status}, waiting up to 10 s: an ejection is applied
+   * on the load balancer's scheduler thread, a moment after the failure that triggered it.
+   */
+  final BackendStats awaitStatus(String backendId, dev.lb4j.core.BackendStatus status) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    BackendStats s = stats(backendId);
+    while (s.status() != status && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      s = stats(backendId);
+    }
+    return s;
+  }
+
   final BackendStats stats(String backendId) {
     return poolStats().backend(backendId);
   }

@@ -72,7 +72,7 @@ class EjectionCapTest {
    * Sends {@code requests} requests round robin; backends 0 to {@code failing - 1} answer 503, the
    * rest 200. Returns the failures per backend id.
    */
-  private static Map<String, Integer> drive(LoadBalancer lb, int failing, int requests) {
+  private Map<String, Integer> drive(LoadBalancer lb, int failing, int requests) {
     Map<String, Integer> failures = new HashMap<>();
     for (int i = 0; i < requests; i++) {
       Lease lease = lb.select(GET).leaseOrThrow();
@@ -87,6 +87,7 @@ class EjectionCapTest {
       } else {
         lease.complete(200);
       }
+      clock.runDue(); // the scheduler applies an ejection as soon as it runs
     }
     return failures;
   }
@@ -157,11 +158,11 @@ class EjectionCapTest {
   void oneBackendMayAlwaysBeEjected() {
     // 10% of 3 backends is 0.3 of a backend: the cap still lets one go.
     LoadBalancer lb = balancer(3, OutlierDetection.defaults());
-    complete(lb, id(0), 503, 5);
+    complete(clock, lb, id(0), 503, 5);
     assertThat(status(lb, id(0))).isEqualTo(BackendStatus.EJECTED);
     assertThat(lb.stats().pool(POOL).ejectionsRefused()).isZero();
     // ... but only one.
-    complete(lb, id(1), 503, 5);
+    complete(clock, lb, id(1), 503, 5);
     assertThat(status(lb, id(1))).isEqualTo(BackendStatus.HEALTHY);
     assertThat(lb.stats().pool(POOL).ejectionsRefused()).isEqualTo(1);
   }
@@ -169,9 +170,9 @@ class EjectionCapTest {
   @Test
   void evenZeroPercentLetsOneBackendBeEjected() {
     LoadBalancer lb = balancer(3, OutlierDetection.builder().maxEjectionPercent(0).build());
-    complete(lb, id(0), 503, 5);
+    complete(clock, lb, id(0), 503, 5);
     assertThat(status(lb, id(0))).isEqualTo(BackendStatus.EJECTED);
-    complete(lb, id(1), 503, 5);
+    complete(clock, lb, id(1), 503, 5);
     assertThat(status(lb, id(1))).isEqualTo(BackendStatus.HEALTHY);
     assertThat(lb.stats().pool(POOL).ejectionsRefused()).isEqualTo(1);
   }
@@ -179,17 +180,17 @@ class EjectionCapTest {
   @Test
   void aRefusedStreakStartsAfreshAndTheSlotFreesWhenTheEjectionEnds() {
     LoadBalancer lb = balancer(10, OutlierDetection.defaults());
-    complete(lb, id(0), 503, 5);
-    complete(lb, id(1), 503, 5);
+    complete(clock, lb, id(0), 503, 5);
+    complete(clock, lb, id(1), 503, 5);
     assertThat(status(lb, id(1))).isEqualTo(BackendStatus.HEALTHY);
     assertThat(lb.stats().pool(POOL).ejectionsRefused()).isEqualTo(1);
     // The count started afresh after the refusal: 4 more are no streak of 5.
-    complete(lb, id(1), 503, 4);
+    complete(clock, lb, id(1), 503, 4);
     assertThat(lb.stats().pool(POOL).ejectionsRefused()).isEqualTo(1);
 
     clock.advance(OutlierDetection.DEFAULT_BASE_EJECTION_TIME);
     assertThat(status(lb, id(0))).isEqualTo(BackendStatus.HEALTHY);
-    complete(lb, id(1), 503, 1); // the 5th since the refusal, now with room under the cap
+    complete(clock, lb, id(1), 503, 1); // the 5th since the refusal, now with room under the cap
     assertThat(status(lb, id(1))).isEqualTo(BackendStatus.EJECTED);
     assertThat(lb.stats().pool(POOL).ejectionsRefused()).isEqualTo(1);
   }
@@ -198,11 +199,11 @@ class EjectionCapTest {
   void aRemovedEjectedBackendFreesItsSlotAndItsTimer() {
     LoadBalancer lb = balancer(3, OutlierDetection.defaults());
     int idle = clock.pendingTasks();
-    complete(lb, id(0), 503, 5);
+    complete(clock, lb, id(0), 503, 5);
     assertThat(clock.pendingTasks()).as("the end of the ejection is scheduled").isEqualTo(idle + 1);
     lb.admin().removeBackend(POOL, id(0));
     assertThat(clock.pendingTasks()).as("and cancelled with the backend").isEqualTo(idle);
-    complete(lb, id(1), 503, 5);
+    complete(clock, lb, id(1), 503, 5);
     assertThat(status(lb, id(1))).isEqualTo(BackendStatus.EJECTED);
     assertThat(lb.stats().pool(POOL).ejectionsRefused()).isZero();
   }
@@ -269,6 +270,7 @@ class EjectionCapTest {
       assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).as("workers stopped").isTrue();
     }
 
+    clock.runDue(); // the ejection the streak triggered is applied on the scheduler
     PoolStats stats = lb.stats().pool(POOL);
     BackendStats badStats = stats.backend(bad);
     assertThat(badStats.status()).isEqualTo(BackendStatus.EJECTED);

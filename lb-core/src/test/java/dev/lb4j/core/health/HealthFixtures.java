@@ -12,6 +12,7 @@ import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.Pool;
 import java.time.Duration;
+import dev.lb4j.core.testing.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +55,12 @@ final class HealthFixtures {
     return hits;
   }
 
-  /** Fails {@code failures} leases of {@code id} in a row (every other backend excluded). */
-  static void failLeases(Pool pool, String id, int failures) {
+  /**
+   * Fails {@code failures} leases of {@code id} in a row (every other backend excluded), then lets
+   * the scheduler run what the failures triggered (an ejection is applied on the scheduler, never on
+   * the thread that completes the lease).
+   */
+  static void failLeases(ManualClock clock, Pool pool, String id, int failures) {
     List<Backend> others = new ArrayList<>();
     for (Backend b : pool.backends()) {
       if (!b.id().equals(id)) {
@@ -67,6 +72,7 @@ final class HealthFixtures {
       assertThat(lease.backend().id()).as("lease %d of the failure streak", i).isEqualTo(id);
       lease.complete(503);
     }
+    clock.runDue();
   }
 
   static BackendStats stats(LoadBalancer lb, String pool, String id) {

@@ -75,7 +75,7 @@ class HealthListenerTest {
   /** Changes from every source: an admin call, a lease release, the scheduler, a probe. */
   private void changeEverything(LoadBalancer lb) {
     lb.admin().drain("api", A);
-    failLeases(lb.defaultPool(), B, 5);
+    failLeases(clock, lb.defaultPool(), B, 5);
     clock.advance(OutlierDetection.DEFAULT_BASE_EJECTION_TIME);
     probe.fail("c:80", "connection refused");
     clock.advance(Duration.ofSeconds(2));
@@ -169,7 +169,7 @@ class HealthListenerTest {
         throw new AssertionError("admin call from a listener deadlocked (10 s)", e);
       }
       CompletableFuture<Void> ejected =
-          CompletableFuture.runAsync(() -> failLeases(lb.defaultPool(), "c:80", 5), worker);
+          CompletableFuture.runAsync(() -> failLeases(clock, lb.defaultPool(), "c:80", 5), worker);
       try {
         ejected.get(10, TimeUnit.SECONDS);
       } catch (TimeoutException e) {

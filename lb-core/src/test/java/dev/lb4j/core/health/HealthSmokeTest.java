@@ -86,6 +86,7 @@ class HealthSmokeTest {
           l.complete(200);
         }
       }
+      clock.runDue(); // the ejection is applied on the scheduler
       assertThat(status(lb, "a:1")).isEqualTo(BackendStatus.EJECTED);
       // 1 of 2 healthy = 50%: not below the threshold, no panic
       assertThat(lb.stats().pool("api").panic()).isFalse();

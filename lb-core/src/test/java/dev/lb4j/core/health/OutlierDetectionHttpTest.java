@@ -108,6 +108,7 @@ class OutlierDetectionHttpTest {
         lease.fail(ErrorKind.CONNECT);
       }
     }
+    clock.runDue(); // the scheduler applies what the outcome triggered (an ejection) at once
   }
 
   private void send(LoadBalancer lb, int times) throws InterruptedException {

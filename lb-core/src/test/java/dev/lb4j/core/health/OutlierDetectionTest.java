@@ -88,14 +88,14 @@ class OutlierDetectionTest {
     LoadBalancer lb = balancer(OutlierDetection.defaults());
     int threshold = OutlierDetection.DEFAULT_CONSECUTIVE_FAILURES;
     for (int i = 1; i < threshold; i++) {
-      complete(lb, A, 503, 1);
+      complete(clock, lb, A, 503, 1);
       assertThat(status(lb, A)).as("after %d failures", i).isEqualTo(BackendStatus.HEALTHY);
     }
     assertThat(stats(lb, A).ejections()).isZero();
     assertThat(events).isEmpty();
 
     long ejectedAt = clock.nanoTime();
-    complete(lb, A, 503, 1);
+    complete(clock, lb, A, 503, 1);
 
     String reason =
         "5 consecutive failures (last: status 503); ejected for PT30S (back-off step 1)";
@@ -114,7 +114,7 @@ class OutlierDetectionTest {
   @Test
   void ejectedBackendGetsNoPicks() {
     LoadBalancer lb = balancer(OutlierDetection.defaults());
-    complete(lb, A, 503, 5);
+    complete(clock, lb, A, 503, 5);
     long picksBefore = stats(lb, A).picks();
 
     Map<String, Integer> counts = pickCounts(lb, 3000);
@@ -132,11 +132,11 @@ class OutlierDetectionTest {
   @Test
   void aSuccessInTheStreakStartsItAgain() {
     LoadBalancer lb = balancer(OutlierDetection.defaults());
-    complete(lb, A, 503, 4);
-    complete(lb, A, 200, 1);
-    complete(lb, A, 503, 4);
+    complete(clock, lb, A, 503, 4);
+    complete(clock, lb, A, 200, 1);
+    complete(clock, lb, A, 503, 4);
     assertThat(status(lb, A)).as("4 + success + 4 is no streak of 5").isEqualTo(BackendStatus.HEALTHY);
-    complete(lb, A, 503, 1);
+    complete(clock, lb, A, 503, 1);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
   }
 
@@ -144,10 +144,10 @@ class OutlierDetectionTest {
   void everyFiveHundredCountsByDefault() {
     LoadBalancer lb = balancer(OutlierDetection.defaults());
     for (int status : new int[] {500, 501, 502, 504}) {
-      complete(lb, A, status, 1);
+      complete(clock, lb, A, status, 1);
     }
     assertThat(status(lb, A)).isEqualTo(BackendStatus.HEALTHY);
-    complete(lb, A, 599, 1);
+    complete(clock, lb, A, 599, 1);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
     assertThat(stats(lb, A).statusReason()).startsWith("5 consecutive failures (last: status 599); ");
   }
@@ -156,12 +156,12 @@ class OutlierDetectionTest {
   void clientErrorsDoNotCountAndBreakTheStreak() {
     LoadBalancer lb = balancer(OutlierDetection.defaults());
     for (int status : new int[] {400, 401, 403, 404, 409, 429, 499}) {
-      complete(lb, A, status, 5);
+      complete(clock, lb, A, status, 5);
     }
     assertThat(status(lb, A)).as("35 4xx responses").isEqualTo(BackendStatus.HEALTHY);
-    complete(lb, A, 503, 4);
-    complete(lb, A, 404, 1);
-    complete(lb, A, 503, 4);
+    complete(clock, lb, A, 503, 4);
+    complete(clock, lb, A, 404, 1);
+    complete(clock, lb, A, 503, 4);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.HEALTHY);
     assertThat(stats(lb, A).ejections()).isZero();
   }
@@ -169,15 +169,15 @@ class OutlierDetectionTest {
   @Test
   void gatewayFailuresOnlyIgnoresFiveHundredAndCountsBadGateways() {
     LoadBalancer lb = balancer(OutlierDetection.builder().gatewayFailuresOnly().build());
-    complete(lb, A, 500, 20);
-    complete(lb, A, 501, 20);
+    complete(clock, lb, A, 500, 20);
+    complete(clock, lb, A, 501, 20);
     assertThat(status(lb, A)).as("500 and 501 are the application's").isEqualTo(BackendStatus.HEALTHY);
     // A 500 is not a gateway failure, so it breaks a streak of them.
-    complete(lb, A, 502, 4);
-    complete(lb, A, 500, 1);
-    complete(lb, A, 503, 4);
+    complete(clock, lb, A, 502, 4);
+    complete(clock, lb, A, 500, 1);
+    complete(clock, lb, A, 503, 4);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.HEALTHY);
-    complete(lb, A, 504, 1);
+    complete(clock, lb, A, 504, 1);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
     assertThat(stats(lb, A).statusReason()).startsWith("5 consecutive failures (last: status 504); ");
   }
@@ -185,9 +185,9 @@ class OutlierDetectionTest {
   @Test
   void gatewayFailuresOnlyStillCountsConnectionErrors() {
     LoadBalancer lb = balancer(OutlierDetection.builder().gatewayFailuresOnly().build());
-    complete(lb, A, 502, 2);
-    fail(lb, A, ErrorKind.CONNECT, 2);
-    fail(lb, A, ErrorKind.RESET, 1);
+    complete(clock, lb, A, 502, 2);
+    fail(clock, lb, A, ErrorKind.CONNECT, 2);
+    fail(clock, lb, A, ErrorKind.RESET, 1);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
     assertThat(stats(lb, A).statusReason())
         .startsWith("5 consecutive failures (last: error RESET); ejected for PT30S");
@@ -199,9 +199,9 @@ class OutlierDetectionTest {
       names = {"CONNECT", "TIMEOUT", "RESET", "PROTOCOL", "OTHER"})
   void connectionLevelErrorsCount(ErrorKind error) {
     LoadBalancer lb = balancer(OutlierDetection.defaults());
-    fail(lb, A, error, 4);
+    fail(clock, lb, A, error, 4);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.HEALTHY);
-    fail(lb, A, error, 1);
+    fail(clock, lb, A, error, 1);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
     assertThat(stats(lb, A).statusReason())
         .isEqualTo(
@@ -212,15 +212,15 @@ class OutlierDetectionTest {
   @Test
   void cancelledLeasesCountNeitherWay() {
     LoadBalancer lb = balancer(OutlierDetection.defaults());
-    complete(lb, A, 503, 4);
+    complete(clock, lb, A, 503, 4);
     for (int i = 0; i < 10; i++) {
       leaseOn(lb, A).close(); // closed without an outcome
-      fail(lb, A, ErrorKind.CANCELLED, 1);
+      fail(clock, lb, A, ErrorKind.CANCELLED, 1);
     }
     assertThat(status(lb, A)).as("20 cancellations are not failures").isEqualTo(BackendStatus.HEALTHY);
     assertThat(stats(lb, A).cancelled()).isEqualTo(20);
     // ... nor successes: the 4 failures before them still count towards the streak.
-    complete(lb, A, 503, 1);
+    complete(clock, lb, A, 503, 1);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
     assertThat(stats(lb, A).statusReason()).startsWith("5 consecutive failures (last: status 503)");
   }
@@ -230,7 +230,7 @@ class OutlierDetectionTest {
     LoadBalancer lb = balancer(OutlierDetection.builder().consecutiveFailures(1).build());
     for (int i = 0; i < 50; i++) {
       leaseOn(lb, A).close();
-      fail(lb, A, ErrorKind.CANCELLED, 1);
+      fail(clock, lb, A, ErrorKind.CANCELLED, 1);
     }
     assertThat(status(lb, A)).isEqualTo(BackendStatus.HEALTHY);
     assertThat(stats(lb, A).ejections()).isZero();
@@ -245,11 +245,11 @@ class OutlierDetectionTest {
                 .failureErrors(EnumSet.of(ErrorKind.CONNECT))
                 .consecutiveFailures(3)
                 .build());
-    complete(lb, A, 503, 10);
-    fail(lb, A, ErrorKind.TIMEOUT, 10);
+    complete(clock, lb, A, 503, 10);
+    fail(clock, lb, A, ErrorKind.TIMEOUT, 10);
     assertThat(status(lb, A)).as("503 and TIMEOUT are no longer failures").isEqualTo(BackendStatus.HEALTHY);
-    complete(lb, A, 429, 2);
-    fail(lb, A, ErrorKind.CONNECT, 1);
+    complete(clock, lb, A, 429, 2);
+    fail(clock, lb, A, ErrorKind.CONNECT, 1);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
     assertThat(stats(lb, A).statusReason()).startsWith("3 consecutive failures (last: error CONNECT); ");
   }
@@ -257,9 +257,9 @@ class OutlierDetectionTest {
   @Test
   void onlyConnectionErrorsWhenNoStatusCounts() {
     LoadBalancer lb = balancer(OutlierDetection.builder().failureStatuses().build());
-    complete(lb, A, 503, 20);
+    complete(clock, lb, A, 503, 20);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.HEALTHY);
-    fail(lb, A, ErrorKind.TIMEOUT, 5);
+    fail(clock, lb, A, ErrorKind.TIMEOUT, 5);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
   }
 
@@ -267,12 +267,12 @@ class OutlierDetectionTest {
   void failuresOfOtherBackendsDoNotInterleaveIntoTheStreak() {
     LoadBalancer lb = balancer(OutlierDetection.defaults());
     for (int i = 0; i < 4; i++) {
-      complete(lb, A, 503, 1);
-      complete(lb, id(1), 503, 1); // another backend's failure
-      complete(lb, id(2), 200, 1); // another backend's success
+      complete(clock, lb, A, 503, 1);
+      complete(clock, lb, id(1), 503, 1); // another backend's failure
+      complete(clock, lb, id(2), 200, 1); // another backend's success
     }
     assertThat(status(lb, A)).isEqualTo(BackendStatus.HEALTHY);
-    complete(lb, A, 503, 1);
+    complete(clock, lb, A, 503, 1);
     assertThat(status(lb, A)).as("its own 5 in a row").isEqualTo(BackendStatus.EJECTED);
     assertThat(status(lb, id(2))).isEqualTo(BackendStatus.HEALTHY);
   }
@@ -315,6 +315,7 @@ class OutlierDetectionTest {
     for (Lease lease : inFlight) {
       lease.complete(503); // requests sent before the probe failed, failing now
     }
+    clock.runDue();
     assertThat(status(lb, A)).as("EJECTED outranks UNHEALTHY").isEqualTo(BackendStatus.EJECTED);
     assertThat(stats(lb, A).statusReason()).startsWith("5 consecutive failures");
 
@@ -329,7 +330,7 @@ class OutlierDetectionTest {
   void returnsAfterExactlyTheBaseEjectionTime() {
     Duration base = Duration.ofSeconds(7);
     LoadBalancer lb = balancer(OutlierDetection.builder().baseEjectionTime(base).build());
-    complete(lb, A, 503, 5);
+    complete(clock, lb, A, 503, 5);
     long ejectedAt = clock.nanoTime();
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
 
@@ -441,19 +442,21 @@ class OutlierDetectionTest {
     for (int i = 0; i < 5; i++) {
       open.get(i).complete(503);
     }
+    clock.runDue();
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
     String reason = stats(lb, A).statusReason();
     // The other 4 requests were already in flight: they fail while it is ejected.
     for (int i = 5; i < 9; i++) {
       open.get(i).complete(503);
     }
+    clock.runDue();
     assertThat(stats(lb, A).inFlight()).isZero();
     assertThat(stats(lb, A).ejections()).isEqualTo(1);
     assertThat(stats(lb, A).statusReason()).isEqualTo(reason);
 
     clock.advance(OutlierDetection.DEFAULT_BASE_EJECTION_TIME);
     assertThat(status(lb, A)).as("not extended by the late failures").isEqualTo(BackendStatus.HEALTHY);
-    complete(lb, A, 503, 1);
+    complete(clock, lb, A, 503, 1);
     assertThat(status(lb, A))
         .as("a fresh streak after the return, not 4 stale failures + 1")
         .isEqualTo(BackendStatus.HEALTHY);
@@ -463,7 +466,7 @@ class OutlierDetectionTest {
   void closingTheLoadBalancerCancelsThePendingReturn() {
     LoadBalancer lb = balancer(OutlierDetection.defaults());
     int before = clock.pendingTasks();
-    complete(lb, A, 503, 5);
+    complete(clock, lb, A, 503, 5);
     assertThat(clock.pendingTasks()).isEqualTo(before + 1);
     lb.close();
     assertThat(clock.pendingTasks()).isEqualTo(before);
@@ -491,6 +494,9 @@ class OutlierDetectionTest {
             .build();
     LoadBalancer lb = Objects.requireNonNull(this.lb);
     complete(lb, A, 503, 5);
+    assertThat(delays).as("the ejection, applied on the scheduler at once").containsExactly(0L);
+    tasks.remove(0).run();
+    delays.remove(0);
     assertThat(tasks).hasSize(1);
     assertThat(delays).containsExactly(base.toNanos());
 
@@ -513,9 +519,9 @@ class OutlierDetectionTest {
                 .consecutiveFailures(threshold)
                 .failureErrors(Set.of(ErrorKind.TIMEOUT))
                 .build());
-    fail(lb, A, ErrorKind.TIMEOUT, threshold - 1);
+    fail(clock, lb, A, ErrorKind.TIMEOUT, threshold - 1);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.HEALTHY);
-    fail(lb, A, ErrorKind.TIMEOUT, 1);
+    fail(clock, lb, A, ErrorKind.TIMEOUT, 1);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
     assertThat(stats(lb, A).statusReason())
         .startsWith(threshold + " consecutive failures (last: error TIMEOUT); ");
@@ -528,7 +534,7 @@ class OutlierDetectionTest {
    */
   private void ejectAndExpect(LoadBalancer lb, int n, Duration expected) {
     assertThat(status(lb, A)).isEqualTo(BackendStatus.HEALTHY);
-    complete(lb, A, 503, 5);
+    complete(clock, lb, A, 503, 5);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.EJECTED);
     assertThat(stats(lb, A).statusReason())
         .isEqualTo(

@@ -81,9 +81,9 @@ class PanicModeTest {
     return lb;
   }
 
-  private static void eject(LoadBalancer lb, int... backends) {
+  private void eject(LoadBalancer lb, int... backends) {
     for (int i : backends) {
-      complete(lb, id(i), 503, 1);
+      complete(clock, lb, id(i), 503, 1);
       assertThat(status(lb, id(i))).isEqualTo(BackendStatus.EJECTED);
     }
   }

@@ -10,6 +10,7 @@ import dev.lb4j.core.BackendStatus;
 import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.Selection;
+import dev.lb4j.core.testing.ManualClock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -72,6 +73,21 @@ final class PassiveTestSupport {
     for (int i = 0; i < times; i++) {
       leaseOn(lb, id).fail(error);
     }
+  }
+
+  /**
+   * Completes {@code times} leases of {@code id} with {@code status}, then lets the scheduler run
+   * what they triggered: an ejection is applied on the scheduler, never on the request's thread.
+   */
+  static void complete(ManualClock clock, LoadBalancer lb, String id, int status, int times) {
+    complete(lb, id, status, times);
+    clock.runDue();
+  }
+
+  /** Fails {@code times} leases of {@code id}, then lets the scheduler run what they triggered. */
+  static void fail(ManualClock clock, LoadBalancer lb, String id, ErrorKind error, int times) {
+    fail(lb, id, error, times);
+    clock.runDue();
   }
 
   static BackendStats stats(LoadBalancer lb, String id) {

@@ -117,7 +117,7 @@ class PickerRebuildTest {
   @Test
   void anEjectionAndItsEndRebuildOnlyThatPoolOnceEach() {
     clock.runDue();
-    expectBuilds("ejection", 1, 0, () -> failLeases(api, "a0:80", 5));
+    expectBuilds("ejection", 1, 0, () -> failLeases(clock, api, "a0:80", 5));
     assertThat(status(lb, "api", "a0:80")).isEqualTo(BackendStatus.EJECTED);
     expectBuilds("selections while ejected", 0, 0, this::selectBoth);
     expectBuilds("ejection ends", 1, 0,
@@ -151,7 +151,7 @@ class PickerRebuildTest {
   @Test
   void changesOfABackendOutsideTheSetRebuildNothing() {
     clock.runDue();
-    expectBuilds("ejection", 1, 0, () -> failLeases(api, "a0:80", 5));
+    expectBuilds("ejection", 1, 0, () -> failLeases(clock, api, "a0:80", 5));
     expectBuilds("drain the ejected backend", 0, 0, () -> lb.admin().drain("api", "a0:80"));
     assertThat(status(lb, "api", "a0:80")).isEqualTo(BackendStatus.DRAINING);
     expectBuilds("its probe fails", 0, 0, () -> {

@@ -78,7 +78,7 @@ class SlowStartRecoveryTest {
 
   private void takeOut(Path path) {
     switch (path) {
-      case EJECTION -> failLeases(pool, B0, 5);
+      case EJECTION -> failLeases(clock, pool, B0, 5);
       case HEALTH_CHECK -> {
         probe.fail(B0, "connection refused");
         clock.advance(Duration.ofSeconds(2));

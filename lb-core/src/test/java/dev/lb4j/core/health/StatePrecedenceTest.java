@@ -187,7 +187,7 @@ class StatePrecedenceTest {
 
     if (combination.contains(Signal.EJECTED)) {
       on.add(Signal.EJECTED);
-      step(lb, "eject", () -> failLeases(pool, A, 5), expected(on, true), "");
+      step(lb, "eject", () -> failLeases(clock, pool, A, 5), expected(on, true), "");
     }
     if (combination.contains(Signal.UNHEALTHY)) {
       on.add(Signal.UNHEALTHY);
@@ -251,7 +251,7 @@ class StatePrecedenceTest {
     step(lb, "undrain", () -> lb.admin().undrain("api", A), BackendStatus.WARMING,
         "undrained by admin");
     step(lb, "undrain again", () -> lb.admin().undrain("api", A), BackendStatus.WARMING, "");
-    step(lb, "eject while warming", () -> failLeases(pool, A, 5), BackendStatus.EJECTED, "");
+    step(lb, "eject while warming", () -> failLeases(clock, pool, A, 5), BackendStatus.EJECTED, "");
     step(lb, "let the ejection end",
         () -> clock.advance(OutlierDetection.DEFAULT_BASE_EJECTION_TIME), BackendStatus.WARMING,
         "ejection time ended");
@@ -305,7 +305,7 @@ class StatePrecedenceTest {
   void adminStatesBeatPanicMode() {
     LoadBalancer lb = build(false);
     Pool pool = lb.defaultPool();
-    failLeases(pool, "b:80", 5);
+    failLeases(clock, pool, "b:80", 5);
     probe.fail("c:80", "connection refused");
     probe.fail("d:80", "connection refused");
     clock.advance(Duration.ofSeconds(2));

@@ -58,11 +58,22 @@ final class OutlierDetector implements HealthTimers {
   }
 
   /**
-   * A lease release whose failure completed a streak of the configured length. Never throws: the
-   * caller is completing a request.
+   * A lease release whose failure completed a streak of the configured length. The ejection (which
+   * rebuilds the pool's picker: milliseconds for a large Maglev table) runs on the engine's
+   * scheduler, never on the thread that completed the request; until it is published the old
+   * picker serves. Never throws: the caller is completing a request.
    */
   void onFailureStreak(BackendState b, int streak, int status, ErrorKind error) {
     String last = error == ErrorKind.NONE ? "status " + status : "error " + error;
+    String why = streak + " consecutive failures (last: " + last + ")";
+    try {
+      scheduler.schedule(() -> ejectForStreak(b, why), 0);
+    } catch (RuntimeException e) { // a scheduler that refuses work (shut down): not the request's
+      plane.logFailure("the ejection of " + b.id(), e);
+    }
+  }
+
+  private void ejectForStreak(BackendState b, String why) {
     try {
       try {
         synchronized (plane.lock) {
@@ -70,7 +81,7 @@ final class OutlierDetector implements HealthTimers {
             return;
           }
           try {
-            tryEject(b, streak + " consecutive failures (last: " + last + ")");
+            tryEject(b, why);
           } catch (RuntimeException e) {
             plane.logFailure("the ejection of " + b.id(), e);
           }
@@ -78,7 +89,7 @@ final class OutlierDetector implements HealthTimers {
       } finally {
         plane.finish();
       }
-    } catch (RuntimeException e) { // a listener or cleanup failed: never the request's problem
+    } catch (RuntimeException e) { // a listener or cleanup failed: the scheduler must go on
       plane.logFailure("the ejection of " + b.id(), e);
     }
   }
