@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.DisabledIf;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -237,27 +236,15 @@ class AlgorithmRegistryTest {
         .hasMessageContaining("bounded_load");
   }
 
+  /** The class-path counterpart runs in its own Surefire execution: ClassPathProviderDiscoveryTest. */
   @Test
-  @EnabledIf("onModulePath")
+  @EnabledIf(value = "onModulePath", disabledReason = "runs in the module-path execution only")
   void providerListedOnlyInMetaInfServicesIsNotSeenInsideANamedModule() {
     // On the module path surefire patches the test classes and resources into the named module
     // dev.lb4j.core; ServiceLoader reads providers of named modules only from their module
     // descriptor ('provides'), never from META-INF/services, so the test provider is invisible.
     // Users on the module path must declare 'provides dev.lb4j.api.AlgorithmProvider with ...'.
     assertThat(Algorithms.names()).doesNotContain(ServiceLoadedTestAlgorithmProvider.NAME);
-  }
-
-  @Test
-  @DisabledIf("onModulePath")
-  void providerListedInMetaInfServicesIsFoundByNameOnTheClassPath() {
-    Algorithm algorithm = Algorithms.byName(ServiceLoadedTestAlgorithmProvider.NAME, Map.of());
-
-    assertThat(algorithm.name()).isEqualTo(ServiceLoadedTestAlgorithmProvider.NAME);
-    assertThat(Algorithms.names()).contains(ServiceLoadedTestAlgorithmProvider.NAME);
-    assertThatThrownBy(
-            () -> Algorithms.byName(ServiceLoadedTestAlgorithmProvider.NAME, Map.of("x", "1")))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("option: 'x'");
   }
 
   @Test

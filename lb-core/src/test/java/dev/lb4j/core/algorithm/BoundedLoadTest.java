@@ -87,6 +87,73 @@ class BoundedLoadTest {
     }
   }
 
+  /**
+   * The capacity counts the request being placed: {@code ceil(c * (m + 1) / n)} with {@code m} in
+   * flight before the pick. With {@code c = 1} and 4 backends, a hot key first puts one request on
+   * each backend (capacities ceil(1/4) .. ceil(4/4) = 1); the fifth pick sees m = 4, so the
+   * capacity is ceil(5/4) = 2 and the key goes back to its owner; picks 5 to 8 (m = 4..7, capacity
+   * 2) then give every backend a second request in the same order.
+   */
+  @Test
+  void aHotKeyFillsEveryBackendToTheSameLevelBeforeAnyTakesOneMore() {
+    int n = 4;
+    List<Lease> open = new ArrayList<>();
+    try (LoadBalancer lb = hashingLb(Algorithms.boundedLoad(1.0), numbered(n))) {
+      try {
+        List<String> order = new ArrayList<>();
+        for (int pick = 0; pick < 3 * n; pick++) {
+          Lease lease = lb.select(keyed("hot")).leaseOrThrow();
+          open.add(lease);
+          order.add(lease.backend().id());
+        }
+        List<String> firstRound = order.subList(0, n);
+        assertThat(new HashSet<>(firstRound)).as("one request on each backend first").hasSize(n);
+        assertThat(order.subList(n, 2 * n)).as("the second round").isEqualTo(firstRound);
+        assertThat(order.subList(2 * n, 3 * n)).as("the third round").isEqualTo(firstRound);
+        try (LoadBalancer ring = hashingLb(Algorithms.ringHash(), numbered(n))) {
+          assertThat(order.get(0)).as("the key's owner").isEqualTo(pickAndRelease(ring, "hot"));
+        }
+      } finally {
+        closeAll(open);
+      }
+    }
+  }
+
+  /**
+   * The "+ 1" decides, not only the ring order: 4 backends in the hot key's walk order O, X, Y, Z
+   * carry 1, 3, 0 and 0 requests (m = 4). The capacity with the request being placed is ceil(5/4) =
+   * 2, so the owner O (1 in flight) takes it; ceil(4/4) = 1 would skip O and X and pick Y.
+   */
+  @Test
+  void theCapacityCountsTheRequestBeingPlaced() {
+    int n = 4;
+    try (LoadBalancer lb = hashingLb(Algorithms.boundedLoad(1.0), numbered(n))) {
+      List<String> walk = new ArrayList<>();
+      List<Lease> open = new ArrayList<>();
+      try {
+        for (int pick = 0; pick < n; pick++) { // with c = 1, one request per backend in walk order
+          Lease lease = lb.select(keyed("hot")).leaseOrThrow();
+          open.add(lease);
+          walk.add(lease.backend().id());
+        }
+      } finally {
+        closeAll(open);
+        open.clear();
+      }
+      try {
+        open.add(TestPools.leaseOn(lb.pool(POOL), walk.get(0)));
+        for (int i = 0; i < 3; i++) {
+          open.add(TestPools.leaseOn(lb.pool(POOL), walk.get(1)));
+        }
+        assertThat(lb.stats().pool(POOL).inFlight()).isEqualTo(4);
+
+        assertThat(pickAndRelease(lb, "hot")).isEqualTo(walk.get(0));
+      } finally {
+        closeAll(open);
+      }
+    }
+  }
+
   @Test
   void theHotKeySpillsInTheSameOrderInEveryInstance() {
     List<String> first = spillOrder();

@@ -293,4 +293,46 @@ class LeastRequestTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("activeRequestBias");
   }
+
+  /**
+   * Weighted two-choice mode (unequal weights, more than the full-scan limit): two candidates are
+   * drawn independently in proportion to weight and the one with fewer requests in flight wins. With
+   * half of the total weight on backends that are busy, a busy backend wins only when both draws are
+   * busy: probability (1/2)^2 = 1/4. Ignoring load would give 1/2, preferring the busier 3/4.
+   */
+  @Test
+  void weightedTwoChoicesSteerAwayFromBusyBackends() {
+    int n = 20; // above the default full-scan limit of 16
+    int[] weights = new int[n];
+    for (int i = 0; i < n; i++) {
+      weights[i] = i % 2 == 0 ? 1 : 2;
+    }
+    try (LoadBalancer lb = balancer(Algorithms.leastRequest(), weights)) {
+      Pool pool = lb.pool(POOL);
+      Map<String, Integer> index = indexById(pool);
+      List<Lease> held = new ArrayList<>();
+      try {
+        // Backends 0..9 carry weight 15 of 30, and 3 requests in flight each; 10..19 are idle.
+        for (int i = 0; i < n / 2; i++) {
+          for (int k = 0; k < 3; k++) {
+            held.add(leaseOn(pool, pool.backends().get(i).id()));
+          }
+        }
+        int picks = 20_000;
+        int busy = 0;
+        for (int i = 0; i < picks; i++) {
+          if (index(index, pickAndClose(pool)) < n / 2) {
+            busy++;
+          }
+        }
+        double p = 0.25;
+        assertThat((double) busy)
+            .as("picks of busy backends out of %d", picks)
+            .isCloseTo(picks * p, org.assertj.core.data.Offset.offset(sixSigma(picks, p)));
+      } finally {
+        closeAll(held);
+      }
+      assertIdle(lb);
+    }
+  }
 }
