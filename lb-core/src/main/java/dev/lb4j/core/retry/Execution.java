@@ -293,6 +293,9 @@ public final class Execution<R> {
       return WAIT;
     }
     a.done = true;
+    if (inFlight.isEmpty()) {
+      cancelTimer(); // a hedge timer of this attempt: a retry (if any) arms its own
+    }
     State before = state;
     state = State.DECIDING;
     Lease lease = a.lease();

@@ -697,6 +697,26 @@ class AttemptLoopTest {
   }
 
   @Test
+  void aRetryAfterTheOnlyAttemptFailedWaitsAFullDelayBeforeItsOwnHedge() {
+    Pending transport = new Pending();
+    Execution<String> call = hedgingLoop(3).begin(GET, first(GET), true, null);
+    CompletableFuture<CallResult<String>> f = call.runAsync(transport);
+    clock.advance(HEDGE_DELAY.dividedBy(2));
+
+    transport.get(1).complete(status(503)); // retried at once (no back-off), hedge timer re-armed
+    assertThat(transport.attempts).hasSize(2);
+    assertThat(transport.get(2).isHedge()).isFalse();
+    clock.advance(HEDGE_DELAY.dividedBy(2));
+    assertThat(transport.attempts).as("the first attempt's hedge timer is gone").hasSize(2);
+    clock.advance(HEDGE_DELAY.dividedBy(2));
+
+    assertThat(transport.attempts).hasSize(3);
+    assertThat(transport.get(3).isHedge()).isTrue();
+    transport.get(3).complete(status(200));
+    assertThat(f.join().attempt()).isSameAs(transport.get(3));
+  }
+
+  @Test
   void aNonIdempotentRequestIsNeverHedged() {
     Pending transport = new Pending();
     AttemptLoop loop = hedgingLoop(2);
