@@ -97,6 +97,8 @@ public final class Execution<R> {
   private @Nullable Attempt<R> committed;
   private @Nullable CallResult<R> result;
   private @Nullable AsyncTransport<R> transport;
+  private @Nullable Attempt<R> pendingLaunch; // a hedge settle() decided on, launched by onDone
+  private final List<Scheduler.Cancellable> toCancel = new ArrayList<>(1); // by onDone, unlocked
   private final CompletableFuture<CallResult<R>> future = new CompletableFuture<>();
 
   Execution(
@@ -296,7 +298,6 @@ public final class Execution<R> {
     if (inFlight.isEmpty()) {
       cancelTimer(); // a hedge timer of this attempt: a retry (if any) arms its own
     }
-    State before = state;
     state = State.DECIDING;
     Lease lease = a.lease();
     if (r.kind() == AttemptResult.Kind.NOT_SENT) {
@@ -310,9 +311,8 @@ public final class Execution<R> {
         Objects.requireNonNull(attempts).retryNotSent();
       }
       log(a, r, "not sent");
-      if (!inFlight.isEmpty()) {
-        state = before == State.DONE ? State.DONE : timer != null ? State.HEDGING
-            : State.AWAITING_OUTCOME;
+      if (!inFlight.isEmpty()) { // a hedge that could not be sent: the others may still answer
+        state = timer != null ? State.HEDGING : State.AWAITING_OUTCOME;
         return WAIT;
       }
       return finish(a, r);
@@ -513,8 +513,6 @@ public final class Execution<R> {
     return a;
   }
 
-  private @Nullable Attempt<R> pendingLaunch; // a hedge settle() decided on, launched by onDone
-
   private long finish(Attempt<R> a, AttemptResult<R> r) {
     List<Scheduler.Cancellable> exchanges = stopAll(a);
     List<Throwable> earlier = new ArrayList<>(failures);
@@ -524,8 +522,6 @@ public final class Execution<R> {
     toCancel.addAll(exchanges);
     return WAIT;
   }
-
-  private final List<Scheduler.Cancellable> toCancel = new ArrayList<>(1);
 
   /** Stops everything but {@code keep}: timer, token held, attempts in flight (leases closed). */
   private List<Scheduler.Cancellable> stopAll(@Nullable Attempt<R> keep) {
