@@ -509,10 +509,13 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         if (c instanceof IOException io) {
           throw io;
         }
+        if (c instanceof RuntimeException re) {
+          throw re; // as the wrapped client threw it
+        }
         if (c instanceof Error e) {
           throw e;
         }
-        throw (RuntimeException) c; // as the wrapped client threw it
+        throw new IOException(c.getMessage(), c);
       }
       Sent sent = Objects.requireNonNull(r.value());
       HttpResponse<Object> response = Objects.requireNonNull(sent.response);

@@ -78,6 +78,22 @@ class HedgingTest extends WireMockPoolFixture {
         .isCloseTo(before + 0.2 - 1, within(1e-9));
   }
 
+  @ParameterizedTest
+  @EnumSource(CallMode.class)
+  void aHedgeAnswered503LeavesTheSlowAttemptToAnswer(CallMode mode) throws Exception {
+    fast.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(503).withBody("busy")));
+
+    HttpResponse<String> r =
+        mode.call(client, request("/items/7", 0).GET().build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).as("the 503 was kept aside, not handed over").isEqualTo("slow");
+    assertThat(received(fast)).hasSize(1);
+    assertThat(stats(id(fast)).failures()).as("the hedge's 503").isEqualTo(1);
+    assertThat(stats(id(slow)).completed()).isEqualTo(1);
+    assertThat(poolStats().inFlight()).isZero();
+  }
+
   @Test
   void aPostIsNeverHedged() throws Exception {
     HttpResponse<String> r =
