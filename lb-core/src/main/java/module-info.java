@@ -16,6 +16,7 @@ module dev.lb4j.core {
   exports dev.lb4j.core.health;
   exports dev.lb4j.core.routing;
   exports dev.lb4j.core.policy;
+  exports dev.lb4j.core.retry;
 
   uses dev.lb4j.api.AlgorithmProvider;
 

@@ -3,7 +3,6 @@ package dev.lb4j.httpclient;
 import dev.lb4j.api.Backend;
 import dev.lb4j.api.ErrorKind;
 import dev.lb4j.api.HeaderChanges;
-import dev.lb4j.api.Outcome;
 import dev.lb4j.api.ResponseView;
 import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
@@ -14,7 +13,14 @@ import dev.lb4j.core.RequestRejectedException;
 import dev.lb4j.core.Selection;
 import dev.lb4j.core.health.HealthEvent;
 import dev.lb4j.core.health.HealthListener;
+import dev.lb4j.core.Scheduler;
+import dev.lb4j.core.policy.HedgingPolicy;
 import dev.lb4j.core.policy.RetryPolicy;
+import dev.lb4j.core.retry.Attempt;
+import dev.lb4j.core.retry.AttemptLoop;
+import dev.lb4j.core.retry.AttemptResult;
+import dev.lb4j.core.retry.CallResult;
+import dev.lb4j.core.retry.Execution;
 import dev.lb4j.core.routing.RouteMatch;
 import java.io.IOException;
 import java.net.Authenticator;
@@ -48,8 +54,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
@@ -101,12 +105,21 @@ import org.slf4j.LoggerFactory;
  *       failures, 2 attempts, jittered back-off, a retry budget). Each retry goes to a backend not
  *       yet tried while one is left (then any but the previous one; with one backend, that one),
  *       through {@link LoadBalancer#retry} (policies are not run twice), and counts in the pool's
- *       {@code retries} stat. A request body is replayable when the JDK client holds its data
- *       ({@code BodyPublishers.ofString}, {@code ofByteArray}, {@code ofFile}, {@code noBody});
- *       {@code ofInputStream}, {@code ofByteArrays}, {@code fromPublisher}, {@code concat} and
- *       custom publishers may be single-use, so a request with such a body is never retried,
- *       whatever its method. The body of a response that may be
- *       retried is kept aside, and handed to your body handler only if it is the final answer.
+ *       {@code retries} stat. The retries, back-off, budget, deadline and hedging are lb-core's
+ *       attempt loop ({@link AttemptLoop}); this client only sends each attempt. A request body is
+ *       replayable when it is empty (none, {@code BodyPublishers.noBody()}) or made by {@link
+ *       ReplayableBody} ({@code ofString}, {@code ofByteArray}, {@code ofFile}, or a publisher you
+ *       vouch for); any other publisher (the JDK's own included: the client does not look inside
+ *       them) may be single-use, so a request with such a body is never retried, whatever its
+ *       method. The body of a response that may be retried is kept aside, and handed to your body
+ *       handler only if it is the final answer.
+ *   <li>Opt-in hedging ({@link Builder#hedging}): an idempotent request with a replayable body that
+ *       has no response after the policy's delay is also sent to another backend; the first final
+ *       response wins and the other attempt is cancelled, its lease counted as cancelled.
+ *   <li>A call that fails after its attempts throws the last attempt's exception type ({@code
+ *       ConnectException}, {@code HttpTimeoutException}, ...) with a message naming the pool, the
+ *       attempts and the backends tried, the attempt's own exception as its cause, and the earlier
+ *       attempts' failures as suppressed exceptions.
  *   <li>Response header edits of the policies are applied to the response the caller gets.
  * </ol>
  *
@@ -157,6 +170,8 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
   private final LoadBalancer lb;
   private final HttpClient client;
   private final @Nullable RetryPolicy retryPolicy;
+  private final @Nullable HedgingPolicy hedging;
+  private final AttemptLoop loop;
   private final UnknownHosts unknownHosts;
   private final @Nullable HealthListener healthLog;
 
@@ -166,6 +181,15 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     this.client = c != null ? c : HttpClient.newHttpClient();
     this.retryPolicy = b.noRetries ? null : b.retryPolicy != null ? b.retryPolicy
         : RetryPolicy.builder().build();
+    this.hedging = b.hedging;
+    AttemptLoop.Builder attempts = AttemptLoop.builder(lb).retryPolicy(retryPolicy);
+    if (hedging != null) {
+      attempts.hedging(hedging);
+    }
+    // Retries and hedges start on the wrapped client's executor when it has one, as its own
+    // asynchronous work does; when that executor refuses (shut down), the last result stands.
+    client.executor().ifPresent(attempts::executor);
+    this.loop = attempts.build();
     this.unknownHosts = b.unknownHosts;
     if (b.logHealthChanges) {
       HealthListener listener = LoadBalancedHttpClient::logHealth;
@@ -174,8 +198,9 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     } else {
       this.healthLog = null;
     }
-    LOG.info("balancing over pools {} ({}; unknown hosts: {})", lb.poolNames(),
-        retryPolicy == null ? "no retries" : retryPolicy, unknownHosts);
+    LOG.info("balancing over pools {} ({}{}; unknown hosts: {})", lb.poolNames(),
+        retryPolicy == null ? "no retries" : retryPolicy,
+        hedging == null ? "" : "; " + hedging, unknownHosts);
   }
 
   /**
@@ -305,12 +330,12 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     if (selection instanceof Lease lease) {
       Call<T> call;
       try {
-        call = new Call<>(view, responseBodyHandler, null);
+        call = new Call<>(view, responseBodyHandler, null, lease);
       } catch (RuntimeException e) {
         lease.close();
         throw e;
       }
-      return call.sendSync(lease);
+      return call.sendSync();
     }
     throw refusal(view, selection);
   }
@@ -357,12 +382,12 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     if (selection instanceof Lease lease) {
       Call<T> call;
       try {
-        call = new Call<>(view, responseBodyHandler, pushPromiseHandler);
+        call = new Call<>(view, responseBodyHandler, pushPromiseHandler, lease);
       } catch (RuntimeException e) {
         lease.close();
         return CompletableFuture.failedFuture(e);
       }
-      return call.sendAsync(lease);
+      return call.sendAsync();
     }
     return CompletableFuture.failedFuture(refusal(view, selection));
   }
@@ -398,9 +423,12 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
           rejected.reason());
       return new RequestRejectedException(rejected);
     }
-    NoBackend none = (NoBackend) selection;
-    LOG.debug("{}: no backend ({}): {}", view, none.reason(), none.message());
-    return new NoBackendAvailableException(none);
+    if (selection instanceof NoBackend none) {
+      LOG.debug("{}: no backend ({}): {}", view, none.reason(), none.message());
+      return new NoBackendAvailableException(none);
+    }
+    // Neither a lease, a rejection nor "no backend": a selection type this client predates.
+    throw new IllegalStateException("unexpected selection " + selection + " for " + view);
   }
 
   /**
@@ -418,7 +446,8 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
   @Override
   public String toString() {
     return "LoadBalancedHttpClient{pools=" + lb.poolNames() + ", "
-        + (retryPolicy == null ? "no retries" : retryPolicy) + ", unknown hosts " + unknownHosts
+        + (retryPolicy == null ? "no retries" : retryPolicy)
+        + (hedging == null ? "" : ", " + hedging) + ", unknown hosts " + unknownHosts
         + "}";
   }
 
@@ -438,254 +467,170 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
 
   // ------------------------------------------------------------ one call, its attempts
 
-  /** One request: its attempts, one at a time, until a final response or failure. */
+  /**
+   * One request, as the attempt loop's transport: what is about {@code java.net.http} (rewriting
+   * the request to the backend, classifying failures, keeping bodies aside and replaying them,
+   * the future the caller gets). Retries, back-off, budget, deadline and hedging are lb-core's
+   * {@link Execution}.
+   */
   private final class Call<T> {
     private final HttpRequestView view;
     private final HttpRequest original;
     private final HttpResponse.BodyHandler<T> handler;
     private final HttpResponse.@Nullable PushPromiseHandler<T> push;
-    private final RetryPolicy.@Nullable Attempts attempts;
     private final boolean replayable;
-    private final boolean hasDeadline;
-    private final long deadline; // System.nanoTime() when the request's own timeout ends
-    private final long timeoutNanos; // the request's own timeout
-    private @Nullable List<Backend> tried;
-    private boolean retryGranted; // a retry the budget granted is not sent yet
-    private boolean cutByDeadline; // the attempt forward() built got less than the full timeout
+    private final Execution<Sent> execution;
     private @Nullable Result result; // asynchronous calls only
-    private volatile @Nullable Lease current;
-    private volatile @Nullable CompletableFuture<?> exchange;
-    private volatile boolean finishing;
-    private volatile boolean abandoned;
 
     Call(
         HttpRequestView view,
         HttpResponse.BodyHandler<T> handler,
-        HttpResponse.@Nullable PushPromiseHandler<T> push) {
+        HttpResponse.@Nullable PushPromiseHandler<T> push,
+        Lease first) {
       this.view = view;
       this.original = view.request();
       this.handler = handler;
       this.push = push;
-      RetryPolicy policy = retryPolicy;
-      this.attempts = policy == null ? null : policy.begin(view);
-      // A body that cannot be sent again rules out retries, whatever the method.
-      this.replayable = policy != null && isReplayable(original);
-      long t = Long.MAX_VALUE;
-      Optional<Duration> timeout = original.timeout();
-      if (timeout.isPresent()) {
-        try {
-          t = timeout.get().toNanos();
-        } catch (ArithmeticException beyondNanos) {
-          t = Long.MAX_VALUE;
-        }
-      }
-      // A timeout of more than ~146 years is none (and would overflow the nanoTime arithmetic).
-      this.hasDeadline = t < Long.MAX_VALUE / 2;
-      this.timeoutNanos = t;
-      this.deadline = hasDeadline ? System.nanoTime() + t : 0;
-    }
-
-    /** Whether the request's own timeout, a deadline for the whole call, passes within this. */
-    private boolean deadlinePassesIn(long nanos) {
-      return hasDeadline && System.nanoTime() + nanos - deadline >= 0;
-    }
-
-    /** Gives the budget token of a granted retry back when the retry is not sent after all. */
-    private void giveBackRetry() {
-      if (retryGranted) {
-        retryGranted = false;
-        Objects.requireNonNull(attempts).retryNotSent();
-      }
+      // A body that cannot be sent again rules out retries and hedges, whatever the method.
+      this.replayable = isReplayable(original);
+      this.execution = loop.begin(view, first, replayable, original.timeout().orElse(null));
     }
 
     // ---------------------------------------------------------- synchronous
 
-    HttpResponse<T> sendSync(Lease first) throws IOException, InterruptedException {
-      Lease lease = first;
-      while (true) {
-        HttpRequest forwarded;
-        try {
-          forwarded = forward(lease);
-        } catch (RuntimeException | HttpTimeoutException e) {
-          lease.close();
-          giveBackRetry();
+    HttpResponse<T> sendSync() throws IOException, InterruptedException {
+      if (loop.hedges(view, replayable)) {
+        return awaitAsync(); // hedges need two attempts in flight: not on one blocked thread
+      }
+      CallResult<Sent> done = execution.runBlocking(this::sendOne);
+      AttemptResult<Sent> r = done.result();
+      if (r.kind() != AttemptResult.Kind.RESPONSE) {
+        Throwable c = failure(done);
+        if (c instanceof IOException io) {
+          throw io;
+        }
+        if (c instanceof RuntimeException re) {
+          throw re; // as the wrapped client threw it
+        }
+        if (c instanceof Error e) {
           throw e;
         }
-        retryGranted = false; // this attempt is the retry it was granted for
-        Attempt attempt = new Attempt(lease, forwarded);
-        HttpResponse<Object> response = null;
-        Throwable cause = null;
-        try {
-          response = client.send(forwarded, attempt);
-        } catch (InterruptedException e) {
-          lease.close();
-          throw e;
-        } catch (IOException | RuntimeException e) {
-          cause = e;
-        } catch (Error e) {
-          lease.close();
-          throw e;
+        throw new IOException(c.getMessage(), c);
+      }
+      Sent sent = Objects.requireNonNull(r.value());
+      HttpResponse<Object> response = Objects.requireNonNull(sent.response);
+      if (!sent.keptAside) {
+        return finalResponse(sent, response);
+      }
+      try {
+        return finalResponse(sent, response, replay(response).get());
+      } catch (ExecutionException e) {
+        Throwable c = unwrap(e);
+        throw c instanceof IOException io ? io : new IOException(c.getMessage(), c);
+      } catch (RuntimeException | Error e) { // the caller's handler threw: as the JDK's send,
+        throw new IOException(e.getMessage(), e); // an IOException with it as the cause
+      }
+    }
+
+    /** One attempt with the wrapped client's blocking send. */
+    private AttemptResult<Sent> sendOne(Attempt<Sent> attempt) throws InterruptedException {
+      HttpRequest forwarded;
+      try {
+        forwarded = forward(attempt);
+      } catch (RuntimeException | HttpTimeoutException e) {
+        return AttemptResult.notSent(e);
+      }
+      Sent sent = new Sent(attempt, forwarded);
+      try {
+        return sent.result(client.send(forwarded, sent), null);
+      } catch (IOException | RuntimeException e) {
+        return sent.result(null, e);
+      }
+    }
+
+    /** A blocking call that may be hedged: the asynchronous call, waited for. */
+    private HttpResponse<T> awaitAsync() throws IOException, InterruptedException {
+      CompletableFuture<HttpResponse<T>> f = sendAsync();
+      try {
+        return f.get();
+      } catch (InterruptedException e) {
+        f.cancel(true); // releases every lease in flight
+        throw e;
+      } catch (ExecutionException e) {
+        Throwable c = unwrap(e);
+        if (c instanceof IOException io) {
+          throw io;
         }
-        RetryPolicy.Decision retry = settle(attempt, response, cause);
-        if (retry != null) {
-          if (retry.delayNanos() > 0) {
-            try {
-              TimeUnit.NANOSECONDS.sleep(retry.delayNanos()); // the lease is already released
-            } catch (InterruptedException e) {
-              giveBackRetry();
-              throw e;
-            }
-          }
-          Lease next = nextLease(lease);
-          if (next != null) {
-            lease = next;
-            continue;
-          }
+        if (c instanceof RuntimeException re) {
+          throw re;
         }
-        if (response == null) {
-          Throwable c = Objects.requireNonNull(cause);
-          if (c instanceof IOException io) {
-            throw io;
-          }
-          throw (RuntimeException) c; // as the wrapped client threw it
+        if (c instanceof Error err) {
+          throw err;
         }
-        if (!attempt.keptAside) {
-          return finalResponse(attempt, response);
-        }
-        try {
-          return finalResponse(attempt, response, replay(response).get());
-        } catch (ExecutionException e) {
-          Throwable c = unwrap(e);
-          throw c instanceof IOException io ? io : new IOException(c.getMessage(), c);
-        } catch (RuntimeException | Error e) { // the caller's handler threw: as the JDK's send,
-          throw new IOException(e.getMessage(), e); // an IOException with it as the cause
-        }
+        throw new IOException(c.getMessage(), c);
       }
     }
 
     // ---------------------------------------------------------- asynchronous
 
-    CompletableFuture<HttpResponse<T>> sendAsync(Lease first) {
+    CompletableFuture<HttpResponse<T>> sendAsync() {
       Result r = new Result();
       result = r;
-      attemptAsync(r, first);
+      @SuppressWarnings("unused") // the callback completes the call either way
+      CompletableFuture<?> unused =
+          execution
+              .runAsync(this::startOne)
+              .whenComplete(
+                  (done, error) -> {
+                    // An error is the execution cancelled by the caller's completion of r, which
+                    // the caller's value or exception completes right after.
+                    if (error == null) {
+                      finalAsync(r, done);
+                    }
+                  });
       return r;
     }
 
-    private void attemptAsync(Result r, Lease lease) {
-      current = lease;
-      if (abandoned || r.isDone()) {
-        lease.close();
-        return;
-      }
+    /** Starts one attempt with the wrapped client's asynchronous send. */
+    private Scheduler.Cancellable startOne(Attempt<Sent> attempt) {
       HttpRequest forwarded;
       try {
-        forwarded = forward(lease);
+        forwarded = forward(attempt);
       } catch (RuntimeException | HttpTimeoutException e) {
-        lease.close();
-        giveBackRetry();
-        finish(r, null, e);
-        return;
+        attempt.complete(AttemptResult.notSent(e));
+        return () -> {};
       }
-      Attempt attempt = new Attempt(lease, forwarded);
+      Sent sent = new Sent(attempt, forwarded);
       CompletableFuture<HttpResponse<Object>> f;
       try {
-        f = client.sendAsync(forwarded, attempt, pushHandler());
+        f = client.sendAsync(forwarded, sent, pushHandler());
       } catch (RuntimeException e) { // IllegalArgumentException from a misconfigured client
-        lease.close();
-        giveBackRetry();
-        finish(r, null, e);
-        return;
+        attempt.complete(AttemptResult.notSent(e));
+        return () -> {};
       }
-      retryGranted = false; // this attempt is the retry it was granted for
-      exchange = f;
-      if (abandoned || r.isDone()) { // completed by the caller while we were sending
-        f.cancel(true);
-      }
-      @SuppressWarnings("unused") // the callback completes the call either way
-      CompletableFuture<?> unused = f.whenComplete(attempt);
+      @SuppressWarnings("unused") // the callback completes the attempt either way
+      CompletableFuture<?> unused =
+          f.whenComplete((response, error) -> attempt.complete(sent.result(response, error)));
+      return () -> f.cancel(true);
     }
 
-    private void doneAsync(
-        Attempt attempt, @Nullable HttpResponse<Object> response, @Nullable Throwable error) {
-      Result r = Objects.requireNonNull(result);
-      exchange = null;
-      if (abandoned || r.isDone()) { // completed by the caller meanwhile
-        attempt.lease.close();
+    private void finalAsync(Result r, CallResult<Sent> done) {
+      AttemptResult<Sent> res = done.result();
+      if (res.kind() != AttemptResult.Kind.RESPONSE) {
+        r.fail(failure(done));
         return;
       }
-      Throwable cause = error == null ? null : unwrap(error);
-      RetryPolicy.Decision retry = settle(attempt, response, cause);
-      if (retry == null) {
-        finalAsync(r, attempt, response, cause);
-        return;
-      }
-      Runnable next =
-          () -> {
-            try {
-              Lease lease;
-              synchronized (Call.this) { // against abandon(): the new lease is closed either way
-                if (abandoned || r.isDone()) {
-                  giveBackRetry();
-                  return;
-                }
-                lease = nextLease(attempt.lease);
-                if (lease != null) {
-                  current = lease;
-                }
-              }
-              if (lease != null) {
-                attemptAsync(r, lease);
-              } else {
-                finalAsync(r, attempt, response, cause);
-              }
-            } catch (RuntimeException | Error e) {
-              giveBackRetry();
-              finish(r, null, e);
-            }
-          };
-      if (retry.delayNanos() <= 0) {
-        next.run();
-      } else {
-        Executor executor = client.executor().orElse(null);
-        Executor checked =
-            executor == null
-                ? null
-                : task -> {
-                  try {
-                    executor.execute(task);
-                  } catch (RejectedExecutionException e) { // shut down meanwhile: no retry
-                    LOG.debug("{}: the executor refused the retry ({})", view, e.toString());
-                    giveBackRetry();
-                    finalAsync(r, attempt, response, cause);
-                  }
-                };
-        (checked == null
-                ? CompletableFuture.delayedExecutor(retry.delayNanos(), TimeUnit.NANOSECONDS)
-                : CompletableFuture.delayedExecutor(
-                    retry.delayNanos(), TimeUnit.NANOSECONDS, checked))
-            .execute(next);
-      }
-    }
-
-    private void finalAsync(
-        Result r,
-        Attempt attempt,
-        @Nullable HttpResponse<Object> response,
-        @Nullable Throwable cause) {
-      if (response == null) {
-        finish(r, null, Objects.requireNonNull(cause));
-        return;
-      }
-      if (!attempt.keptAside) {
-        finish(r, finalResponse(attempt, response), null);
+      Sent sent = Objects.requireNonNull(res.value());
+      HttpResponse<Object> response = Objects.requireNonNull(sent.response);
+      if (!sent.keptAside) {
+        r.succeed(finalResponse(sent, response));
         return;
       }
       CompletableFuture<T> body;
       try {
         body = replay(response);
       } catch (RuntimeException e) {
-        finish(r, null, e);
+        r.fail(e);
         return;
       }
       @SuppressWarnings("unused") // the callback completes the call either way
@@ -693,39 +638,16 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
           body.whenComplete(
               (value, error) -> {
                 if (error != null) {
-                  finish(r, null, unwrap(error));
+                  r.fail(unwrap(error));
                 } else {
-                  finish(r, finalResponse(attempt, response, value), null);
+                  r.succeed(finalResponse(sent, response, value));
                 }
               });
     }
 
-    private void finish(Result r, @Nullable HttpResponse<T> response, @Nullable Throwable error) {
-      finishing = true;
-      if (error != null) {
-        r.fail(error);
-      } else {
-        r.succeed(Objects.requireNonNull(response));
-      }
-    }
-
-    /** The caller completed the future (cancel, orTimeout): stop the attempt, release its lease. */
+    /** The caller completed the future (cancel, orTimeout): stop the attempts, release leases. */
     private void abandon() {
-      if (finishing) {
-        return; // our own completion: the lease is already released
-      }
-      Lease lease;
-      synchronized (this) { // a retry installs its lease under this lock, or sees abandoned
-        abandoned = true; // before the cancel below, whose callbacks run on this thread
-        lease = current;
-      }
-      if (lease != null) {
-        lease.close();
-      }
-      CompletableFuture<?> f = exchange;
-      if (f != null) {
-        f.cancel(true);
-      }
+      execution.cancel();
     }
 
     @SuppressWarnings("unchecked")
@@ -736,119 +658,32 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     // ---------------------------------------------------------- shared
 
     /**
-     * Records an attempt's outcome on its lease, which this releases, and decides whether to
-     * retry.
-     *
-     * @return the decision to retry, or {@code null} when the attempt's result is final
+     * The exception the caller gets for a call without a response: a backend's failure names the
+     * pool, the attempts and the backends tried, keeps its type, and carries the earlier attempts'
+     * failures as suppressed exceptions; any other failure is passed on as it was thrown.
      */
-    private RetryPolicy.@Nullable Decision settle(
-        Attempt attempt, @Nullable HttpResponse<Object> response, @Nullable Throwable cause) {
-      Lease lease = attempt.lease;
-      if (response != null) {
-        int status = response.statusCode();
-        if (status < 100 || status > 599) {
-          lease.fail(ErrorKind.PROTOCOL);
-        } else {
-          lease.complete(status);
+    private Throwable failure(CallResult<Sent> done) {
+      AttemptResult<Sent> r = done.result();
+      Throwable c = Objects.requireNonNull(r.error());
+      if (r.kind() != AttemptResult.Kind.FAILURE || r.errorKind() == ErrorKind.CANCELLED) {
+        return c;
+      }
+      Throwable explained = explain(c, done.failureMessage(c.getMessage()));
+      for (Throwable earlier : done.earlierFailures()) {
+        if (earlier != c && earlier != explained) {
+          explained.addSuppressed(earlier);
         }
-        if (!attempt.keptAside) {
-          logAttempt(attempt, "status " + status, null);
-          return null;
-        }
-        RetryPolicy.Decision d =
-            decide(Objects.requireNonNull(attempts), Outcome.response(status, 0));
-        logAttempt(attempt, "status " + status, d);
-        return d.retry() ? d : null;
       }
-      Throwable c = Objects.requireNonNull(cause);
-      Observed<T> observed = attempt.callersHandler;
-      // A failure the caller's body handler produced itself (a file it cannot write, a parse
-      // error, a handler that threw) is not the backend's: the handler threw, or the JDK never
-      // reported a transport error to it.
-      boolean callers = observed != null && (observed.handlerFailed || !observed.transportFailed);
-      ErrorKind kind = callers ? null : classify(c);
-      if (kind == null) {
-        // Not an I/O failure: the caller's body handler or request body publisher threw. Not the
-        // backend's fault: a response counts by its status, no response counts as cancelled.
-        if (attempt.status >= 100 && attempt.status <= 599) {
-          lease.complete(attempt.status);
-        } else {
-          lease.close();
-        }
-        logAttempt(attempt, "failed in the caller's code: " + c, null);
-        return null;
-      }
-      if (kind == ErrorKind.CANCELLED) {
-        lease.close();
-        return null;
-      }
-      if (kind == ErrorKind.TIMEOUT && attempt.cutByDeadline) {
-        // The call's own deadline, not the backend, left this attempt too little time.
-        lease.close();
-        logAttempt(attempt, "the request's timeout passed (" + c + ")", null);
-        return null;
-      }
-      lease.fail(kind);
-      RetryPolicy.Attempts a = attempts;
-      RetryPolicy.Decision d =
-          a == null ? null
-              : !replayable
-                  ? new RetryPolicy.Decision(false, 0, "the request body cannot be sent again")
-              : observed != null
-                  ? new RetryPolicy.Decision(false, 0, "part of the response already went to the"
-                      + " caller's body handler")
-              : decide(a, Outcome.error(kind, 0));
-      logAttempt(attempt, kind + " (" + c + ")", d);
-      return d != null && d.retry() ? d : null;
+      LOG.debug("{}: failed: {}", view, explained.getMessage());
+      return explained;
     }
 
-    /**
-     * The retry policy's decision after a retryable-looking outcome, refused when the back-off
-     * would outlast the request's own timeout; a granted retry is remembered until it is sent.
-     */
-    private RetryPolicy.Decision decide(RetryPolicy.Attempts a, Outcome outcome) {
-      RetryPolicy.Decision d = a.next(outcome, true);
-      if (d.retry() && deadlinePassesIn(d.delayNanos())) {
-        a.retryNotSent();
-        d = new RetryPolicy.Decision(false, 0, "the request's timeout would pass before the retry");
+    private HttpRequest forward(Attempt<Sent> attempt) throws HttpTimeoutException {
+      String expired = attempt.expired();
+      if (expired != null) {
+        throw new HttpTimeoutException(expired);
       }
-      retryGranted = d.retry();
-      return d;
-    }
-
-    /** A lease for the next attempt, or {@code null} when there is no backend for it. */
-    private @Nullable Lease nextLease(Lease previous) {
-      List<Backend> t = tried;
-      if (t == null) {
-        t = new ArrayList<>(2);
-        tried = t;
-      }
-      t.add(previous.backend());
-      RetryPolicy.Attempts a = Objects.requireNonNull(attempts);
-      Duration left = a.tryTimeout();
-      if ((left != null && left.isZero()) || deadlinePassesIn(0)) {
-        LOG.debug("{}: the timeout passed during the back-off; the last attempt's result stands",
-            view);
-        giveBackRetry();
-        return null;
-      }
-      Selection s;
-      try {
-        s = lb.retry(view, previous, t);
-      } catch (RuntimeException e) {
-        LOG.warn("{}: selecting a backend for the retry failed", view, e);
-        giveBackRetry();
-        return null;
-      }
-      if (s instanceof Lease lease) {
-        return lease;
-      }
-      LOG.debug("{}: no backend for the retry ({}); the last attempt's result stands", view, s);
-      giveBackRetry();
-      return null;
-    }
-
-    private HttpRequest forward(Lease lease) throws HttpTimeoutException {
+      Lease lease = attempt.lease();
       Backend backend = lease.backend();
       URI base = backend.uri();
       String path = view.path();
@@ -890,31 +725,17 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         }
       }
       builder.uri(URI.create(target.toString()));
-      RetryPolicy.Attempts a = attempts;
-      Duration perTry = a == null ? null : a.tryTimeout();
-      if (perTry != null && (perTry.isZero() || perTry.isNegative())) {
-        throw new HttpTimeoutException("total timeout of the retry policy passed");
+      // The loop's timeout: the per-try timeout, cut to what is left of the request's own.
+      Duration timeout = attempt.timeout();
+      if (timeout == null && original.timeout().isPresent()) {
+        timeout = MAX_JDK_TIMEOUT; // a timeout the JDK client cannot handle: none, in effect
       }
-      boolean cut = false;
-      if (hasDeadline) { // the request's own timeout bounds the whole call, retries included
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new HttpTimeoutException("request timed out");
-        }
-        if (perTry == null || perTry.toNanos() > left) {
-          perTry = Duration.ofNanos(left);
-          // Less than half of the request's timeout left: the call's deadline, not the backend,
-          // is what this attempt's timeout will mostly measure.
-          cut = left < timeoutNanos / 2;
-        }
-      } else if (perTry == null && original.timeout().isPresent()) {
-        perTry = MAX_JDK_TIMEOUT; // a timeout the JDK client cannot handle: none, in effect
+      if (timeout != null) {
+        builder.timeout(timeout);
       }
-      cutByDeadline = cut;
-      if (perTry != null) {
-        builder.timeout(perTry);
-      }
-      return builder.build();
+      HttpRequest forwarded = builder.build();
+      LOG.debug("{} {} -> {}/{} {}", view, attempt, lease.pool(), backend.id(), forwarded.uri());
+      return forwarded;
     }
 
     /** Hands a body kept aside (the attempt might have been retried) to the caller's handler. */
@@ -927,17 +748,17 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
 
     /** The caller's response to an attempt whose body went straight to the caller's handler. */
     @SuppressWarnings("unchecked") // the caller's handler made the body: a T
-    private HttpResponse<T> finalResponse(Attempt attempt, HttpResponse<Object> response) {
-      return finalResponse(attempt, response, (T) response.body());
+    private HttpResponse<T> finalResponse(Sent sent, HttpResponse<Object> response) {
+      return finalResponse(sent, response, (T) response.body());
     }
 
     /** The caller's response: the policies' response header edits applied. */
-    private HttpResponse<T> finalResponse(Attempt attempt, HttpResponse<?> response, T body) {
+    private HttpResponse<T> finalResponse(Sent sent, HttpResponse<?> response, T body) {
       HeaderChanges edits;
       try {
         edits =
-            attempt.lease.responseHeaders(
-                new HttpRequestView(attempt.forwarded), new ResponseMeta(response));
+            sent.attempt.lease().responseHeaders(
+                new HttpRequestView(sent.forwarded), new ResponseMeta(response));
       } catch (RuntimeException e) { // the engine logs and skips failing policies; be safe anyway
         LOG.warn("{}: response header edits failed", view, e);
         edits = HeaderChanges.none();
@@ -957,16 +778,6 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
               ? ((HttpResponse<T>) response).previousResponse()
               : Optional.empty();
       return new BalancedResponse<>(response, headers, body, previous);
-    }
-
-    private void logAttempt(Attempt attempt, String outcome, RetryPolicy.@Nullable Decision d) {
-      if (LOG.isDebugEnabled()) {
-        RetryPolicy.Attempts a = attempts;
-        LOG.debug("{} attempt {} -> {}/{} {}: {}{}", view, a == null ? 1 : a.attempts()
-            - (d != null && d.retry() ? 1 : 0), attempt.lease.pool(),
-            attempt.lease.backend().id(), attempt.forwarded.uri(), outcome,
-            d == null ? "" : "; " + d.reason());
-      }
     }
 
     /**
@@ -1072,46 +883,88 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     }
 
     /**
-     * One attempt: its lease and forwarded request; its body handler keeps the body aside when the
-     * attempt may be retried; its completion callback settles it.
+     * One attempt on the wire: its forwarded request; its body handler keeps the body aside while
+     * the loop may still retry (or hedge), hands it to the caller's handler once the attempt is
+     * the call's answer, and drops it when another attempt won.
      */
-    private final class Attempt
-        implements HttpResponse.BodyHandler<Object>,
-            java.util.function.BiConsumer<HttpResponse<Object>, Throwable> {
-      final Lease lease;
+    private final class Sent implements HttpResponse.BodyHandler<Object> {
+      final Attempt<Sent> attempt;
       final HttpRequest forwarded;
-      final boolean cutByDeadline;
       volatile int status;
       volatile boolean keptAside;
       volatile @Nullable Observed<T> callersHandler;
+      volatile @Nullable HttpResponse<Object> response;
 
-      Attempt(Lease lease, HttpRequest forwarded) {
-        this.lease = lease;
+      Sent(Attempt<Sent> attempt, HttpRequest forwarded) {
+        this.attempt = attempt;
         this.forwarded = forwarded;
-        this.cutByDeadline = Call.this.cutByDeadline;
       }
 
       @Override
       @SuppressWarnings("unchecked")
       public HttpResponse.BodySubscriber<Object> apply(HttpResponse.ResponseInfo info) {
         status = info.statusCode();
-        RetryPolicy.Attempts a = attempts;
-        if (a != null && replayable && status >= 100 && status <= 599
-            && a.mayRetry(Outcome.response(status, 0), true)) {
+        if (attempt.mayRetry(status)) {
           keptAside = true;
           return (HttpResponse.BodySubscriber<Object>)
               (HttpResponse.BodySubscriber<?>) HttpResponse.BodySubscribers.ofByteArray();
+        }
+        if (!attempt.commit()) { // another attempt is the answer, or the call was cancelled
+          return (HttpResponse.BodySubscriber<Object>)
+              (HttpResponse.BodySubscriber<?>) HttpResponse.BodySubscribers.discarding();
         }
         Observed<T> observed = new Observed<>(handler.apply(info));
         callersHandler = observed;
         return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>) observed;
       }
 
-      @Override
-      public void accept(@Nullable HttpResponse<Object> response, @Nullable Throwable error) {
-        doneAsync(this, response, error);
+      /** Classifies how the exchange ended, for the loop. */
+      AttemptResult<Sent> result(
+          @Nullable HttpResponse<Object> response, @Nullable Throwable error) {
+        if (response != null) {
+          this.response = response;
+          return AttemptResult.response(response.statusCode(), this);
+        }
+        Throwable c = unwrap(Objects.requireNonNull(error));
+        Observed<T> observed = callersHandler;
+        // A failure the caller's body handler produced itself (a file it cannot write, a parse
+        // error, a handler that threw) is not the backend's: the handler threw, or the JDK never
+        // reported a transport error to it.
+        boolean callers = observed != null && (observed.handlerFailed || !observed.transportFailed);
+        ErrorKind kind = callers ? null : classify(c);
+        if (kind == null) {
+          // Not an I/O failure: the caller's body handler or request body publisher threw.
+          return AttemptResult.callerFailure(c, status, this);
+        }
+        // Once part of the response went to the caller's handler, it is never retried.
+        return AttemptResult.failure(kind, c, observed != null, this);
       }
     }
+  }
+
+  /**
+   * The same exception type with a message that says what happened, the original as its cause;
+   * a type this does not know is passed on as it is.
+   */
+  static Throwable explain(Throwable c, String message) {
+    Class<?> type = c.getClass();
+    Throwable e =
+        type == ConnectException.class ? new ConnectException(message)
+            : type == HttpConnectTimeoutException.class ? new HttpConnectTimeoutException(message)
+            : type == HttpTimeoutException.class ? new HttpTimeoutException(message)
+            : type == IOException.class ? new IOException(message)
+            : type == java.io.EOFException.class ? new java.io.EOFException(message)
+            : type == java.net.ProtocolException.class ? new java.net.ProtocolException(message)
+            : type == NoRouteToHostException.class ? new NoRouteToHostException(message)
+            : type == UnknownHostException.class ? new UnknownHostException(message)
+            : type == SSLHandshakeException.class ? new SSLHandshakeException(message)
+            : null;
+    if (e == null) {
+      return c;
+    }
+    e.initCause(c);
+    e.setStackTrace(c.getStackTrace());
+    return e;
   }
 
   // ------------------------------------------------------------ helpers
@@ -1145,20 +998,15 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     return all;
   }
 
-  /** Whether the request body can be sent again: none, or a JDK publisher over data it holds. */
+  /**
+   * Whether the request body can be sent again: none, an empty one ({@code noBody()}, or any
+   * publisher of length 0), or one made by {@link ReplayableBody}.
+   */
   static boolean isReplayable(HttpRequest request) {
     Optional<HttpRequest.BodyPublisher> publisher = request.bodyPublisher();
-    if (publisher.isEmpty() || publisher.get().contentLength() == 0) {
-      return true;
-    }
-    // The JDK's publishers over data it holds: ofString, ofByteArray (whole or a range), ofFile,
-    // noBody. Not ofInputStream / ofByteArrays (the supplier or iterable may be single-use),
-    // fromPublisher, concat or custom publishers.
-    String name = publisher.get().getClass().getName();
-    return name.equals("jdk.internal.net.http.RequestPublishers$StringPublisher")
-        || name.equals("jdk.internal.net.http.RequestPublishers$ByteArrayPublisher")
-        || name.equals("jdk.internal.net.http.RequestPublishers$FilePublisher")
-        || name.equals("jdk.internal.net.http.RequestPublishers$EmptyPublisher");
+    return publisher.isEmpty()
+        || publisher.get().contentLength() == 0
+        || ReplayableBody.isReplayable(publisher.get());
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -1335,6 +1183,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     private @Nullable HttpClient client;
     private @Nullable RetryPolicy retryPolicy;
     private boolean noRetries;
+    private @Nullable HedgingPolicy hedging;
     private UnknownHosts unknownHosts = UnknownHosts.REJECT;
     private boolean logHealthChanges = true;
 
@@ -1386,6 +1235,28 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     }
 
     /**
+     * Hedges idempotent requests with a replayable body: when no response arrived within the
+     * policy's delay, another attempt goes to a backend not yet tried; the first final response
+     * wins, and the other attempts are cancelled (their leases count as cancelled, not as
+     * failures). Hedges are drawn from the retry policy's budget, so this needs retries (not
+     * {@link #noRetries()}). A blocking {@code send} of a hedged request waits for the
+     * asynchronous call. Default: no hedging.
+     *
+     * @param policy the hedging policy
+     * @return this builder
+     * @throws IllegalStateException if already set
+     * @since 0.1.0
+     */
+    public Builder hedging(HedgingPolicy policy) {
+      Objects.requireNonNull(policy, "policy");
+      if (hedging != null) {
+        throw new IllegalStateException("hedging was already set to " + hedging);
+      }
+      this.hedging = policy;
+      return this;
+    }
+
+    /**
      * What to do with a request whose host names no pool and that no routing rule matches.
      * Default: {@link UnknownHosts#REJECT}.
      *
@@ -1414,6 +1285,11 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
      * @return the client
      */
     public LoadBalancedHttpClient build() {
+      if (hedging != null && noRetries) {
+        throw new IllegalStateException(
+            "hedging: set together with noRetries() (expected: a retry policy, whose budget"
+                + " hedges draw from)");
+      }
       return new LoadBalancedHttpClient(this);
     }
   }

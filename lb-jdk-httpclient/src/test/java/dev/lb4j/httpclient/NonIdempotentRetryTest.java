@@ -156,7 +156,7 @@ class NonIdempotentRetryTest extends WireMockPoolFixture {
 
   // ------------------------------------------------------------ retryNonIdempotentOnConnectFailure
 
-  /** The JDK's own publishers, which the client may send again. */
+  /** The JDK's publishers over data they hold, marked replayable by {@link ReplayableBody}. */
   enum Replayable {
     STRING,
     BYTE_ARRAY,
@@ -167,9 +167,9 @@ class NonIdempotentRetryTest extends WireMockPoolFixture {
       byte[] padded = new byte[bytes.length + 4];
       System.arraycopy(bytes, 0, padded, 2, bytes.length);
       return switch (this) {
-        case STRING -> BodyPublishers.ofString(BODY);
-        case BYTE_ARRAY -> BodyPublishers.ofByteArray(bytes);
-        case BYTE_ARRAY_RANGE -> BodyPublishers.ofByteArray(padded, 2, bytes.length);
+        case STRING -> ReplayableBody.ofString(BODY);
+        case BYTE_ARRAY -> ReplayableBody.ofByteArray(bytes);
+        case BYTE_ARRAY_RANGE -> ReplayableBody.ofByteArray(padded, 2, bytes.length);
       };
     }
   }
@@ -267,7 +267,7 @@ class NonIdempotentRetryTest extends WireMockPoolFixture {
 
     HttpResponse<String> r = client.send(
         request("/orders/42", 0).header("Content-Type", "application/json")
-            .PUT(BodyPublishers.ofString(BODY)).build(),
+            .PUT(ReplayableBody.ofString(BODY)).build(),
         HttpResponse.BodyHandlers.ofString());
 
     assertThat(r.statusCode()).isEqualTo(200);
@@ -282,7 +282,7 @@ class NonIdempotentRetryTest extends WireMockPoolFixture {
 
   @Test
   void putWithANonReplayableBodyIsNotRetried() throws Exception {
-    // The client's Javadoc: a body is replayable for the JDK's own publishers, "not for
+    // The client's Javadoc: a body is replayable when ReplayableBody made it, "not for
     // fromPublisher or custom publishers". This body can be read once, like a stream from a socket.
     Backends b = start(Bad.STATUS_503);
     LoadBalancedHttpClient client = inOrder(fastRetries().build(), b);

@@ -24,9 +24,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A retry sends the request body again, so only a body the JDK client holds the data of ({@code
- * ofString}, {@code ofByteArray}, {@code ofFile}) is retried, and the retry carries the same bytes;
- * a body from a supplier ({@code ofInputStream}) may be single-use, so the backend's 503 is the
+ * A retry sends the request body again, so only a body marked replayable ({@link ReplayableBody}'s
+ * {@code ofString}, {@code ofByteArray}, {@code ofFile}) or an empty one is retried, and the retry
+ * carries the same bytes; a body from a supplier ({@code ofInputStream}) may be single-use, and the
+ * client does not look inside the JDK's own publishers, so for those the backend's 503 is the
  * answer, after one request. PUT is idempotent: the method alone would allow the retry.
  *
  * <p>Every first attempt goes to a backend that answers 503 ({@link InOrder}), a retry to one that
@@ -90,7 +91,40 @@ class ReplayableBodyTest extends WireMockPoolFixture {
         .isEqualTo(1);
   }
 
-  /** The JDK's publishers over data they hold. */
+  @ParameterizedTest
+  @EnumSource(CallMode.class)
+  void aJdkPublisherWithoutTheMarkIsSentOnce(CallMode mode) throws Exception {
+    HttpResponse<String> r = mode.call(client, put(BodyPublishers.ofString(BODY)),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(received(busy)).hasSize(1);
+    assertThat(received(good)).as("no retry").isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(CallMode.class)
+  void anEmptyBodyIsRetried(CallMode mode) throws Exception {
+    HttpResponse<String> r = mode.call(client, put(BodyPublishers.noBody()),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(received(good)).hasSize(1);
+    assertThat(poolStats().retries()).isEqualTo(1);
+  }
+
+  @org.junit.jupiter.api.Test
+  void aPublisherOfYourOwnCanBeMarkedReplayable() {
+    HttpRequest.BodyPublisher own = BodyPublishers.fromPublisher(BodyPublishers.ofString(BODY));
+
+    assertThat(ReplayableBody.isReplayable(own)).isFalse();
+    assertThat(ReplayableBody.isReplayable(ReplayableBody.of(own))).isTrue();
+    assertThat(ReplayableBody.of(own).contentLength()).isEqualTo(own.contentLength());
+    assertThat(LoadBalancedHttpClient.isReplayable(put(own))).isFalse();
+    assertThat(LoadBalancedHttpClient.isReplayable(put(ReplayableBody.of(own)))).isTrue();
+  }
+
+  /** The JDK's publishers over data they hold, marked replayable. */
   enum Replayable {
     STRING,
     BYTE_ARRAY,
@@ -118,9 +152,9 @@ class ReplayableBodyTest extends WireMockPoolFixture {
   private void retriedWithTheSameBytes(CallMode mode, Replayable kind, Path dir) throws Exception {
     HttpRequest.BodyPublisher publisher =
         switch (kind) {
-          case STRING -> BodyPublishers.ofString(BODY);
-          case BYTE_ARRAY -> BodyPublishers.ofByteArray(BYTES);
-          case FILE -> BodyPublishers.ofFile(Files.write(dir.resolve("doc.txt"), BYTES));
+          case STRING -> ReplayableBody.ofString(BODY);
+          case BYTE_ARRAY -> ReplayableBody.ofByteArray(BYTES);
+          case FILE -> ReplayableBody.ofFile(Files.write(dir.resolve("doc.txt"), BYTES));
         };
 
     HttpResponse<String> r = mode.call(client, put(publisher), HttpResponse.BodyHandlers.ofString());

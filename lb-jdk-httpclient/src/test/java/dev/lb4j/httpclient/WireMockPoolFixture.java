@@ -155,6 +155,17 @@ abstract class WireMockPoolFixture {
       Consumer<PoolBuilder> pool,
       List<String> backendUris,
       HttpClient wrapped) {
+    return balance(policy, ticker, pool, backendUris, wrapped, b -> {});
+  }
+
+  /** As above, with further settings of the client's builder. */
+  final LoadBalancedHttpClient balance(
+      RetryPolicy policy,
+      Ticker ticker,
+      Consumer<PoolBuilder> pool,
+      List<String> backendUris,
+      HttpClient wrapped,
+      Consumer<LoadBalancedHttpClient.Builder> settings) {
     LoadBalancer built =
         LoadBalancer.builder()
             .ticker(ticker)
@@ -166,11 +177,12 @@ abstract class WireMockPoolFixture {
                 })
             .build();
     lb = built;
-    LoadBalancedHttpClient c =
+    LoadBalancedHttpClient.Builder builder =
         LoadBalancedHttpClient.builder(built)
             .client(wrapped)
-            .retryPolicy(policy)
-            .build();
+            .retryPolicy(policy);
+    settings.accept(builder);
+    LoadBalancedHttpClient c = builder.build();
     client = c;
     return c;
   }

@@ -212,16 +212,48 @@ public final class RetryPolicy {
      * @return {@code true} when a retry is possible
      */
     public boolean mayRetry(Outcome outcome, boolean replayableBody) {
+      return attempts < maxAttempts && isRetryable(outcome, replayableBody);
+    }
+
+    /**
+     * Whether this outcome is one the policy retries for this request's method, whatever the
+     * attempts left: while other attempts of the request are still in flight (hedging), such an
+     * outcome is not final yet. Spends nothing and changes nothing.
+     *
+     * @param outcome the attempt's outcome
+     * @param replayableBody whether a request with a body can be sent again
+     * @return {@code true} when the outcome and the method are retryable
+     * @since 0.1.0
+     */
+    public boolean isRetryable(Outcome outcome, boolean replayableBody) {
       // The same checks as whyNot, without building a reason: this runs for every response.
       boolean retryable =
           outcome.error() == ErrorKind.NONE
               ? outcome.status() < statuses.length && statuses[outcome.status()]
               : errors.contains(outcome.error());
-      if (!retryable || attempts >= maxAttempts) {
+      if (!retryable) {
         return false;
       }
       return methods.contains(method)
           || (anyMethod && outcome.error() == ErrorKind.CONNECT && replayableBody);
+    }
+
+    /**
+     * Takes a hedge (an extra attempt sent while earlier ones are still in flight) if fewer than
+     * {@code maxAttempts} attempts were made and the budget has a retry left: a hedge counts as an
+     * attempt and against the budget, like a retry. Undo with {@link #retryNotSent()} when the
+     * hedge could not be sent.
+     *
+     * @param maxAttempts the hedging policy's attempt limit, the first attempt included
+     * @return whether the hedge may be sent
+     * @since 0.1.0
+     */
+    public boolean tryHedge(int maxAttempts) {
+      if (attempts >= maxAttempts || !budget.tryWithdraw()) {
+        return false;
+      }
+      attempts++;
+      return true;
     }
 
     private @Nullable String whyNot(Outcome outcome, boolean replayableBody) {

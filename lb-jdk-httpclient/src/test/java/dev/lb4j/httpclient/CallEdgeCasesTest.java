@@ -39,7 +39,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The fixes of the client's second code review, each against real WireMock backends on loopback:
+ * Edge cases of one call (timeouts, a refused retry, dependent stages, the caller's failing
+ * handlers, interrupts, the deadline rule), each against real WireMock backends on loopback:
  *
  * <ol>
  *   <li>a request timeout too large for nanosecond arithmetic is no deadline: the call succeeds,
@@ -61,7 +62,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>The fixture checks after every test that no lease is left open.
  */
 @Timeout(60)
-class SecondReviewFixesTest extends WireMockPoolFixture {
+class CallEdgeCasesTest extends WireMockPoolFixture {
 
   /** How long a test waits for a condition before it fails. */
   private static final long WAIT_SECONDS = 10;
