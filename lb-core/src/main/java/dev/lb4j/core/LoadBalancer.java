@@ -214,15 +214,11 @@ public final class LoadBalancer implements AutoCloseable {
       if (decision == null) {
         return policyFailed(pool, p, "returned no decision (null)", null);
       }
-      if (decision.isRejected()) {
+      if (decision instanceof PolicyDecision.Reject reject) {
         return new Rejected(
-            pool.name(),
-            p.name(),
-            decision.rejectStatus(),
-            decision.reason(),
-            decision.responseHeaders());
+            pool.name(), p.name(), reject.status(), reject.reason(), reject.responseHeaders());
       }
-      HeaderChanges requestEdits = decision.requestHeaders();
+      HeaderChanges requestEdits = ((PolicyDecision.Proceed) decision).requestHeaders();
       if (!requestEdits.isEmpty()) {
         if (!(p instanceof HeaderTransform)) {
           requestEdits = RequestContext.defuse(requestEdits);
@@ -494,16 +490,18 @@ public final class LoadBalancer implements AutoCloseable {
       } catch (Exception e) {
         lines.add("  " + p.name() + ": THREW " + e + " (the request would get 500)");
         return new Explanation(
-            lines, match, p.name(), PolicyDecision.reject(500, "policy threw " + e), null);
+            lines, match, p.name(), new PolicyDecision.Reject(500, "policy threw " + e, NO_EDITS),
+            null);
       }
       if (d == null) {
         lines.add("  " + p.name() + ": returned null (the request would get 500)");
         return new Explanation(
-            lines, match, p.name(), PolicyDecision.reject(500, "policy returned null"), null);
+            lines, match, p.name(),
+            new PolicyDecision.Reject(500, "policy returned null", NO_EDITS), null);
       }
       lines.add("  " + p.name() + ": " + d);
-      if (d.isRejected()) {
-        return new Explanation(lines, match, p.name(), d, null);
+      if (d instanceof PolicyDecision.Reject reject) {
+        return new Explanation(lines, match, p.name(), reject, null);
       }
     }
     PoolImpl pool = Objects.requireNonNull(pools.get(match.pool()), "pool");
