@@ -32,9 +32,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safety: a lease may be completed and closed from any thread, even concurrently; exactly
  * one call wins.
  *
+ * <p>Sealed: only the engine creates leases.
+ *
  * @since 0.1.0
  */
-public interface Lease extends Selection, AutoCloseable {
+public sealed interface Lease extends Selection, AutoCloseable
+    permits dev.lb4j.core.internal.LeaseImpl {
 
   /**
    * The backend this lease is on.
