@@ -4,7 +4,6 @@ import dev.lb4j.core.health.HealthListener;
 import dev.lb4j.core.internal.ExecutorScheduler;
 import dev.lb4j.core.internal.HealthEvents;
 import dev.lb4j.core.internal.PoolImpl;
-import dev.lb4j.core.internal.Router;
 import dev.lb4j.core.routing.Route;
 import dev.lb4j.core.routing.RouteBuilder;
 import dev.lb4j.api.Policy;
@@ -308,7 +307,7 @@ public final class LoadBalancerBuilder {
             clock,
             owned,
             events,
-            rules.isEmpty() ? null : new Router(rules),
+            List.copyOf(rules),
             List.copyOf(policies));
     for (PoolImpl p : built) {
       p.start();

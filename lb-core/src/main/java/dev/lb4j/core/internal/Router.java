@@ -2,6 +2,7 @@ package dev.lb4j.core.internal;
 
 import dev.lb4j.api.RequestView;
 import dev.lb4j.api.RoutingRule;
+import dev.lb4j.core.internal.pipeline.TraceSink;
 import dev.lb4j.core.routing.Route;
 import dev.lb4j.core.routing.RouteMatch;
 import java.util.ArrayList;
@@ -110,9 +111,9 @@ public final class Router {
     return ruleErrors.get();
   }
 
-  /** The rules, in declaration order. */
-  public List<RoutingRule> rules() {
-    return List.of(rules);
+  /** How many rules there are. */
+  public int size() {
+    return rules.length;
   }
 
   /**
@@ -121,6 +122,17 @@ public final class Router {
    * @return the match, or {@code null} when no rule matches
    */
   public @Nullable RouteMatch route(RequestView request) {
+    return route(request, TraceSink.NONE);
+  }
+
+  /**
+   * The first rule, in declaration order, that matches the request, reporting to {@code sink} what
+   * custom rules answered and which rule won. In a {@linkplain TraceSink#dryRun() dry run} a custom
+   * rule that throws is not counted or logged.
+   *
+   * @return the match, or {@code null} when no rule matches
+   */
+  public @Nullable RouteMatch route(RequestView request, TraceSink sink) {
     String path = request.path();
     int best = Integer.MAX_VALUE;
     RouteMatch found = null;
@@ -165,31 +177,45 @@ public final class Router {
         break;
       }
       RoutingRule rule = rules[id];
+      RouteMatch m;
       if (rule instanceof Route route) {
-        RouteMatch m = route.match(request);
-        if (m != null) {
-          return m;
-        }
+        m = route.match(request);
       } else {
-        String pool;
-        try {
-          pool = rule.route(request);
-        } catch (Exception e) { // a broken custom rule is no match, never an exception in select
-          long n = ruleErrors.incrementAndGet();
-          if (Long.bitCount(n) == 1) {
-            LOG.log(
-                System.Logger.Level.WARNING,
-                "routing rule '" + rule.name() + "' threw " + e + " (" + n + " failures so far);"
-                    + " treated as no match",
-                e);
-          }
-          continue;
-        }
-        if (pool != null) {
-          return new RouteMatch(rule, pool);
-        }
+        m = custom(id, rule, request, sink);
+      }
+      if (m != null) {
+        best = id;
+        found = m;
+        break;
       }
     }
+    sink.rulesTried(rules, found == null ? rules.length : best, request);
     return found;
+  }
+
+  /** Asks a custom rule; one that throws is no match, never an exception in select. */
+  private @Nullable RouteMatch custom(int id, RoutingRule rule, RequestView request, TraceSink sink) {
+    String pool;
+    try {
+      pool = rule.route(request);
+    } catch (Exception e) { // checked ones too: a rule written in another JVM language
+      if (!sink.dryRun()) {
+        long n = ruleErrors.incrementAndGet();
+        if (Long.bitCount(n) == 1) {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "routing rule '" + rule.name() + "' threw " + e + " (" + n + " failures so far);"
+                  + " treated as no match",
+              e);
+        }
+      }
+      sink.ruleDeclined(id, e);
+      return null;
+    }
+    if (pool == null) {
+      sink.ruleDeclined(id, null);
+      return null;
+    }
+    return new RouteMatch(rule, pool);
   }
 }
