@@ -1,6 +1,7 @@
 package dev.lb4j.core.internal;
 
 import dev.lb4j.api.RequestView;
+import dev.lb4j.api.RouteAction;
 import dev.lb4j.api.RoutingRule;
 import dev.lb4j.core.internal.pipeline.TraceSink;
 import dev.lb4j.core.routing.Route;
@@ -10,6 +11,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,6 +38,7 @@ public final class Router {
   private final Map<String, int[]> exact;
   private final Node root;
   private final int[] others;
+  private final @Nullable ActionMatches[] actionMatches; // per custom rule, by position
 
   /** A trie node: children by character (sorted), and the routes whose prefix ends here. */
   private static final class Node {
@@ -69,6 +73,7 @@ public final class Router {
 
   public Router(List<RoutingRule> rules) {
     this.rules = rules.toArray(new RoutingRule[0]);
+    this.actionMatches = new ActionMatches[this.rules.length];
     Map<String, List<Integer>> exactLists = new HashMap<>();
     List<Integer> otherList = new ArrayList<>();
     this.root = new Node();
@@ -85,6 +90,9 @@ public final class Router {
         node.routes = append(node.routes, i);
       } else {
         otherList.add(i);
+        if (!(rule instanceof Route)) {
+          actionMatches[i] = new ActionMatches();
+        }
       }
     }
     this.exact = new HashMap<>();
@@ -193,11 +201,14 @@ public final class Router {
     return found;
   }
 
-  /** Asks a custom rule; one that throws is no match, never an exception in select. */
+  /**
+   * Asks a custom rule for its {@link RoutingRule#action}; one that throws is no match, never an
+   * exception in select.
+   */
   private @Nullable RouteMatch custom(int id, RoutingRule rule, RequestView request, TraceSink sink) {
-    String pool;
+    RouteAction action;
     try {
-      pool = rule.route(request);
+      action = rule.action(request);
     } catch (Exception e) { // checked ones too: a rule written in another JVM language
       if (!sink.dryRun()) {
         long n = ruleErrors.incrementAndGet();
@@ -212,10 +223,36 @@ public final class Router {
       sink.ruleDeclined(id, e);
       return null;
     }
-    if (pool == null) {
+    if (action == null) {
       sink.ruleDeclined(id, null);
       return null;
     }
-    return new RouteMatch(rule, pool);
+    return Objects.requireNonNull(actionMatches[id]).matchOf(rule, action);
+  }
+
+  /**
+   * A custom rule's matches, one per distinct action it returned (up to a bound): a rule that
+   * returns the same actions gets the same matches, so routing it allocates nothing and the
+   * engine's per-match state is reused.
+   */
+  private static final class ActionMatches {
+    private static final int MAX = 256;
+
+    private final ConcurrentHashMap<RouteAction, RouteMatch> matches = new ConcurrentHashMap<>();
+
+    RouteMatch matchOf(RoutingRule rule, RouteAction action) {
+      RouteMatch m = matches.get(action);
+      if (m != null) {
+        return m;
+      }
+      m = new RouteMatch(rule, action);
+      if (matches.size() < MAX) {
+        RouteMatch raced = matches.putIfAbsent(action, m);
+        if (raced != null) {
+          return raced;
+        }
+      }
+      return m;
+    }
   }
 }

@@ -173,7 +173,7 @@ public final class PipelineSnapshot {
 
   /** Global policies, then the route's; the shared global array when the route has none. */
   private Policy[] chainOf(RouteMatch match) {
-    List<Policy> own = match.rule() instanceof Route route ? route.policies() : List.of();
+    List<Policy> own = match.policies();
     if (own.isEmpty()) {
       return globalPolicies;
     }
