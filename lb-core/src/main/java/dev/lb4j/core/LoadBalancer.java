@@ -179,8 +179,10 @@ public final class LoadBalancer implements AutoCloseable {
    * routing rule matches and why the earlier ones do not, each policy's decision ({@link
    * Policy#preview}, so a rate limit spends nothing), the candidate backends with their state,
    * weight, load and latency estimate, the hash key, concurrency limits, and the backend the
-   * algorithm picks. Opens no lease and spends no policy's budget; a round-robin picker's position
-   * does advance, as for any pick. Off the request path: it allocates freely and briefly takes each
+   * algorithm picks. It is a dry run of the pipeline {@link #select(RequestView)} runs, so it
+   * reports the route, policies and pool a selection would get now. Opens no lease and spends no
+   * policy's budget; a round-robin picker's position does advance, as for any pick, and a weighted
+   * split without a sticky key draws its pool at random, as a selection does. Off the request path: it allocates freely and briefly takes each
    * involved pool's lock.
    *
    * @param request the request
