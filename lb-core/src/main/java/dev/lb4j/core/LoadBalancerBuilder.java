@@ -96,7 +96,9 @@ public final class LoadBalancerBuilder {
    * decides the pool. A request no rule matches goes to the {@linkplain #defaultPool default pool},
    * or gets {@link NoBackend.Reason#NO_ROUTE} when there is none. A custom rule that names a pool
    * that does not exist counts as matching nothing for that request: it goes to the default pool
-   * (or NO_ROUTE); later rules are not tried.
+   * (or NO_ROUTE); later rules are not tried. The engine asks a custom rule for its {@link
+   * RoutingRule#action}, so a rule can carry its own policies (run after the global ones) and a
+   * path rewrite, as a route does; such policies are not checked against the global ones here.
    *
    * @param rule the rule; its name must be unique among the rules, 1 to 64 letters, digits, {@code _}
    *     or {@code -}, and not {@code default}
