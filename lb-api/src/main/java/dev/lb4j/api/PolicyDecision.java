@@ -3,49 +3,39 @@ package dev.lb4j.api;
 import java.util.Objects;
 
 /**
- * What a {@link Policy} decided for one request: continue (possibly with header edits), or reject
- * with a status and a reason. A value, never an exception. Immutable.
+ * What a {@link Policy} decided for one request: {@link Proceed} (possibly with request header
+ * edits) or {@link Reject} (with a status and a reason). A value, never an exception. Immutable.
+ *
+ * <p>The two outcomes are types, so a caller switches on them rather than reading a flag:
+ *
+ * <pre>{@code
+ * if (policy.onRequest(request) instanceof PolicyDecision.Reject reject) {
+ *   answer(reject.status(), reject.reason(), reject.responseHeaders());
+ * }
+ * }</pre>
  *
  * @since 0.1.0
  */
-public final class PolicyDecision {
-
-  private static final PolicyDecision PROCEED =
-      new PolicyDecision(0, "", HeaderChanges.none(), HeaderChanges.none());
-
-  private final int rejectStatus;
-  private final String reason;
-  private final HeaderChanges requestHeaders;
-  private final HeaderChanges responseHeaders;
-
-  private PolicyDecision(
-      int rejectStatus, String reason, HeaderChanges requestHeaders, HeaderChanges responseHeaders) {
-    this.rejectStatus = rejectStatus;
-    this.reason = reason;
-    this.requestHeaders = requestHeaders;
-    this.responseHeaders = responseHeaders;
-  }
+public sealed interface PolicyDecision permits PolicyDecision.Proceed, PolicyDecision.Reject {
 
   /**
    * Let the request continue unchanged. Allocation-free.
    *
    * @return the shared "proceed" decision
    */
-  public static PolicyDecision proceed() {
-    return PROCEED;
+  static PolicyDecision proceed() {
+    return Proceed.UNCHANGED;
   }
 
   /**
    * Let the request continue after editing its headers.
    *
    * @param requestHeaders the edits to apply to the request before it is forwarded
-   * @return the decision
+   * @return the decision; the shared "proceed" decision when there are no edits
    */
-  public static PolicyDecision proceed(HeaderChanges requestHeaders) {
+  static PolicyDecision proceed(HeaderChanges requestHeaders) {
     Objects.requireNonNull(requestHeaders, "requestHeaders");
-    return requestHeaders.isEmpty()
-        ? PROCEED
-        : new PolicyDecision(0, "", requestHeaders, HeaderChanges.none());
+    return requestHeaders.isEmpty() ? Proceed.UNCHANGED : new Proceed(requestHeaders);
   }
 
   /**
@@ -54,9 +44,10 @@ public final class PolicyDecision {
    * @param status the HTTP status to answer with, {@code 400..599}
    * @param reason why, for logs, stats and explain traces
    * @return the decision
+   * @throws IllegalArgumentException if the status is out of range
    */
-  public static PolicyDecision reject(int status, String reason) {
-    return reject(status, reason, HeaderChanges.none());
+  static PolicyDecision reject(int status, String reason) {
+    return new Reject(status, reason, HeaderChanges.none());
   }
 
   /**
@@ -66,65 +57,77 @@ public final class PolicyDecision {
    * @param reason why, for logs, stats and explain traces
    * @param responseHeaders headers to add to the rejection response
    * @return the decision
+   * @throws IllegalArgumentException if the status is out of range
    */
-  public static PolicyDecision reject(int status, String reason, HeaderChanges responseHeaders) {
-    if (status < 400 || status > 599) {
-      throw new IllegalArgumentException("status: " + status + " (expected: 400..599)");
+  static PolicyDecision reject(int status, String reason, HeaderChanges responseHeaders) {
+    return new Reject(status, reason, responseHeaders);
+  }
+
+  /**
+   * The request continues, with these edits applied to it before it is forwarded.
+   *
+   * @param requestHeaders the edits, possibly none
+   * @since 0.1.0
+   */
+  record Proceed(HeaderChanges requestHeaders) implements PolicyDecision {
+
+    private static final Proceed UNCHANGED = new Proceed(HeaderChanges.none());
+
+    /**
+     * Validates the decision.
+     *
+     * @param requestHeaders the edits, possibly none
+     */
+    public Proceed {
+      Objects.requireNonNull(requestHeaders, "requestHeaders");
     }
-    Objects.requireNonNull(reason, "reason");
-    Objects.requireNonNull(responseHeaders, "responseHeaders");
-    return new PolicyDecision(status, reason, HeaderChanges.none(), responseHeaders);
+
+    /**
+     * {@code proceed}, or {@code proceed with} and the edits.
+     *
+     * @return the decision as explain traces show it
+     */
+    @Override
+    public String toString() {
+      return requestHeaders.isEmpty() ? "proceed" : "proceed with " + requestHeaders;
+    }
   }
 
   /**
-   * Whether the request was rejected.
+   * The request is answered with {@code status} and not forwarded.
    *
-   * @return {@code true} if rejected
+   * @param status the HTTP status to answer with, {@code 400..599}
+   * @param reason why, for logs, stats and explain traces
+   * @param responseHeaders headers to add to the rejection response, possibly none
+   * @since 0.1.0
    */
-  public boolean isRejected() {
-    return rejectStatus != 0;
-  }
+  record Reject(int status, String reason, HeaderChanges responseHeaders)
+      implements PolicyDecision {
 
-  /**
-   * The status to answer a rejected request with, or 0 when the request proceeds.
-   *
-   * @return the status or 0
-   */
-  public int rejectStatus() {
-    return rejectStatus;
-  }
+    /**
+     * Validates the decision.
+     *
+     * @param status the HTTP status to answer with, {@code 400..599}
+     * @param reason why
+     * @param responseHeaders headers to add to the rejection response
+     * @throws IllegalArgumentException if the status is out of range
+     */
+    public Reject {
+      if (status < 400 || status > 599) {
+        throw new IllegalArgumentException("status: " + status + " (expected: 400..599)");
+      }
+      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(responseHeaders, "responseHeaders");
+    }
 
-  /**
-   * Why the request was rejected, or the empty string when it proceeds.
-   *
-   * @return the reason
-   */
-  public String reason() {
-    return reason;
-  }
-
-  /**
-   * Edits to apply to the forwarded request.
-   *
-   * @return the edits, possibly none
-   */
-  public HeaderChanges requestHeaders() {
-    return requestHeaders;
-  }
-
-  /**
-   * Headers to add to the rejection response.
-   *
-   * @return the edits, possibly none
-   */
-  public HeaderChanges responseHeaders() {
-    return responseHeaders;
-  }
-
-  @Override
-  public String toString() {
-    return isRejected()
-        ? "reject " + rejectStatus + ": " + reason
-        : requestHeaders.isEmpty() ? "proceed" : "proceed with " + requestHeaders;
+    /**
+     * {@code reject}, the status and the reason.
+     *
+     * @return the decision as explain traces show it
+     */
+    @Override
+    public String toString() {
+      return "reject " + status + ": " + reason;
+    }
   }
 }

@@ -19,14 +19,14 @@ public final class Explanation {
   private final List<String> lines;
   private final @Nullable RouteMatch route;
   private final @Nullable String rejectedBy;
-  private final @Nullable PolicyDecision rejection;
+  private final PolicyDecision.@Nullable Reject rejection;
   private final @Nullable Backend backend;
 
   Explanation(
       List<String> lines,
       @Nullable RouteMatch route,
       @Nullable String rejectedBy,
-      @Nullable PolicyDecision rejection,
+      PolicyDecision.@Nullable Reject rejection,
       @Nullable Backend backend) {
     this.lines = List.copyOf(lines);
     this.route = route;
@@ -67,7 +67,7 @@ public final class Explanation {
    *
    * @return the decision, or {@code null} when admitted
    */
-  public @Nullable PolicyDecision rejection() {
+  public PolicyDecision.@Nullable Reject rejection() {
     return rejection;
   }
 

@@ -32,9 +32,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safety: a lease may be completed and closed from any thread, even concurrently; exactly
  * one call wins.
  *
+ * <p>Sealed: only the engine creates leases.
+ *
  * @since 0.1.0
  */
-public interface Lease extends Selection, AutoCloseable {
+public sealed interface Lease extends Selection, AutoCloseable
+    permits dev.lb4j.core.internal.LeaseImpl {
 
   /**
    * The backend this lease is on.
@@ -87,11 +90,14 @@ public interface Lease extends Selection, AutoCloseable {
   void close();
 
   /**
-   * The route that sent the request to this pool, or {@code null} when the load balancer has no
-   * routing rules (or the lease came from {@link Pool#select}). Use {@link RouteMatch#rewrite} for
-   * the path to forward.
+   * The match that routed the request to this pool: the routing rule that matched, or the default
+   * route ({@link LoadBalancer#select}) or host route ({@link LoadBalancer#selectByHost}) when none
+   * did, whether or not the load balancer has routing rules or policies; a {@linkplain
+   * LoadBalancer#retry retry} keeps the previous attempt's. {@code null} only for a lease that did
+   * not go through routing ({@link Pool#select}). Use {@link RouteMatch#rewrite} for the path to
+   * forward.
    *
-   * @return the route match, or {@code null}
+   * @return the route match, or {@code null} for a lease from {@link Pool#select}
    */
   @Nullable RouteMatch route();
 

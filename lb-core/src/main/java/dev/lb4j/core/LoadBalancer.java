@@ -1,21 +1,20 @@
 package dev.lb4j.core;
 
 import dev.lb4j.api.Backend;
+import dev.lb4j.api.Policy;
+import dev.lb4j.api.PolicyDecision;
 import dev.lb4j.api.RequestView;
+import dev.lb4j.api.RoutingRule;
 import dev.lb4j.core.health.HealthListener;
 import dev.lb4j.core.internal.ExecutorScheduler;
 import dev.lb4j.core.internal.HealthEvents;
 import dev.lb4j.core.internal.pool.PoolImpl;
-import dev.lb4j.core.internal.LeaseImpl;
-import dev.lb4j.core.internal.RequestContext;
-import dev.lb4j.core.internal.Router;
-import dev.lb4j.core.policy.HeaderTransform;
-import dev.lb4j.core.routing.Route;
-import dev.lb4j.api.HeaderChanges;
-import dev.lb4j.api.Policy;
-import dev.lb4j.api.PolicyDecision;
+import dev.lb4j.core.internal.pipeline.ExplainTrace;
+import dev.lb4j.core.internal.pipeline.Fallback;
+import dev.lb4j.core.internal.pipeline.PipelineSnapshot;
+import dev.lb4j.core.internal.pipeline.RequestPipeline;
+import dev.lb4j.core.internal.pipeline.TraceSink;
 import dev.lb4j.core.routing.RouteMatch;
-import dev.lb4j.api.RoutingRule;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,20 +52,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LoadBalancer implements AutoCloseable {
 
-  private final Map<String, PoolImpl> pools;
-  private final @Nullable PoolImpl defaultPool;
-  private final @Nullable Router router;
-  private final NoBackend noRoute;
-  private final @Nullable RouteMatch defaultMatch;
-  private final Map<String, RouteMatch> hostMatches;
-  private final Map<String, RouteMatch> lowerHostMatches;
-  private final Policy[] globalPolicies;
-  private final java.util.concurrent.ConcurrentHashMap<RouteMatch, RequestContext> contexts =
-      new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicLong policyErrors =
-      new java.util.concurrent.atomic.AtomicLong();
-  private static final HeaderChanges NO_EDITS = HeaderChanges.none();
-  private static final System.Logger LOG = System.getLogger("dev.lb4j.core");
+  private final RequestPipeline pipeline;
   private final Ticker ticker;
   private final Admin admin = new AdminImpl();
   private final @Nullable ExecutorScheduler ownedScheduler;
@@ -79,47 +65,17 @@ public final class LoadBalancer implements AutoCloseable {
       Ticker ticker,
       @Nullable ExecutorScheduler ownedScheduler,
       HealthEvents events,
-      @Nullable Router router,
+      List<RoutingRule> rules,
       List<Policy> globalPolicies) {
-    this.router = router;
-    this.globalPolicies = globalPolicies.toArray(new Policy[0]);
+    this.pipeline =
+        new RequestPipeline(new PipelineSnapshot(pools, defaultPool, rules, globalPolicies));
     this.ownedScheduler = ownedScheduler;
     this.events = events;
-    Map<String, PoolImpl> byName = new LinkedHashMap<>();
-    for (PoolImpl p : pools) {
-      byName.put(p.name(), p);
-    }
-    this.pools = java.util.Collections.unmodifiableMap(byName);
-    this.defaultPool = defaultPool == null ? null : Objects.requireNonNull(byName.get(defaultPool));
-    this.noRoute =
-        new NoBackend(
-            "",
-            NoBackend.Reason.NO_ROUTE,
-            "no routing rule matched and there is no default pool (pools: " + byName.keySet() + ")");
-    this.defaultMatch =
-        defaultPool == null
-            ? null
-            : new RouteMatch(
-                new FixedRule("default", defaultPool, "default route -> " + defaultPool),
-                defaultPool);
-    // Host names are case-insensitive (RFC 3986 section 3.2.2): a host matches the pool of the
-    // same name exactly, else ignoring case unless two pools differ only in case.
-    Map<String, RouteMatch> byHost = new java.util.HashMap<>();
-    Map<String, RouteMatch> byLowerHost = new java.util.HashMap<>();
-    Set<String> ambiguous = new java.util.HashSet<>();
-    for (String name : byName.keySet()) {
-      RouteMatch m =
-          new RouteMatch(new FixedRule("host", name, "host " + name + " -> pool " + name), name);
-      byHost.put(name, m);
-      String lower = name.toLowerCase(java.util.Locale.ROOT);
-      if (byLowerHost.putIfAbsent(lower, m) != null) {
-        ambiguous.add(lower);
-      }
-    }
-    byLowerHost.keySet().removeAll(ambiguous);
-    this.hostMatches = Map.copyOf(byHost);
-    this.lowerHostMatches = Map.copyOf(byLowerHost);
     this.ticker = ticker;
+  }
+
+  private Map<String, PoolImpl> pools() {
+    return pipeline.snapshot().pools();
   }
 
   /**
@@ -132,23 +88,16 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
-   * Selects a backend for the request: routes it (when there are routing rules) and selects a
-   * backend of the pool it goes to, or of the default pool.
+   * Selects a backend for the request: routes it (the routing rules in declaration order, else the
+   * default pool), runs the global policies and then the route's, and selects a backend of the
+   * pool it goes to. The lease's {@link Lease#route()} is the match that routed the request (the
+   * default route's when no rule did).
    *
    * @param request the request
    * @return a lease, or why there is none
    */
   public Selection select(RequestView request) {
-    Router r = router;
-    if (r == null && globalPolicies.length == 0) {
-      PoolImpl pool = defaultPool;
-      return pool == null ? noRoute : pool.select(request);
-    }
-    RouteMatch match = route(request);
-    if (match == null) {
-      return noRoute;
-    }
-    return selectRouted(request, match);
+    return Objects.requireNonNull(pipeline.run(request, Fallback.DEFAULT_POOL, TraceSink.NONE));
   }
 
   /**
@@ -156,24 +105,16 @@ public final class LoadBalancer implements AutoCloseable {
    * adapters do ({@code http://api/users/7} goes to pool {@code api}): the routing rules first, in
    * declaration order; when none matches, the pool the request's {@linkplain RequestView#host()
    * host} names (exactly, else ignoring case, as host names are case-insensitive, unless two pools'
-   * names differ only in case). Never the default pool: a request to a host that is neither routed nor a pool gets
-   * {@link NoBackend.Reason#NO_ROUTE}, with a message naming the host and the pools, rather than
-   * being sent to backends that were never meant for it. Runs the same policies as {@link
-   * #select(RequestView)}: the global ones, then the matching route's.
+   * names differ only in case). Never the default pool: a request to a host that is neither routed
+   * nor a pool gets {@link NoBackend.Reason#NO_ROUTE}, with a message naming the host and the
+   * pools, rather than being sent to backends that were never meant for it. Otherwise the same
+   * pipeline as {@link #select(RequestView)}: the global policies, then the matching route's.
    *
    * @param request the request; its host names the service
    * @return a lease, or why there is none
    */
   public Selection selectByHost(RequestView request) {
-    RouteMatch match = routeByHost(request);
-    if (match == null) {
-      return new NoBackend(
-          "",
-          NoBackend.Reason.NO_ROUTE,
-          "host '" + request.host() + "' names no pool and no routing rule matches the request "
-              + request.method() + " " + request.path() + " (pools: " + pools.keySet() + ")");
-    }
-    return selectRouted(request, match);
+    return Objects.requireNonNull(pipeline.run(request, Fallback.HOST_POOL, TraceSink.NONE));
   }
 
   /**
@@ -184,63 +125,7 @@ public final class LoadBalancer implements AutoCloseable {
    */
   public @Nullable RouteMatch routeByHost(RequestView request) {
     Objects.requireNonNull(request, "request");
-    Router r = router;
-    RouteMatch match = r == null ? null : r.route(request);
-    if (match != null && pools.containsKey(match.pool())) {
-      return match;
-    }
-    return hostMatch(request.host());
-  }
-
-  private @Nullable RouteMatch hostMatch(@Nullable String host) {
-    if (host == null) {
-      return null;
-    }
-    RouteMatch exact = hostMatches.get(host);
-    return exact != null ? exact : lowerHostMatches.get(host.toLowerCase(java.util.Locale.ROOT));
-  }
-
-  private Selection selectRouted(RequestView request, RouteMatch match) {
-    PoolImpl pool = Objects.requireNonNull(pools.get(match.pool()), "pool");
-    Policy[] chain = chainFor(match);
-    List<HeaderChanges> edits = null;
-    for (Policy p : chain) {
-      PolicyDecision decision;
-      try {
-        decision = p.onRequest(request);
-      } catch (Exception e) { // checked ones too: a policy written in another JVM language
-        return policyFailed(pool, p, "threw " + e, e);
-      }
-      if (decision == null) {
-        return policyFailed(pool, p, "returned no decision (null)", null);
-      }
-      if (decision.isRejected()) {
-        return new Rejected(
-            pool.name(),
-            p.name(),
-            decision.rejectStatus(),
-            decision.reason(),
-            decision.responseHeaders());
-      }
-      HeaderChanges requestEdits = decision.requestHeaders();
-      if (!requestEdits.isEmpty()) {
-        if (!(p instanceof HeaderTransform)) {
-          requestEdits = RequestContext.defuse(requestEdits);
-        }
-        if (edits == null) {
-          edits = new java.util.ArrayList<>(2);
-        }
-        edits.add(requestEdits);
-      }
-    }
-    Selection selection = pool.select(request);
-    if (selection instanceof LeaseImpl lease) {
-      lease.attach(
-          edits == null
-              ? contextFor(match, chain)
-              : new RequestContext(match, chain, RequestContext.combine(edits)));
-    }
-    return selection;
+    return pipeline.route(request, Fallback.HOST_POOL);
   }
 
   /**
@@ -259,77 +144,7 @@ public final class LoadBalancer implements AutoCloseable {
   public Selection retry(RequestView request, Lease previous, Collection<? extends Backend> tried) {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(previous, "previous");
-    PoolImpl pool = pools.get(previous.pool());
-    if (pool == null) {
-      throw new IllegalArgumentException(
-          "previous: a lease of pool '" + previous.pool() + "', which this load balancer does not"
-              + " have (expected one of " + pools.keySet() + ")");
-    }
-    Selection selection = pool.select(request, tried);
-    if (selection instanceof NoBackend none && none.reason() == NoBackend.Reason.ALL_EXCLUDED) {
-      // Every backend was tried: any but the previous one, else (one backend) that one again.
-      // Only the last selection counts in the pool's noBackend stat.
-      pool.uncountNoBackend();
-      selection = pool.select(request, List.of(previous.backend()));
-      if (selection instanceof NoBackend again
-          && again.reason() == NoBackend.Reason.ALL_EXCLUDED) {
-        pool.uncountNoBackend();
-        selection = pool.select(request);
-      }
-    }
-    if (selection instanceof Lease) {
-      pool.countRetry();
-    }
-    if (selection instanceof LeaseImpl lease && previous instanceof LeaseImpl before) {
-      RequestContext context = before.context();
-      if (context != null) {
-        lease.attach(context);
-      }
-    }
-    return selection;
-  }
-
-  private Rejected policyFailed(
-      PoolImpl pool, Policy p, String what, @Nullable Throwable cause) {
-    long count = policyErrors.incrementAndGet();
-    if (Long.bitCount(count) == 1) { // 1st, 2nd, 4th...: a broken policy cannot flood the log
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "policy '" + p.name() + "' " + what + " (" + count + " policy failures so far)",
-          cause);
-    }
-    return new Rejected(
-        pool.name(), p.name(), 500, "policy '" + p.name() + "' failed: " + what, NO_EDITS);
-  }
-
-  /** Global policies, then the route's: precomputed per route, so no allocation per request. */
-  private Policy[] chainFor(RouteMatch match) {
-    if (match.rule() instanceof Route route && !route.policies().isEmpty()) {
-      RequestContext cached = contexts.get(match);
-      if (cached != null) {
-        return cached.policies();
-      }
-      // First request of this route match: build and cache its chain (once per route and pool).
-      Policy[] chain = new Policy[globalPolicies.length + route.policies().size()];
-      System.arraycopy(globalPolicies, 0, chain, 0, globalPolicies.length);
-      for (int i = 0; i < route.policies().size(); i++) {
-        chain[globalPolicies.length + i] = route.policies().get(i);
-      }
-      return contexts.computeIfAbsent(match, m -> new RequestContext(m, chain, NO_EDITS)).policies();
-    }
-    return globalPolicies;
-  }
-
-  /** The context of a request without edits; cached for the engine's own route matches. */
-  private RequestContext contextFor(RouteMatch match, Policy[] chain) {
-    if (match.rule() instanceof Route || match.rule() instanceof FixedRule) {
-      RequestContext cached = contexts.get(match); // no capturing lambda on the common path
-      if (cached != null) {
-        return cached;
-      }
-      return contexts.computeIfAbsent(match, m -> new RequestContext(m, chain, NO_EDITS));
-    }
-    return new RequestContext(match, chain, NO_EDITS); // a custom rule's match is new each time
+    return pipeline.retry(request, previous, tried);
   }
 
   /**
@@ -343,20 +158,8 @@ public final class LoadBalancer implements AutoCloseable {
    * @return a lease, or why there is none
    */
   public Selection select(RequestView request, Collection<? extends Backend> exclude) {
-    if (router == null && globalPolicies.length == 0) {
-      PoolImpl pool = defaultPool;
-      return pool == null ? noRoute : pool.select(request, exclude);
-    }
-    RouteMatch match = route(request);
-    if (match == null) {
-      return noRoute;
-    }
-    PoolImpl pool = Objects.requireNonNull(pools.get(match.pool()), "pool");
-    Selection selection = pool.select(request, exclude);
-    if (selection instanceof LeaseImpl lease) {
-      lease.attach(contextFor(match, chainFor(match)));
-    }
-    return selection;
+    Objects.requireNonNull(request, "request");
+    return pipeline.selectWithoutPolicies(request, exclude);
   }
 
   /**
@@ -368,12 +171,7 @@ public final class LoadBalancer implements AutoCloseable {
    */
   public @Nullable RouteMatch route(RequestView request) {
     Objects.requireNonNull(request, "request");
-    Router r = router;
-    RouteMatch match = r == null ? null : r.route(request);
-    if (match != null && pools.containsKey(match.pool())) {
-      return match;
-    }
-    return defaultMatch;
+    return pipeline.route(request, Fallback.DEFAULT_POOL);
   }
 
   /**
@@ -381,15 +179,17 @@ public final class LoadBalancer implements AutoCloseable {
    * routing rule matches and why the earlier ones do not, each policy's decision ({@link
    * Policy#preview}, so a rate limit spends nothing), the candidate backends with their state,
    * weight, load and latency estimate, the hash key, concurrency limits, and the backend the
-   * algorithm picks. Opens no lease and spends no policy's budget; a round-robin picker's position
-   * does advance, as for any pick. Off the request path: it allocates freely and briefly takes each
+   * algorithm picks. It is a dry run of the pipeline {@link #select(RequestView)} runs, so it
+   * reports the route, policies and pool a selection would get now. Opens no lease and spends no
+   * policy's budget; a round-robin picker's position does advance, as for any pick, and a weighted
+   * split without a sticky key draws its pool at random, as a selection does. Off the request path: it allocates freely and briefly takes each
    * involved pool's lock.
    *
    * @param request the request
    * @return the explanation; {@link Explanation#toString()} is the readable trace
    */
   public Explanation explain(RequestView request) {
-    return explain(request, false);
+    return explain(request, Fallback.DEFAULT_POOL);
   }
 
   /**
@@ -400,146 +200,24 @@ public final class LoadBalancer implements AutoCloseable {
    * @return the explanation
    */
   public Explanation explainByHost(RequestView request) {
-    return explain(request, true);
+    return explain(request, Fallback.HOST_POOL);
   }
 
-  private Explanation explain(RequestView request, boolean byHost) {
+  /** A dry run of the request pipeline with the explain sink. */
+  private Explanation explain(RequestView request, Fallback fallback) {
     Objects.requireNonNull(request, "request");
-    List<String> lines = new java.util.ArrayList<>();
-    lines.add("request " + request.method() + " " + request.path()
-        + (request.query() == null ? "" : "?" + request.query())
-        + (request.host() == null ? "" : " host " + request.host())
-        + (request.clientAddress() == null ? "" : " from " + request.clientAddress()));
-    RouteMatch match = null;
-    Router r = router;
-    if (r == null && !byHost) {
-      lines.add("routing: no routing rules; every request goes to the default pool");
-      match = defaultMatch;
-    } else if (r == null) {
-      lines.add("routing: no routing rules");
-    } else {
-      lines.add("routing: " + r.rules().size() + " rules, first match in declaration order wins");
-      for (RoutingRule rule : r.rules()) {
-        if (rule instanceof Route route) {
-          if (!route.matchesPath(request.path())) {
-            lines.add("  " + rule.name() + ": no, path " + request.path() + " does not match "
-                + route.pathKind().name().toLowerCase(java.util.Locale.ROOT) + " '"
-                + route.path() + "'");
-            continue;
-          }
-          String why = route.whyNot(request);
-          if (why != null) {
-            lines.add("  " + rule.name() + ": no, " + why);
-            continue;
-          }
-          match = route.matchRest(request);
-          lines.add("  " + rule.name() + ": YES (" + route + ")");
-          break;
-        }
-        String pool;
-        try {
-          pool = rule.route(request);
-        } catch (Exception e) {
-          lines.add("  " + rule.name() + ": threw " + e + " (treated as no match)");
-          continue;
-        }
-        if (pool == null) {
-          lines.add("  " + rule.name() + ": no (custom rule)");
-          continue;
-        }
-        if (!pools.containsKey(pool)) {
-          lines.add("  " + rule.name() + ": named unknown pool '" + pool + "', so the request"
-              + " takes the " + (byHost ? "host" : "default") + " route (later rules are not"
-              + " tried)");
-          if (byHost) {
-            break;
-          }
-          match = defaultMatch;
-          if (match == null) {
-            lines.add("  no default pool: " + noRoute.message());
-            return new Explanation(lines, null, null, null, null);
-          }
-          break;
-        }
-        match = new RouteMatch(rule, pool);
-        lines.add("  " + rule.name() + ": YES (custom rule) -> " + pool);
-        break;
-      }
-      if (match == null && !byHost) {
-        match = defaultMatch;
-        lines.add(match == null
-            ? "  no rule matched and there is no default pool: " + noRoute.message()
-            : "  no rule matched: default route -> " + match.pool());
-      }
+    ExplainTrace trace = new ExplainTrace();
+    Selection outcome = pipeline.run(request, fallback, trace);
+    if (outcome instanceof Rejected rejected) {
+      return new Explanation(
+          trace.lines(),
+          trace.route(),
+          rejected.policy(),
+          new PolicyDecision.Reject(
+              rejected.status(), rejected.reason(), rejected.responseHeaders()),
+          null);
     }
-    if (match == null && byHost) {
-      String host = request.host();
-      match = hostMatch(host);
-      lines.add(match == null
-          ? "  host '" + host + "' names no pool (pools: " + pools.keySet() + "): NO_ROUTE"
-          : "  host '" + host + "' names pool " + match.pool());
-    }
-    if (match == null) {
-      return new Explanation(lines, null, null, null, null);
-    }
-    if (!match.rewrite(request.path()).equals(request.path())) {
-      lines.add("path rewritten: " + request.path() + " -> " + match.rewrite(request.path()));
-    }
-    Policy[] chain = chainFor(match);
-    lines.add("policies: " + (chain.length == 0 ? "none" : chain.length + ", in order"));
-    for (Policy p : chain) {
-      PolicyDecision d;
-      try {
-        d = p.preview(request);
-      } catch (Exception e) {
-        lines.add("  " + p.name() + ": THREW " + e + " (the request would get 500)");
-        return new Explanation(
-            lines, match, p.name(), PolicyDecision.reject(500, "policy threw " + e), null);
-      }
-      if (d == null) {
-        lines.add("  " + p.name() + ": returned null (the request would get 500)");
-        return new Explanation(
-            lines, match, p.name(), PolicyDecision.reject(500, "policy returned null"), null);
-      }
-      lines.add("  " + p.name() + ": " + d);
-      if (d.isRejected()) {
-        return new Explanation(lines, match, p.name(), d, null);
-      }
-    }
-    PoolImpl pool = Objects.requireNonNull(pools.get(match.pool()), "pool");
-    Backend picked = pool.explain(request, lines);
-    return new Explanation(lines, match, null, null, picked);
-  }
-
-  /**
-   * A rule that always names one pool: the default route ({@link #select}) and the host routes
-   * ({@link #selectByHost}). Their matches are built once, so their request contexts are cached.
-   */
-  private static final class FixedRule implements RoutingRule {
-    private final String name;
-    private final String pool;
-    private final String description;
-
-    FixedRule(String name, String pool, String description) {
-      this.name = name;
-      this.pool = pool;
-      this.description = description;
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public String route(RequestView request) {
-      return pool;
-    }
-
-    @Override
-    public String toString() {
-      return description;
-    }
+    return new Explanation(trace.lines(), trace.route(), null, null, trace.picked());
   }
 
   /**
@@ -560,11 +238,11 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws IllegalStateException if the load balancer has routing rules and no default pool
    */
   public Pool defaultPool() {
-    PoolImpl pool = defaultPool;
+    PoolImpl pool = pipeline.snapshot().defaultPool();
     if (pool == null) {
       throw new IllegalStateException(
           "no default pool: requests no routing rule matches get NO_ROUTE (pools: "
-              + pools.keySet() + ")");
+              + pools().keySet() + ")");
     }
     return pool;
   }
@@ -575,7 +253,7 @@ public final class LoadBalancer implements AutoCloseable {
    * @return an immutable set
    */
   public Set<String> poolNames() {
-    return pools.keySet();
+    return pools().keySet();
   }
 
   /**
@@ -594,10 +272,10 @@ public final class LoadBalancer implements AutoCloseable {
    */
   public LoadBalancerStats stats() {
     Map<String, PoolStats> byPool = new LinkedHashMap<>();
-    for (PoolImpl p : pools.values()) {
+    for (PoolImpl p : pools().values()) {
       byPool.put(p.name(), p.stats());
     }
-    return new LoadBalancerStats(ticker.nanoTime(), byPool, policyErrors.get());
+    return new LoadBalancerStats(ticker.nanoTime(), byPool, pipeline.policyErrors());
   }
 
   /**
@@ -639,7 +317,7 @@ public final class LoadBalancer implements AutoCloseable {
       return;
     }
     closed = true;
-    for (PoolImpl p : pools.values()) {
+    for (PoolImpl p : pools().values()) {
       p.close(
           new NoBackend(p.name(), NoBackend.Reason.CLOSED, "pool '" + p.name() + "': load balancer closed"));
     }
@@ -650,12 +328,14 @@ public final class LoadBalancer implements AutoCloseable {
 
   @Override
   public String toString() {
+    PoolImpl defaultPool = pipeline.snapshot().defaultPool();
     return "LoadBalancer{default=" + (defaultPool == null ? "none" : defaultPool.name())
-        + ", pools=" + pools.values() + "}";
+        + ", pools=" + pools().values() + "}";
   }
 
   private PoolImpl requirePool(String name) {
     Objects.requireNonNull(name, "pool");
+    Map<String, PoolImpl> pools = pools();
     PoolImpl pool = pools.get(name);
     if (pool == null) {
       throw new IllegalArgumentException(

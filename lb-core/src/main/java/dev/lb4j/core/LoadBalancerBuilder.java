@@ -4,7 +4,6 @@ import dev.lb4j.core.health.HealthListener;
 import dev.lb4j.core.internal.ExecutorScheduler;
 import dev.lb4j.core.internal.HealthEvents;
 import dev.lb4j.core.internal.pool.PoolImpl;
-import dev.lb4j.core.internal.Router;
 import dev.lb4j.core.routing.Route;
 import dev.lb4j.core.routing.RouteBuilder;
 import dev.lb4j.api.Policy;
@@ -97,7 +96,9 @@ public final class LoadBalancerBuilder {
    * decides the pool. A request no rule matches goes to the {@linkplain #defaultPool default pool},
    * or gets {@link NoBackend.Reason#NO_ROUTE} when there is none. A custom rule that names a pool
    * that does not exist counts as matching nothing for that request: it goes to the default pool
-   * (or NO_ROUTE); later rules are not tried.
+   * (or NO_ROUTE); later rules are not tried. The engine asks a custom rule for its {@link
+   * RoutingRule#action}, so a rule can carry its own policies (run after the global ones) and a
+   * path rewrite, as a route does; such policies are not checked against the global ones here.
    *
    * @param rule the rule; its name must be unique among the rules, 1 to 64 letters, digits, {@code _}
    *     or {@code -}, and not {@code default}
@@ -308,7 +309,7 @@ public final class LoadBalancerBuilder {
             clock,
             owned,
             events,
-            rules.isEmpty() ? null : new Router(rules),
+            List.copyOf(rules),
             List.copyOf(policies));
     for (PoolImpl p : built) {
       p.start();

@@ -97,7 +97,7 @@ class ExplainTest {
 
     assertThat(outside.admitted()).isFalse();
     assertThat(outside.rejectedBy()).isEqualTo("office");
-    assertThat(Objects.requireNonNull(outside.rejection()).rejectStatus()).isEqualTo(403);
+    assertThat(Objects.requireNonNull(outside.rejection()).status()).isEqualTo(403);
     assertThat(outside.backend()).isNull();
     assertThat(outside.lines())
         .last()
@@ -109,7 +109,7 @@ class ExplainTest {
     lb.select(request("GET", "/api/orders", "192.0.2.10")).leaseOrThrow().close();
     Explanation limited = lb.explain(request("GET", "/api/orders", "192.0.2.10"));
     assertThat(limited.rejectedBy()).isEqualTo("per-user");
-    assertThat(Objects.requireNonNull(limited.rejection()).rejectStatus()).isEqualTo(429);
+    assertThat(Objects.requireNonNull(limited.rejection()).status()).isEqualTo(429);
     clock.advance(Duration.ofMinutes(1));
     assertThat(lb.explain(request("GET", "/api/orders", "192.0.2.10")).admitted()).isTrue();
     assertThat(lb.select(request("GET", "/api/orders", "192.0.2.10"))).isInstanceOf(Lease.class);

@@ -100,8 +100,8 @@ public final class Quickstart {
           try (lease) {
             out.println("after draining " + drained + ", next pick: " + lease.backend().id());
           }
-        } else {
-          out.println("no backend: " + ((NoBackend) next).message());
+        } else if (next instanceof NoBackend none) {
+          out.println("no backend: " + none.message());
         }
 
         out.println(lb.stats().pool("api"));

@@ -1,7 +1,9 @@
 package dev.lb4j.core.internal;
 
 import dev.lb4j.api.RequestView;
+import dev.lb4j.api.RouteAction;
 import dev.lb4j.api.RoutingRule;
+import dev.lb4j.core.internal.pipeline.TraceSink;
 import dev.lb4j.core.routing.Route;
 import dev.lb4j.core.routing.RouteMatch;
 import java.util.ArrayList;
@@ -9,6 +11,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -34,6 +38,7 @@ public final class Router {
   private final Map<String, int[]> exact;
   private final Node root;
   private final int[] others;
+  private final @Nullable ActionMatches[] actionMatches; // per custom rule, by position
 
   /** A trie node: children by character (sorted), and the routes whose prefix ends here. */
   private static final class Node {
@@ -68,6 +73,7 @@ public final class Router {
 
   public Router(List<RoutingRule> rules) {
     this.rules = rules.toArray(new RoutingRule[0]);
+    this.actionMatches = new ActionMatches[this.rules.length];
     Map<String, List<Integer>> exactLists = new HashMap<>();
     List<Integer> otherList = new ArrayList<>();
     this.root = new Node();
@@ -84,6 +90,9 @@ public final class Router {
         node.routes = append(node.routes, i);
       } else {
         otherList.add(i);
+        if (!(rule instanceof Route)) {
+          actionMatches[i] = new ActionMatches();
+        }
       }
     }
     this.exact = new HashMap<>();
@@ -110,9 +119,9 @@ public final class Router {
     return ruleErrors.get();
   }
 
-  /** The rules, in declaration order. */
-  public List<RoutingRule> rules() {
-    return List.of(rules);
+  /** How many rules there are. */
+  public int size() {
+    return rules.length;
   }
 
   /**
@@ -121,6 +130,17 @@ public final class Router {
    * @return the match, or {@code null} when no rule matches
    */
   public @Nullable RouteMatch route(RequestView request) {
+    return route(request, TraceSink.NONE);
+  }
+
+  /**
+   * The first rule, in declaration order, that matches the request, reporting to {@code sink} what
+   * custom rules answered and which rule won. In a {@linkplain TraceSink#dryRun() dry run} a custom
+   * rule that throws is not counted or logged.
+   *
+   * @return the match, or {@code null} when no rule matches
+   */
+  public @Nullable RouteMatch route(RequestView request, TraceSink sink) {
     String path = request.path();
     int best = Integer.MAX_VALUE;
     RouteMatch found = null;
@@ -165,31 +185,74 @@ public final class Router {
         break;
       }
       RoutingRule rule = rules[id];
+      RouteMatch m;
       if (rule instanceof Route route) {
-        RouteMatch m = route.match(request);
-        if (m != null) {
-          return m;
-        }
+        m = route.match(request);
       } else {
-        String pool;
-        try {
-          pool = rule.route(request);
-        } catch (Exception e) { // a broken custom rule is no match, never an exception in select
-          long n = ruleErrors.incrementAndGet();
-          if (Long.bitCount(n) == 1) {
-            LOG.log(
-                System.Logger.Level.WARNING,
-                "routing rule '" + rule.name() + "' threw " + e + " (" + n + " failures so far);"
-                    + " treated as no match",
-                e);
-          }
-          continue;
-        }
-        if (pool != null) {
-          return new RouteMatch(rule, pool);
-        }
+        m = custom(id, rule, request, sink);
+      }
+      if (m != null) {
+        best = id;
+        found = m;
+        break;
       }
     }
+    sink.rulesTried(rules, found == null ? rules.length : best, request);
     return found;
+  }
+
+  /**
+   * Asks a custom rule for its {@link RoutingRule#action}; one that throws is no match, never an
+   * exception in select.
+   */
+  private @Nullable RouteMatch custom(int id, RoutingRule rule, RequestView request, TraceSink sink) {
+    RouteAction action;
+    try {
+      action = rule.action(request);
+    } catch (Exception e) { // checked ones too: a rule written in another JVM language
+      if (!sink.dryRun()) {
+        long n = ruleErrors.incrementAndGet();
+        if (Long.bitCount(n) == 1) {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "routing rule '" + rule.name() + "' threw " + e + " (" + n + " failures so far);"
+                  + " treated as no match",
+              e);
+        }
+      }
+      sink.ruleDeclined(id, e);
+      return null;
+    }
+    if (action == null) {
+      sink.ruleDeclined(id, null);
+      return null;
+    }
+    return Objects.requireNonNull(actionMatches[id]).matchOf(rule, action);
+  }
+
+  /**
+   * A custom rule's matches, one per distinct action it returned (up to a bound): a rule that
+   * returns the same actions gets the same matches, so routing it allocates nothing and the
+   * engine's per-match state is reused.
+   */
+  private static final class ActionMatches {
+    private static final int MAX = 256;
+
+    private final ConcurrentHashMap<RouteAction, RouteMatch> matches = new ConcurrentHashMap<>();
+
+    RouteMatch matchOf(RoutingRule rule, RouteAction action) {
+      RouteMatch m = matches.get(action);
+      if (m != null) {
+        return m;
+      }
+      m = new RouteMatch(rule, action);
+      if (matches.size() < MAX) {
+        RouteMatch raced = matches.putIfAbsent(action, m);
+        if (raced != null) {
+          return raced;
+        }
+      }
+      return m;
+    }
   }
 }

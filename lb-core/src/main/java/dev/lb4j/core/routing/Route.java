@@ -2,6 +2,7 @@ package dev.lb4j.core.routing;
 
 import dev.lb4j.api.Policy;
 import dev.lb4j.api.RequestView;
+import dev.lb4j.api.RouteAction;
 import dev.lb4j.api.RoutingRule;
 import dev.lb4j.core.HashKey;
 import dev.lb4j.core.internal.XxHash64;
@@ -110,7 +111,9 @@ public final class Route implements RoutingRule {
     for (int i = 0; i < pools.length; i++) {
       matches[i] =
           new RouteMatch(
-              this, pools[i], prefixReplacement == null ? null : path, prefixReplacement);
+              this,
+              new RouteAction(
+                  pools[i], policies, prefixReplacement == null ? null : path, prefixReplacement));
     }
     this.description = describe(hosts, methods, split);
   }
@@ -177,6 +180,19 @@ public final class Route implements RoutingRule {
   public @Nullable String route(RequestView request) {
     RouteMatch m = match(request);
     return m == null ? null : m.pool();
+  }
+
+  /**
+   * Routes the request to this route's action: the pool (chosen by the split, if any), the route's
+   * policies and its path rewrite.
+   *
+   * @param request the request
+   * @return the action (preallocated), or {@code null} when this route does not match
+   */
+  @Override
+  public @Nullable RouteAction action(RequestView request) {
+    RouteMatch m = match(request);
+    return m == null ? null : m.action();
   }
 
   /**

@@ -1,37 +1,45 @@
 package dev.lb4j.core.routing;
 
+import dev.lb4j.api.Policy;
+import dev.lb4j.api.RouteAction;
 import dev.lb4j.api.RoutingRule;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where a request goes: the rule that matched and the pool it chose, plus how the path is rewritten
- * on the way. Immutable; the engine preallocates one per route and pool, so routing allocates nothing.
+ * Where a request goes: the rule that matched and its {@link RouteAction} (the pool, the route's own
+ * policies, how the path is rewritten on the way). Immutable; the engine preallocates one per route
+ * and pool, and one per custom rule and action, so routing allocates nothing.
  *
  * @since 0.1.0
  */
 public final class RouteMatch {
 
   private final RoutingRule rule;
-  private final String pool;
-  private final @Nullable String prefix;
-  private final @Nullable String replacement;
+  private final RouteAction action;
 
   /**
-   * Creates a match; the engine does this, custom routers and tests may too.
+   * Creates a match to a pool, with no policies of its own and no rewrite; the engine does this,
+   * custom routers and tests may too.
    *
    * @param rule the rule that matched
    * @param pool the pool it chose
    */
   public RouteMatch(RoutingRule rule, String pool) {
-    this(rule, pool, null, null);
+    this(rule, RouteAction.to(Objects.requireNonNull(pool, "pool")));
   }
 
-  RouteMatch(RoutingRule rule, String pool, @Nullable String prefix, @Nullable String replacement) {
+  /**
+   * Creates a match for a rule's action; the engine does this for a rule's {@link
+   * RoutingRule#action} answer, custom routers and tests may too.
+   *
+   * @param rule the rule that matched
+   * @param action what it does with the request
+   */
+  public RouteMatch(RoutingRule rule, RouteAction action) {
     this.rule = Objects.requireNonNull(rule, "rule");
-    this.pool = Objects.requireNonNull(pool, "pool");
-    this.prefix = prefix;
-    this.replacement = replacement;
+    this.action = Objects.requireNonNull(action, "action");
   }
 
   /**
@@ -44,12 +52,30 @@ public final class RouteMatch {
   }
 
   /**
+   * What the rule does with the request: pool, policies, rewrite.
+   *
+   * @return the action
+   */
+  public RouteAction action() {
+    return action;
+  }
+
+  /**
    * The pool the request goes to.
    *
    * @return the pool name
    */
   public String pool() {
-    return pool;
+    return action.pool();
+  }
+
+  /**
+   * The route's own policies, which run after the load balancer's global ones.
+   *
+   * @return an immutable list, in order; empty when the route has none
+   */
+  public List<Policy> policies() {
+    return action.policies();
   }
 
   /**
@@ -60,8 +86,8 @@ public final class RouteMatch {
    * @return the path to send to the backend
    */
   public String rewrite(String path) {
-    String from = prefix;
-    String to = replacement;
+    @Nullable String from = action.rewritePrefix();
+    @Nullable String to = action.rewriteReplacement();
     if (from == null || to == null || !path.startsWith(from)) {
       return path;
     }
@@ -76,6 +102,8 @@ public final class RouteMatch {
 
   @Override
   public String toString() {
-    return rule.name() + " -> " + pool + (prefix == null ? "" : " (rewrite " + prefix + " -> " + replacement + ")");
+    String from = action.rewritePrefix();
+    return rule.name() + " -> " + pool()
+        + (from == null ? "" : " (rewrite " + from + " -> " + action.rewriteReplacement() + ")");
   }
 }

@@ -31,7 +31,7 @@ class AccessControlTest {
     PolicyDecision denied = acl.onRequest(fromClient("10.0.0.13"));
     assertThat(assertRejected(denied, 403))
         .isEqualTo("access control 'acl': client 10.0.0.13 denied by 10.0.0.13");
-    assertThat(denied.responseHeaders().isEmpty()).isTrue();
+    assertThat(((PolicyDecision.Reject) denied).responseHeaders().isEmpty()).isTrue();
     // IPv4-mapped form of the denied address is the same client.
     assertRejected(acl.onRequest(fromClient("::ffff:10.0.0.13")), 403);
   }

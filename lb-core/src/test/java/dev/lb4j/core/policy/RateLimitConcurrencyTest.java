@@ -3,6 +3,7 @@ package dev.lb4j.core.policy;
 import static dev.lb4j.core.policy.PolicyTestSupport.fromClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lb4j.api.PolicyDecision;
 import dev.lb4j.api.RequestView;
 import dev.lb4j.core.HashKey;
 import java.time.Duration;
@@ -77,7 +78,7 @@ class RateLimitConcurrencyTest {
           () -> {
             int admitted = 0;
             for (int i = 0; i < 2 * burst; i++) {
-              if (!limit.onRequest(request).isRejected()) {
+              if (limit.onRequest(request) instanceof PolicyDecision.Proceed) {
                 admitted++;
               }
             }
@@ -117,13 +118,13 @@ class RateLimitConcurrencyTest {
             for (int round = 0; round < rounds; round++) {
               for (int k = 0; k < sharedKeys; k++) {
                 attempts++;
-                if (!limit.onRequest(requests[k]).isRejected()) {
+                if (limit.onRequest(requests[k]) instanceof PolicyDecision.Proceed) {
                   admittedPerKey.incrementAndGet(k);
                 }
               }
               for (int k = first; k < first + ownKeys; k++) {
                 attempts++;
-                if (!limit.onRequest(requests[k]).isRejected()) {
+                if (limit.onRequest(requests[k]) instanceof PolicyDecision.Proceed) {
                   admittedPerKey.incrementAndGet(k);
                 }
               }
@@ -164,7 +165,7 @@ class RateLimitConcurrencyTest {
             for (int i = 0; i < perThread; i++) {
               RequestView r =
                   RequestView.builder().header("X-Api-Key", "t" + thread + "-" + i).build();
-              if (!limit.onRequest(r).isRejected()) {
+              if (limit.onRequest(r) instanceof PolicyDecision.Proceed) {
                 admitted++;
               }
             }

@@ -6,6 +6,7 @@ import static dev.lb4j.core.policy.PolicyTestSupport.assertRejected;
 import static dev.lb4j.core.policy.PolicyTestSupport.fromClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lb4j.api.PolicyDecision;
 import dev.lb4j.api.RequestView;
 import dev.lb4j.core.HashKey;
 import dev.lb4j.core.testing.ManualClock;
@@ -183,7 +184,7 @@ class RateLimitKeysTest {
     for (int i = 0; i < keys; i++) {
       view.key("flood-" + i);
       for (int r = 0; r < requestsPerKey; r++) {
-        if (!limit.onRequest(view).isRejected()) {
+        if (limit.onRequest(view) instanceof PolicyDecision.Proceed) {
           admitted++;
         }
       }
@@ -231,7 +232,7 @@ class RateLimitKeysTest {
     long start = clock.nanoTime();
     long admitted = 0;
     for (int i = 0; i < flood; i++) {
-      if (!limit.onRequest(view.key("spread-" + i)).isRejected()) {
+      if (limit.onRequest(view.key("spread-" + i)) instanceof PolicyDecision.Proceed) {
         admitted++;
       }
       clock.advanceNanos(4_000);

@@ -98,7 +98,7 @@ class RateLimitTest {
     // 200 ms, ... that is ten a second.
     int admitted = 0;
     for (int ms = 0; ms < 10_000; ms++) {
-      if (!limit.onRequest(request).isRejected()) {
+      if (limit.onRequest(request) instanceof PolicyDecision.Proceed) {
         admitted++;
       }
       clock.advanceNanos(MS);
@@ -188,7 +188,7 @@ class RateLimitTest {
         RateLimit.builder("daily").rate(7, Duration.ofDays(1)).ticker(days).build();
     int admitted = 0;
     for (long t = 0; t <= Duration.ofDays(7).toMinutes(); t++) {
-      if (!seven.onRequest(request).isRejected()) {
+      if (seven.onRequest(request) instanceof PolicyDecision.Proceed) {
         admitted++;
       }
       days.advance(Duration.ofMinutes(1));
@@ -199,7 +199,7 @@ class RateLimitTest {
   private int constantDemand(RateLimit limit, long step, long duration) {
     int admitted = 0;
     for (long t = 0; t <= duration; t += step) {
-      if (!limit.onRequest(request).isRejected()) {
+      if (limit.onRequest(request) instanceof PolicyDecision.Proceed) {
         admitted++;
       }
       clock.advanceNanos(step);
@@ -222,7 +222,7 @@ class RateLimitTest {
     RateLimit exact = limit(500_000_000L, Duration.ofSeconds(1)).burst(1).build(); // 2 ns
     int admitted = 0;
     for (int ns = 0; ns < 10_000; ns++) {
-      if (!exact.onRequest(request).isRejected()) {
+      if (exact.onRequest(request) instanceof PolicyDecision.Proceed) {
         admitted++;
       }
       clock.advanceNanos(1);
@@ -295,7 +295,6 @@ class RateLimitTest {
     assertThat(Long.parseLong(reset))
         .isGreaterThanOrEqualTo(
             Long.parseLong(Objects.requireNonNull(responseHeader(rejected, "Retry-After"))));
-    assertThat(rejected.requestHeaders().isEmpty()).isTrue();
   }
 
   @Test

@@ -258,4 +258,57 @@ class RouterPropertyTest {
     assertThat(coverage.matched()).as("requests that matched a route").isBetween(1_000, 4_990);
     assertThat(coverage.distinctWinners()).as("distinct winning rules").isGreaterThan(200);
   }
+  /** A custom rule: header {@code X-T} equal to its value sends the request to its target. */
+  private record HeaderRule(String name, String value, String target) implements RoutingRule {
+    @Override
+    public @Nullable String route(RequestView request) {
+      return value.equals(request.header("X-T")) ? target : null;
+    }
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {5, 6, 2026})
+  void customRulesMixedInKeepDeclarationOrderAndAnUnknownPoolTakesTheDefaultRoute(long seed) {
+    Random rnd = new Random(seed);
+    List<RoutingRule> rules = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      rules.add(
+          rnd.nextInt(8) == 0
+              ? new HeaderRule(
+                  "h" + i,
+                  Integer.toString(1 + rnd.nextInt(12)),
+                  rnd.nextInt(4) == 0 ? "nowhere" : pick(rnd, POOLS))
+              : randomRoute(rnd, "r" + i));
+    }
+    LoadBalancerBuilder builder = threePools().defaultPool("c");
+    rules.forEach(builder::rule);
+    int custom = 0;
+    int unknown = 0;
+    try (LoadBalancer lb = builder.build()) {
+      for (int i = 0; i < 3_000; i++) {
+        RequestView request = randomRequest(rnd);
+        RoutingRule expected = null;
+        for (RoutingRule rule : rules) {
+          if (rule.route(request) != null) {
+            expected = rule;
+            break;
+          }
+        }
+        RouteMatch actual = routed(lb, request);
+        if (expected == null
+            || (expected instanceof HeaderRule h && h.target().equals("nowhere"))) {
+          unknown += expected == null ? 0 : 1;
+          assertThat(actual.rule().name()).as("rule for %s", request).isEqualTo("default");
+        } else {
+          custom += expected instanceof HeaderRule ? 1 : 0;
+          assertThat(actual.rule()).as("rule for %s", request).isSameAs(expected);
+          if (expected instanceof HeaderRule h) {
+            assertThat(actual.pool()).isEqualTo(h.target());
+          }
+        }
+      }
+    }
+    assertThat(custom).as("requests a custom rule routed").isGreaterThan(100);
+    assertThat(unknown).as("requests a custom rule sent to an unknown pool").isGreaterThan(10);
+  }
 }
