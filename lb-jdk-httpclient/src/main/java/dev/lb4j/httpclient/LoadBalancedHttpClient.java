@@ -1000,7 +1000,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
 
   /**
    * Whether the request body can be sent again: none, an empty one ({@code noBody()}, or any
-   * publisher of length 0), or one made by {@link ReplayableBody}.
+   * publisher of length 0), the JDK's in-memory ones, or one made by {@link ReplayableBody}.
    */
   static boolean isReplayable(HttpRequest request) {
     Optional<HttpRequest.BodyPublisher> publisher = request.bodyPublisher();

@@ -6,15 +6,17 @@ import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Flow;
 
 /**
  * Request bodies a {@link LoadBalancedHttpClient} may send more than once (to retry or hedge the
- * request): the JDK's publishers over data they hold, marked as replayable. A request with any
- * other body is sent once, whatever its method, because the client cannot tell whether a publisher
- * is single-use ({@code ofInputStream} with a supplier that hands out the same stream, {@code
- * fromPublisher}, ...). A request without a body, or with {@code BodyPublishers.noBody()} or any
- * body of length 0, is replayable as it is.
+ * request). The JDK's publishers over data in memory ({@code BodyPublishers.ofString}, {@code
+ * ofByteArray}) are replayable as they are, and so is a request without a body, with {@code
+ * BodyPublishers.noBody()} or any body of length 0. Other publishers are sent once, whatever the
+ * method, because the client cannot tell whether they are single-use ({@code ofInputStream} with a
+ * supplier that hands out the same stream, {@code fromPublisher}, ...): mark one you know to be
+ * replayable with {@link #of}, or use {@link #ofFile} for a file.
  *
  * <pre>{@code
  * HttpRequest put = HttpRequest.newBuilder(URI.create("http://api/docs/7"))
@@ -100,13 +102,25 @@ public final class ReplayableBody {
   }
 
   /**
-   * Whether a publisher was made by this class.
+   * The classes of the JDK's publishers over data held in memory, learned from the public
+   * factories themselves (never from internal class names): {@code BodyPublishers.ofString} and
+   * {@code ofByteArray} publish the same bytes to every subscriber, and the JDK's client
+   * re-subscribes them itself when it follows a redirect.
+   */
+  private static final Set<Class<?>> JDK_IN_MEMORY =
+      Set.of(
+          HttpRequest.BodyPublishers.ofString("").getClass(),
+          HttpRequest.BodyPublishers.ofByteArray(new byte[0]).getClass());
+
+  /**
+   * Whether a publisher may be subscribed again: one made by this class, or one of the JDK's
+   * publishers over data in memory ({@code BodyPublishers.ofString}, {@code ofByteArray}).
    *
    * @param publisher the publisher
-   * @return {@code true} if it is marked replayable
+   * @return {@code true} if it can be replayed
    */
   public static boolean isReplayable(HttpRequest.BodyPublisher publisher) {
-    return publisher instanceof Marked;
+    return publisher instanceof Marked || JDK_IN_MEMORY.contains(publisher.getClass());
   }
 
   /** A publisher that delegates everything: the mark is its type. */

@@ -93,9 +93,26 @@ class ReplayableBodyTest extends WireMockPoolFixture {
 
   @ParameterizedTest
   @EnumSource(CallMode.class)
-  void aJdkPublisherWithoutTheMarkIsSentOnce(CallMode mode) throws Exception {
-    HttpResponse<String> r = mode.call(client, put(BodyPublishers.ofString(BODY)),
-        HttpResponse.BodyHandlers.ofString());
+  void theJdksInMemoryPublishersAreRetriedWithTheSameBytes(CallMode mode) throws Exception {
+    for (HttpRequest.BodyPublisher publisher :
+        List.of(BodyPublishers.ofString(BODY), BodyPublishers.ofByteArray(BYTES))) {
+      HttpResponse<String> r =
+          mode.call(client, put(publisher), HttpResponse.BodyHandlers.ofString());
+
+      assertThat(r.statusCode()).as("%s", publisher).isEqualTo(200);
+    }
+    assertThat(received(busy)).hasSize(2);
+    assertThat(received(good)).as("each retried once").hasSize(2);
+    for (LoggedRequest request : received(good)) {
+      assertThat(request.getBody()).isEqualTo(BYTES);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(CallMode.class)
+  void aFilePublisherWithoutTheMarkIsSentOnce(CallMode mode, @TempDir Path dir) throws Exception {
+    HttpRequest.BodyPublisher file = BodyPublishers.ofFile(Files.write(dir.resolve("d.txt"), BYTES));
+    HttpResponse<String> r = mode.call(client, put(file), HttpResponse.BodyHandlers.ofString());
 
     assertThat(r.statusCode()).isEqualTo(503);
     assertThat(received(busy)).hasSize(1);

@@ -22,6 +22,8 @@ import dev.lb4j.core.internal.health.BackendHealth;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -236,24 +238,11 @@ public final class PoolImpl implements Pool {
 
   /** Drains or undrains a backend; returns after the new snapshot is published. */
   public void setDraining(String id, boolean draining) {
-    try {
-      synchronized (plane.lock) {
-        plane.requireOpen();
-        BackendState b = plane.require(id);
-        Change c = plane.begin();
-        BackendHealth h = c.health(b);
-        if (h.admin().draining() == draining) {
-          return;
-        }
-        c.propose(
-            b,
-            h.draining(draining)
-                .settle(slowStart, c.now(), draining ? "drained by admin" : "undrained by admin"));
-        plane.commit(c);
-      }
-    } finally {
-      plane.finish();
-    }
+    adminChange(
+        id,
+        h -> h.admin().draining() == draining,
+        h -> h.draining(draining),
+        draining ? "drained by admin" : "undrained by admin");
   }
 
   /**
@@ -264,19 +253,29 @@ public final class PoolImpl implements Pool {
    * unhealthy until it passes the healthy threshold).
    */
   public void setDisabled(String id, boolean disabled) {
+    adminChange(
+        id,
+        h -> h.admin().disabled() == disabled,
+        h -> h.disabled(disabled, check),
+        disabled ? "disabled by admin" : "enabled by admin");
+  }
+
+  /** One admin decision about one backend, unless it is in effect already. */
+  private void adminChange(
+      String id,
+      Predicate<BackendHealth> inEffect,
+      UnaryOperator<BackendHealth> decide,
+      String trigger) {
     try {
       synchronized (plane.lock) {
         plane.requireOpen();
         BackendState b = plane.require(id);
         Change c = plane.begin();
         BackendHealth h = c.health(b);
-        if (h.admin().disabled() == disabled) {
+        if (inEffect.test(h)) {
           return;
         }
-        c.propose(
-            b,
-            h.disabled(disabled, check)
-                .settle(slowStart, c.now(), disabled ? "disabled by admin" : "enabled by admin"));
+        c.propose(b, decide.apply(h).settle(slowStart, c.now(), trigger));
         plane.commit(c);
       }
     } finally {
