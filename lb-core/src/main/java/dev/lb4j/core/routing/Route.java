@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,7 +47,8 @@ public final class Route implements RoutingRule {
   private final String name;
   private final PathKind pathKind;
   private final String path;
-  private final @Nullable Pattern pathPattern;
+  private final @Nullable Glob pathGlob;
+  private final @Nullable Regex pathPattern;
   private final String[] exactHosts;
   private final String[] wildcardSuffixes; // ".example.com" for "*.example.com"
   private final String[] methods;
@@ -67,7 +67,8 @@ public final class Route implements RoutingRule {
       String name,
       PathKind pathKind,
       String path,
-      @Nullable Pattern pathPattern,
+      @Nullable Glob pathGlob,
+      @Nullable Regex pathPattern,
       List<String> hosts,
       List<String> methods,
       List<ValueMatcher> headers,
@@ -81,6 +82,7 @@ public final class Route implements RoutingRule {
     this.policies = policies;
     this.pathKind = pathKind;
     this.path = path;
+    this.pathGlob = pathGlob;
     this.pathPattern = pathPattern;
     List<String> exact = new ArrayList<>();
     List<String> wildcard = new ArrayList<>();
@@ -200,8 +202,8 @@ public final class Route implements RoutingRule {
       case ANY -> true;
       case EXACT -> requestPath.equals(path);
       case PREFIX -> requestPath.startsWith(path);
-      case GLOB -> Glob.matches(path, requestPath);
-      case REGEX -> pathPattern != null && pathPattern.matcher(requestPath).matches();
+      case GLOB -> pathGlob != null && pathGlob.matches(requestPath);
+      case REGEX -> pathPattern != null && pathPattern.matches(requestPath);
     };
   }
 
