@@ -110,6 +110,8 @@ public final class RouteBuilder {
   /**
    * Matches requests whose whole path matches a glob: {@code *} is any run of characters except
    * {@code /}, {@code **} any run including {@code /}, {@code ?} one character except {@code /}.
+   * At most 16 {@code *} and 64 {@code ?}; matching takes one pass over the path per wildcard,
+   * whatever the length of the literal parts.
    *
    * @param glob such as {@code /users/*}{@code /orders/**}
    * @return this builder

@@ -18,10 +18,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class RegexDifferentialTest {
 
-  /** Characters that exercise classes, anchors, line terminators and surrogate pairs. */
+  /** Characters that exercise classes, anchors, line terminators, surrogate pairs and lone halves. */
   private static final String[] INPUT_UNITS = {
     "a", "b", "c", "/", "-", "1", " ", "\n", "\r", ".", "_", "\u0085", "\u2028", "\u00e9",
-    new String(Character.toChars(0x1F600))
+    new String(Character.toChars(0x1F600)), "\uD83D", "\uDE00"
   };
 
   private static final String[] LITERALS = {
