@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,7 +48,8 @@ public final class Route implements RoutingRule {
   private final String name;
   private final PathKind pathKind;
   private final String path;
-  private final @Nullable Pattern pathPattern;
+  private final @Nullable Glob pathGlob;
+  private final @Nullable Regex pathPattern;
   private final String[] exactHosts;
   private final String[] wildcardSuffixes; // ".example.com" for "*.example.com"
   private final String[] methods;
@@ -68,7 +68,8 @@ public final class Route implements RoutingRule {
       String name,
       PathKind pathKind,
       String path,
-      @Nullable Pattern pathPattern,
+      @Nullable Glob pathGlob,
+      @Nullable Regex pathPattern,
       List<String> hosts,
       List<String> methods,
       List<ValueMatcher> headers,
@@ -82,6 +83,7 @@ public final class Route implements RoutingRule {
     this.policies = policies;
     this.pathKind = pathKind;
     this.path = path;
+    this.pathGlob = pathGlob;
     this.pathPattern = pathPattern;
     List<String> exact = new ArrayList<>();
     List<String> wildcard = new ArrayList<>();
@@ -216,8 +218,8 @@ public final class Route implements RoutingRule {
       case ANY -> true;
       case EXACT -> requestPath.equals(path);
       case PREFIX -> requestPath.startsWith(path);
-      case GLOB -> Glob.matches(path, requestPath);
-      case REGEX -> pathPattern != null && pathPattern.matcher(requestPath).matches();
+      case GLOB -> pathGlob != null && pathGlob.matches(requestPath);
+      case REGEX -> pathPattern != null && pathPattern.matches(requestPath);
     };
   }
 
