@@ -22,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  * (ascending) positions of the routes that use it; other rules (globs, regexes, no path matcher,
  * custom {@link RoutingRule}s) are tried in order. A lookup walks the trie along the path once, so it
  * costs about the path's length plus the rules whose path matched, not the number of rules. Routing
- * allocates nothing, except what custom rules and regex matchers allocate themselves.
+ * allocates nothing (regex and glob matchers reuse per-thread state), except what custom rules
+ * allocate themselves.
  *
  * <p>Immutable and thread-safe once built.
  */
