@@ -136,7 +136,8 @@ class BenchmarkSmokeTest {
         for (int k = 0; k < PICKS; k++) {
           last = k % 2 == 0 ? benchmark.complete1(held) : benchmark.cancel2(held);
         }
-        assertThat(last).isNotNull();
+        assertThat(benchmark.pool.backends()).as("%s: the last pick is a member", algorithm)
+            .contains(last);
         long open = benchmark.pool.backends().stream().mapToInt(Backend::inFlight).sum();
         assertThat(open).as("%s: leases held", algorithm).isEqualTo(4);
         held.tearDown();
@@ -284,7 +285,10 @@ class BenchmarkSmokeTest {
       assertThat(flip.lb.defaultPool().stats().backends())
           .extracting(BackendStats::status)
           .containsOnly(BackendStatus.HEALTHY);
-      assertThat(flip.lb.select(Workload.request(0)).leaseOrThrow().backend()).isNotNull();
+      try (dev.lb4j.core.Lease lease = flip.lb.select(Workload.request(0)).leaseOrThrow()) {
+        assertThat(flip.lb.defaultPool().backends()).contains(lease.backend());
+      }
+      assertThat(flip.lb.defaultPool().stats().inFlight()).isZero();
     } finally {
       for (RebuildBenchmark.Churn pool : new RebuildBenchmark.Churn[] {maglev, ring, flip}) {
         pool.tearDown();

@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * says {@link NoBackend.Reason#ALL_EXCLUDED} once every backend has been. When another backend is
  * allowed, the engine replaces an excluded backend an algorithm returned and counts it in {@code
  * algorithmErrors}, so every test also checks that counter stays 0: the algorithm itself honours
- * exclusions (when none is allowed, the engine does not count it: see the disabled test below).
+ * exclusions. The engine counts such a breach even when every backend is excluded (the last test).
  */
 class ExclusionsTest {
 

@@ -235,8 +235,12 @@ class HashingPlacementTest {
     for (long point : oldRing.points) {
       oldPoints.add(point);
     }
-    assertThat(oldRing.size()).isEqualTo(1030);
-    assertThat(newRing.size()).isEqualTo(1026);
+    // Envoy's ring size for n equal weights: each backend gets ceil(minRingSize / n) points (the
+    // smallest normalized weight 1/n scaled up to at least the minimum ring size), so the ring
+    // holds n * ceil(1024 / n): 10 * ceil(102.4) = 10 * 103 = 1030, and 9 * ceil(113.8) = 1026.
+    assertThat(oldRing.size()).isEqualTo(BACKENDS * ceilDiv(1024, BACKENDS)).isEqualTo(1030);
+    assertThat(newRing.size()).isEqualTo((BACKENDS - 1) * ceilDiv(1024, BACKENDS - 1))
+        .isEqualTo(1026);
 
     for (int i = 0; i < KEYS; i++) {
       long hash = XxHash64.hash("user-" + i);
@@ -329,5 +333,9 @@ class HashingPlacementTest {
           .as("keys on the backend of weight %d (tolerance %.0f)", w, tolerance)
           .isBetween(keys * p - tolerance, keys * p + tolerance);
     }
+  }
+
+  private static int ceilDiv(int a, int b) {
+    return (a + b - 1) / b;
   }
 }
