@@ -73,9 +73,7 @@ final class ConcurrencyLimits {
             next = null;
           }
         }
-        if (!(next instanceof BackendState s)
-            || s.owner() != pool
-            || s.unavailableFrom() != Long.MAX_VALUE) {
+        if (!(next instanceof BackendState s) || !RequestPath.usable(s, pool)) {
           pick.clearSkips();
           if (maxPerPool > 0) {
             releasePool();

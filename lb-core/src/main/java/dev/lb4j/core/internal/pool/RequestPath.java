@@ -133,6 +133,11 @@ final class RequestPath {
 
   /** Whether a pick is one of this pool's backends and available in the newest snapshot. */
   private boolean usable(BackendState state) {
+    return usable(state, pool);
+  }
+
+  /** Whether {@code state} belongs to {@code pool} and is available in its newest snapshot. */
+  static boolean usable(BackendState state, PoolImpl pool) {
     return state.owner() == pool
         && state.unavailableFrom() == Long.MAX_VALUE;
   }
