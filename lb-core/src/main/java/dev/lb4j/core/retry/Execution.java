@@ -1,6 +1,5 @@
 package dev.lb4j.core.retry;
 
-import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lb4j.api.Backend;
 import dev.lb4j.api.ErrorKind;
 import dev.lb4j.api.Outcome;
@@ -84,36 +83,21 @@ public final class Execution<R> {
   private final long deadline; // ticker reading when the request's own timeout ends
   private final long timeoutNanos;
 
-  // The state: every field below is read and written under this object's lock.
-  @GuardedBy("this")
+  // Guarded by this.
   private State state = State.FIRST_ATTEMPT;
-  @GuardedBy("this")
   private @Nullable Lease first;
-  @GuardedBy("this")
   private final List<Attempt<R>> inFlight = new ArrayList<>(2);
-  @GuardedBy("this")
   private final List<Backend> tried = new ArrayList<>(2);
-  @GuardedBy("this")
   private final List<Throwable> failures = new ArrayList<>(2);
-  @GuardedBy("this")
   private int sent;
-  @GuardedBy("this")
   private @Nullable Attempt<R> last;
-  @GuardedBy("this")
   private @Nullable AttemptResult<R> lastResult;
-  @GuardedBy("this")
   private Scheduler.@Nullable Cancellable timer;
-  @GuardedBy("this")
   private boolean tokenHeld; // a retry the budget granted is not sent yet
-  @GuardedBy("this")
   private @Nullable Attempt<R> committed;
-  @GuardedBy("this")
   private @Nullable CallResult<R> result;
-  @GuardedBy("this")
   private @Nullable AsyncTransport<R> transport;
-  @GuardedBy("this")
   private @Nullable Attempt<R> pendingLaunch; // a hedge settle() decided on, launched by onDone
-  @GuardedBy("this")
   private final List<Scheduler.Cancellable> toCancel = new ArrayList<>(1); // by onDone, unlocked
   private final CompletableFuture<CallResult<R>> future = new CompletableFuture<>();
 
@@ -256,7 +240,6 @@ public final class Execution<R> {
 
   // ------------------------------------------------------------------ transitions (under the lock)
 
-  @GuardedBy("this")
   private Attempt<R> firstAttempt(boolean async) {
     if (state == State.DONE && sent == 0) {
       throw new CancellationException("the call was cancelled before its first attempt");
@@ -271,7 +254,6 @@ public final class Execution<R> {
     return a;
   }
 
-  @GuardedBy("this")
   private Attempt<R> newAttempt(Lease lease, boolean hedge, boolean usedToken) {
     tokenHeld = false; // this attempt is the retry the token was granted for
     sent++;
@@ -307,7 +289,6 @@ public final class Execution<R> {
    * @return {@link #WAIT} when the call is over or waits for another attempt in flight, else the
    *     back-off before the retry the budget granted ({@code 0}: retry at once)
    */
-  @GuardedBy("this")
   private long settle(Attempt<R> a, AttemptResult<R> r) {
     if (a.done || a.cancelled || !inFlight.remove(a)) {
       a.lease().close(); // cancelled meanwhile: released already
@@ -431,7 +412,6 @@ public final class Execution<R> {
   }
 
   /** The back-off is over: a lease for the retry, or the call ends with the last result. */
-  @GuardedBy("this")
   private @Nullable Attempt<R> retryAttempt(boolean async) {
     if (state != State.BACKING_OFF) {
       return null; // cancelled meanwhile
@@ -452,7 +432,6 @@ public final class Execution<R> {
   }
 
   /** A lease on another backend, or {@code null} (logged) when the deadline passed or none. */
-  @GuardedBy("this")
   private @Nullable Lease nextLease(Lease previous, String what) {
     RetryPolicy.Attempts a = Objects.requireNonNull(attempts);
     Duration left = a.tryTimeout();
@@ -482,7 +461,6 @@ public final class Execution<R> {
   }
 
   /** Schedules the next hedge if one may follow. */
-  @GuardedBy("this")
   private boolean armHedge() {
     HedgingPolicy h = hedging;
     RetryPolicy.Attempts a = attempts;
@@ -514,7 +492,6 @@ public final class Execution<R> {
    * Sends a hedge if the policy and the budget allow one: under the lock; the caller launches it
    * (from settle, it is launched by {@link #onDone}).
    */
-  @GuardedBy("this")
   private @Nullable Attempt<R> hedge() {
     HedgingPolicy h = hedging;
     RetryPolicy.Attempts at = attempts;
@@ -536,7 +513,6 @@ public final class Execution<R> {
     return a;
   }
 
-  @GuardedBy("this")
   private long finish(Attempt<R> a, AttemptResult<R> r) {
     List<Scheduler.Cancellable> exchanges = stopAll(a);
     List<Throwable> earlier = new ArrayList<>(failures);
@@ -548,7 +524,6 @@ public final class Execution<R> {
   }
 
   /** Stops everything but {@code keep}: timer, token held, attempts in flight (leases closed). */
-  @GuardedBy("this")
   private List<Scheduler.Cancellable> stopAll(@Nullable Attempt<R> keep) {
     cancelTimer();
     if (tokenHeld) {
@@ -571,7 +546,6 @@ public final class Execution<R> {
     return exchanges;
   }
 
-  @GuardedBy("this")
   private void cancelTimer() {
     Scheduler.Cancellable t = timer;
     if (t != null) {
