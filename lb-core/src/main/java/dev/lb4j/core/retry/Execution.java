@@ -83,7 +83,9 @@ public final class Execution<R> {
   private final long deadline; // ticker reading when the request's own timeout ends
   private final long timeoutNanos;
 
-  // Guarded by this.
+  // Guarded by this. (Not Error Prone's @GuardedBy as in the engine's internal classes: this class
+  // is exported, and a class-retention annotation from a compile-only jar makes javac warn in every
+  // user's -Xlint build that reads it.)
   private State state = State.FIRST_ATTEMPT;
   private @Nullable Lease first;
   private final List<Attempt<R>> inFlight = new ArrayList<>(2);
