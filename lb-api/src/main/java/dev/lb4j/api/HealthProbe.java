@@ -13,6 +13,9 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Thread-safety: {@link #check} may be called concurrently for different backends.
  *
+ * <p>Resources: a probe that holds threads or clients releases them in {@link #close()}, which each
+ * load balancer using the probe calls once when it closes.
+ *
  * @since 0.1.0
  */
 @FunctionalInterface
@@ -26,4 +29,16 @@ public interface HealthProbe {
    * @return a stage completed with the result
    */
   CompletionStage<HealthResult> check(Backend backend, Duration timeout);
+
+  /**
+   * Releases what the probe holds (clients, threads). A load balancer calls it once when it closes,
+   * after its probe loops have stopped, for each distinct probe (by identity) its pools use, however
+   * many of its pools share the probe. A probe shared by several load balancers is closed by each of
+   * them, so it must work again if {@link #check} is called after {@code close()}: acquire what it
+   * needs again on the next check, or count its users. An exception it throws is logged and
+   * ignored. The default does nothing.
+   *
+   * @since 0.1.0
+   */
+  default void close() {}
 }

@@ -9,6 +9,7 @@ import dev.lb4j.core.health.HealthListener;
 import dev.lb4j.core.internal.ExecutorScheduler;
 import dev.lb4j.core.internal.HealthEvents;
 import dev.lb4j.core.internal.pool.PoolImpl;
+import dev.lb4j.core.internal.pool.ProbeCloser;
 import dev.lb4j.core.internal.pipeline.ExplainTrace;
 import dev.lb4j.core.internal.pipeline.Fallback;
 import dev.lb4j.core.internal.pipeline.PipelineSnapshot;
@@ -307,9 +308,10 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
-   * Stops new selections, health probes and every timed task, and shuts down the scheduler thread
-   * the load balancer created (not one passed to the builder). Open leases complete normally.
-   * Idempotent.
+   * Stops new selections, health probes and every timed task, shuts down the scheduler thread the
+   * load balancer created (not one passed to the builder) and waits for it to end, then {@linkplain
+   * dev.lb4j.api.HealthProbe#close() closes} each distinct health probe of its pools once. Open
+   * leases complete normally. Idempotent.
    */
   @Override
   public void close() {
@@ -324,6 +326,7 @@ public final class LoadBalancer implements AutoCloseable {
     if (ownedScheduler != null) {
       ownedScheduler.close();
     }
+    ProbeCloser.closeProbes(pools().values());
   }
 
   @Override

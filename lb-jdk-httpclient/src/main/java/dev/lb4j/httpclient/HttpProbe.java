@@ -18,9 +18,18 @@ import org.jspecify.annotations.Nullable;
 /**
  * A health probe that sends an HTTP {@code GET} or {@code HEAD} for a path to each backend and
  * passes when the status is in the expected range (by default 200..399) and, optionally, the body
- * contains a given text. Asynchronous ({@link HttpClient#sendAsync}); one {@link HttpClient} is
- * shared by every probe of the probe instance, so thousands of backends share its connections and
- * threads. Immutable and thread-safe; build one with {@link #builder(String)}.
+ * contains a given text. Asynchronous ({@link HttpClient#sendAsync}), so thousands of backends share
+ * one client's connections and threads. Thread-safe; build one with {@link #builder(String)}.
+ *
+ * <p>Threads: without a {@linkplain Builder#client client of your own}, every such probe in the JVM
+ * shares one JDK client, created on the first check. It runs on at most two daemon threads ({@code
+ * lb4j-http-probe-N}) that exist only while a load balancer using such a probe is open: {@link
+ * #close()}, which the load balancer calls when it closes, gives the client back, and the last one
+ * given back stops those threads before {@code close()} returns. The client itself cannot be closed
+ * on JDK 17 (its selector thread, {@code HttpClient-N-SelectorManager}, ends only when the client is
+ * garbage-collected), so that one selector thread stays for the life of the JVM, however many load
+ * balancers come and go. A client you pass is yours: the probe never closes it, and its threads are
+ * whatever its executor makes.
  *
  * <p>The request goes to the backend's URI resolved against the path, with the timeout the engine
  * passes, {@code User-Agent: lb4j-health} and {@code Connection}-reuse as the client does it. A
@@ -38,7 +47,11 @@ public final class HttpProbe implements HealthProbe {
   private final int minStatus;
   private final int maxStatus;
   private final @Nullable String bodyContains;
-  private final HttpClient client;
+  /** The caller's client, or null for the shared one. */
+  private final @Nullable HttpClient ownClient;
+  private final Object holdLock = new Object();
+  /** The shared client while this probe holds it; guarded by {@code holdLock}. */
+  private @Nullable HttpClient held;
 
   private HttpProbe(Builder b) {
     this.path = b.path;
@@ -46,21 +59,48 @@ public final class HttpProbe implements HealthProbe {
     this.minStatus = b.minStatus;
     this.maxStatus = b.maxStatus;
     this.bodyContains = b.bodyContains;
-    HttpClient c = b.client;
-    this.client =
-        c != null
-            ? c
-            : HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+    this.ownClient = b.client;
+  }
+
+  /** The caller's client, else the shared one, taking a hold on it if this probe has none. */
+  private HttpClient client() {
+    HttpClient own = ownClient;
+    if (own != null) {
+      return own;
+    }
+    synchronized (holdLock) {
+      HttpClient c = held;
+      if (c == null) {
+        c = SharedProbeClient.acquire();
+        held = c;
+      }
+      return c;
+    }
+  }
+
+  /**
+   * Gives back this probe's hold on the shared client; the last hold given back stops the shared
+   * client's threads (see the class comment). A check after {@code close()} takes a hold again, so
+   * a probe shared by several load balancers keeps working while any of them is open. Does nothing
+   * to a client passed to the builder.
+   */
+  @Override
+  public void close() {
+    boolean release;
+    synchronized (holdLock) {
+      release = held != null;
+      held = null;
+    }
+    if (release) {
+      SharedProbeClient.release();
+    }
   }
 
   /**
    * Starts building a probe of {@code path}.
    *
    * @param path an absolute path such as {@code /healthz}, optionally with a query
-   * @return a builder: GET, 200..399, no body check, a client of its own
+   * @return a builder: GET, 200..399, no body check, the shared client
    */
   public static Builder builder(String path) {
     return new Builder(path);
@@ -92,7 +132,7 @@ public final class HttpProbe implements HealthProbe {
             .method(method, HttpRequest.BodyPublishers.noBody())
             .build();
     CompletableFuture<HttpResponse<String>> response =
-        client.sendAsync(
+        client().sendAsync(
             request,
             method.equals("HEAD") || bodyContains == null
                 ? HttpResponse.BodyHandlers.replacing("")
@@ -220,8 +260,10 @@ public final class HttpProbe implements HealthProbe {
     }
 
     /**
-     * Shares an existing client (its executor, TLS settings, proxy). Default: a client of the
-     * probe's own, without redirects, with a 5 s connect timeout.
+     * Uses an existing client (its executor, TLS settings, proxy); the probe never closes it and
+     * its threads are the client's business. Default: one client shared by every probe in the JVM
+     * that has none of its own, without redirects, with a 5 s connect timeout, on at most two
+     * threads that live while a load balancer using such a probe is open.
      *
      * @param client the client
      * @return this builder

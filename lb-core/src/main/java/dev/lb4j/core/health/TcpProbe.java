@@ -30,10 +30,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * with one daemon thread ({@code lb4j-tcp-probe}), so thousands of backends share one I/O thread and
  * the thread count never grows with them (the JVM's default group would start a thread for every
  * connect that completes while its threads are busy). A host name that is not an IP literal is resolved on up to four daemon threads
- * ({@code lb4j-dns-<n>}), because resolution blocks; the JVM caches answers. Idle threads end after a
- * minute. The port is the URI's, or 80 for {@code http} and 443 for {@code https}. When the engine
+ * ({@code lb4j-dns-<n>}), because resolution blocks; the JVM caches answers; idle resolver threads
+ * end after a minute. The port is the URI's, or 80 for {@code http} and 443 for {@code https}. When the engine
  * gives up on a probe at its timeout it cancels the returned stage, which closes the connection
  * attempt.
+ *
+ * <p>Threads are the JVM's, not a load balancer's: the channel group and its one thread ({@code
+ * lb4j-tcp-probe}) are created when the class is first used and live as long as the JVM, shared by
+ * every load balancer; closing a load balancer does not end them. However many load balancers and
+ * backends come and go, TCP probing uses that one thread plus at most four resolver threads (none
+ * when backends are IP literals). Not tied to load balancers because any probe may wrap this one
+ * (and tests do) without passing {@link #close()} on: a thread whose life depends on every wrapper
+ * forwarding {@code close()} would leak where one does not.
  *
  * @since 0.1.0
  */

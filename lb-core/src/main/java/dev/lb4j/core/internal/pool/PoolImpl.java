@@ -283,6 +283,11 @@ public final class PoolImpl implements Pool {
     }
   }
 
+  /** The active health check, if any. */
+  @Nullable HealthCheck healthCheck() {
+    return check;
+  }
+
   /** Publishes a snapshot that answers every selection with {@code closed}; stops timed work. */
   public void close(NoBackend whenClosed) {
     plane.close(whenClosed);

@@ -1,0 +1,39 @@
+package dev.lb4j.core.internal.pool;
+
+import dev.lb4j.api.HealthProbe;
+import dev.lb4j.core.health.HealthCheck;
+import java.lang.System.Logger.Level;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
+/** Closes the probes of a closed load balancer's pools: each distinct probe once, errors logged. */
+public final class ProbeCloser {
+
+  private static final System.Logger LOG = System.getLogger("dev.lb4j.core");
+
+  private ProbeCloser() {}
+
+  /**
+   * Calls {@link HealthProbe#close()} once per distinct probe (by identity) of {@code pools}; call
+   * after the pools are closed, so no probe loop runs any more.
+   *
+   * @param pools the closed pools
+   */
+  public static void closeProbes(Collection<PoolImpl> pools) {
+    Set<HealthProbe> closed = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (PoolImpl pool : pools) {
+      HealthCheck check = pool.healthCheck();
+      if (check == null || !closed.add(check.probe())) {
+        continue;
+      }
+      try {
+        check.probe().close();
+      } catch (RuntimeException | Error e) { // a broken probe never stops closing the others
+        LOG.log(Level.WARNING, "closing probe " + check.probe() + " of pool '" + pool.name()
+            + "' failed", e);
+      }
+    }
+  }
+}
