@@ -11,18 +11,20 @@ import dev.lb4j.core.BackendStatus;
 import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.Pool;
-import java.time.Duration;
 import dev.lb4j.core.testing.ManualClock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Shared helpers of the health tests: a scripted probe, an event recorder, pick counting. */
+/**
+ * Shared helpers of the health tests: a scripted probe, pick counting, stats readers. The clock, the
+ * event recorder and the open/close harness are {@link dev.lb4j.core.testing.EngineFixture}'s.
+ */
 final class HealthFixtures {
 
   static final RequestView GET = RequestView.of("GET", "/");
@@ -128,40 +130,5 @@ final class HealthFixtures {
         .unhealthyThreshold(1)
         .healthyThreshold(1)
         .build();
-  }
-
-  /** Records every event, thread-safely, in delivery order. */
-  static final class EventLog implements HealthListener {
-    private final List<HealthEvent> events = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void onEvent(HealthEvent event) {
-      events.add(event);
-    }
-
-    /** A position to read later events from. */
-    int mark() {
-      return events.size();
-    }
-
-    List<HealthEvent> all() {
-      return List.copyOf(events);
-    }
-
-    /** The state changes recorded since {@code mark}. */
-    List<HealthEvent.StatusChanged> statusChangesSince(int mark) {
-      List<HealthEvent.StatusChanged> out = new ArrayList<>();
-      List<HealthEvent> snapshot = List.copyOf(events);
-      for (HealthEvent e : snapshot.subList(mark, snapshot.size())) {
-        if (e instanceof HealthEvent.StatusChanged s) {
-          out.add(s);
-        }
-      }
-      return out;
-    }
-
-    List<HealthEvent.StatusChanged> statusChanges() {
-      return statusChangesSince(0);
-    }
   }
 }
