@@ -1,5 +1,7 @@
 package dev.lb4j.core.health;
 
+import static dev.lb4j.core.health.PassiveTestSupport.stats;
+import static dev.lb4j.core.health.PassiveTestSupport.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -80,14 +82,6 @@ class ActiveHealthCheckTest {
 
   private void round() {
     round(INTERVAL, ALL);
-  }
-
-  private static BackendStats stats(LoadBalancer lb, String id) {
-    return lb.stats().pool("api").backend(id);
-  }
-
-  private static BackendStatus status(LoadBalancer lb, String id) {
-    return stats(lb, id).status();
   }
 
   /** The backends that {@code n} selections of a round-robin pool land on. */

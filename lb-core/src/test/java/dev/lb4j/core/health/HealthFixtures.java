@@ -3,8 +3,6 @@ package dev.lb4j.core.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lb4j.api.Backend;
-import dev.lb4j.api.HealthProbe;
-import dev.lb4j.api.HealthResult;
 import dev.lb4j.api.RequestView;
 import dev.lb4j.core.BackendStats;
 import dev.lb4j.core.BackendStatus;
@@ -15,14 +13,9 @@ import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Shared helpers of the health tests: a scripted probe, pick counting, stats readers. The clock, the
+ * Shared helpers of the health tests: a quick health check, pick counting, stats readers. The clock, the
  * event recorder and the open/close harness are {@link dev.lb4j.core.testing.EngineFixture}'s.
  */
 final class HealthFixtures {
@@ -83,40 +76,6 @@ final class HealthFixtures {
 
   static BackendStatus status(LoadBalancer lb, String pool, String id) {
     return stats(lb, pool, id).status();
-  }
-
-  /** A probe whose verdict per backend id the test sets; it counts its calls per id. */
-  static final class ScriptedProbe implements HealthProbe {
-    private final Map<String, String> failing = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
-
-    /** From now on probes of {@code id} fail with {@code reason}. */
-    void fail(String id, String reason) {
-      failing.put(id, reason);
-    }
-
-    /** From now on probes of {@code id} pass. */
-    void pass(String id) {
-      failing.remove(id);
-    }
-
-    int calls(String id) {
-      AtomicInteger n = calls.get(id);
-      return n == null ? 0 : n.get();
-    }
-
-    @Override
-    public CompletionStage<HealthResult> check(Backend backend, Duration timeout) {
-      calls.computeIfAbsent(backend.id(), k -> new AtomicInteger()).incrementAndGet();
-      String reason = failing.get(backend.id());
-      return CompletableFuture.completedFuture(
-          reason == null ? HealthResult.healthy() : HealthResult.unhealthy(reason));
-    }
-
-    @Override
-    public String toString() {
-      return "scripted";
-    }
   }
 
   /**

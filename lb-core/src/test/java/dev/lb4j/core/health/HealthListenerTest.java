@@ -11,7 +11,6 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.lb4j.core.BackendStatus;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.algorithm.Algorithms;
-import dev.lb4j.core.health.HealthFixtures.ScriptedProbe;
 import dev.lb4j.core.testing.HealthEventLog;
 import dev.lb4j.core.testing.ManualClock;
 import java.io.IOException;
@@ -38,7 +37,7 @@ class HealthListenerTest {
   private static final String B = "b:80";
 
   private final ManualClock clock = new ManualClock();
-  private final ScriptedProbe probe = new ScriptedProbe();
+  private final ScriptedProbe probe = new ScriptedProbe(clock);
   private final HealthEventLog log = new HealthEventLog();
   private final ExecutorService worker = Executors.newSingleThreadExecutor();
 

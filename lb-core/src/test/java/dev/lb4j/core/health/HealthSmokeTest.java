@@ -1,5 +1,6 @@
 package dev.lb4j.core.health;
 
+import static dev.lb4j.core.health.PassiveTestSupport.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lb4j.api.HealthResult;
@@ -111,9 +112,5 @@ class HealthSmokeTest {
       assertThat(s).isInstanceOf(NoBackend.class);
       assertThat(((NoBackend) s).reason()).isEqualTo(NoBackend.Reason.TOO_FEW_HEALTHY);
     }
-  }
-
-  private static BackendStatus status(LoadBalancer lb, String id) {
-    return lb.stats().pool("api").backend(id).status();
   }
 }

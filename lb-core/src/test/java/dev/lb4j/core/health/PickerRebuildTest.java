@@ -17,7 +17,6 @@ import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.Pool;
 import dev.lb4j.core.PoolBuilder;
 import dev.lb4j.core.algorithm.Algorithms;
-import dev.lb4j.core.health.HealthFixtures.ScriptedProbe;
 import dev.lb4j.core.testing.EngineFixture;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
@@ -52,7 +51,7 @@ class PickerRebuildTest {
 
   @RegisterExtension final EngineFixture engine = new EngineFixture();
   private final ManualClock clock = engine.clock();
-  private final ScriptedProbe probe = new ScriptedProbe();
+  private final ScriptedProbe probe = new ScriptedProbe(clock);
   private final CountingRoundRobin apiAlgorithm = new CountingRoundRobin();
   private final CountingRoundRobin webAlgorithm = new CountingRoundRobin();
   private final LoadBalancer lb =

@@ -1,5 +1,6 @@
 package dev.lb4j.core.health;
 
+import static dev.lb4j.core.health.PassiveTestSupport.stats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lb4j.api.HealthResult;
@@ -59,10 +60,6 @@ class ProbeFailureTest {
             .healthCheck(check.apply(
                 HealthCheck.builder(probe).interval(INTERVAL).timeout(TIMEOUT).jitter(0))
                 .build())));
-  }
-
-  private static BackendStats stats(LoadBalancer lb, String id) {
-    return lb.stats().pool("api").backend(id);
   }
 
   /** Throws {@code t} although it is checked: what a probe written in Kotlin or Scala may do. */

@@ -16,7 +16,6 @@ import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.NoBackend;
 import dev.lb4j.core.Pool;
 import dev.lb4j.core.algorithm.Algorithms;
-import dev.lb4j.core.health.HealthFixtures.ScriptedProbe;
 import dev.lb4j.core.testing.EngineFixture;
 import dev.lb4j.core.testing.HealthEventLog;
 import dev.lb4j.core.testing.ManualClock;
@@ -37,7 +36,7 @@ class SlowStartRecoveryTest {
 
   @RegisterExtension final EngineFixture engine = new EngineFixture();
   private final ManualClock clock = engine.clock();
-  private final ScriptedProbe probe = new ScriptedProbe();
+  private final ScriptedProbe probe = new ScriptedProbe(clock);
   private final HealthEventLog events = engine.events();
   private final LoadBalancer lb =
       engine.pool(
@@ -226,7 +225,7 @@ class SlowStartRecoveryTest {
   @Test
   void aPoolWaitingForItsFirstProbesStartsAtFullShare() {
     ManualClock own = new ManualClock();
-    ScriptedProbe first = new ScriptedProbe();
+    ScriptedProbe first = new ScriptedProbe(own);
     first.fail("d:80", "connection refused");
     try (LoadBalancer fresh =
         LoadBalancer.builder()

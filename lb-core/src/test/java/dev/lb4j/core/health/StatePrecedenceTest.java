@@ -14,7 +14,6 @@ import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.Pool;
 import dev.lb4j.core.algorithm.Algorithms;
-import dev.lb4j.core.health.HealthFixtures.ScriptedProbe;
 import dev.lb4j.core.testing.EngineFixture;
 import dev.lb4j.core.testing.HealthEventLog;
 import dev.lb4j.core.testing.ManualClock;
@@ -47,7 +46,7 @@ class StatePrecedenceTest {
 
   @RegisterExtension final EngineFixture engine = new EngineFixture();
   private final ManualClock clock = engine.clock();
-  private final ScriptedProbe probe = new ScriptedProbe();
+  private final ScriptedProbe probe = new ScriptedProbe(clock);
   private final HealthEventLog events = engine.events();
 
   private LoadBalancer build(boolean slowStart) {

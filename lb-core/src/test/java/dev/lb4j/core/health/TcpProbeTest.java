@@ -1,5 +1,6 @@
 package dev.lb4j.core.health;
 
+import static dev.lb4j.core.health.PassiveTestSupport.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lb4j.api.Backend;
@@ -144,10 +145,6 @@ class TcpProbeTest {
       assertThat(started).as("probes started beyond the expected").isEmpty();
       return results;
     }
-  }
-
-  private static BackendStatus status(LoadBalancer lb, String id) {
-    return lb.stats().pool("api").backend(id).status();
   }
 
   @Test
