@@ -6,11 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lb4j.api.Backend;
 import dev.lb4j.api.RequestView;
 import dev.lb4j.core.algorithm.Algorithms;
+import dev.lb4j.core.testing.EngineFixture;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,21 +22,19 @@ class AdminTest {
 
   private static final RequestView REQUEST = RequestView.of("GET", "/");
 
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
   private final LoadBalancer lb =
-      LoadBalancer.builder()
-          .pool(
-              "api",
-              pool ->
-                  pool.backend("http://a").backend("http://b").algorithm(Algorithms.leastRequest()))
-          .pool("web", pool -> pool.backend("http://w").algorithm(Algorithms.roundRobin()))
-          .defaultPool("api")
-          .build();
+      engine.balancer(
+          b ->
+              b.pool(
+                      "api",
+                      pool ->
+                          pool.backend("http://a")
+                              .backend("http://b")
+                              .algorithm(Algorithms.leastRequest()))
+                  .pool("web", pool -> pool.backend("http://w").algorithm(Algorithms.roundRobin()))
+                  .defaultPool("api"));
   private final Admin admin = lb.admin();
-
-  @AfterEach
-  void closeLoadBalancer() {
-    lb.close();
-  }
 
   static Stream<Arguments> adminCalls() {
     return Stream.of(

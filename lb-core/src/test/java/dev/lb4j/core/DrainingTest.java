@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lb4j.api.Backend;
 import dev.lb4j.api.RequestView;
 import dev.lb4j.core.algorithm.Algorithms;
+import dev.lb4j.core.testing.EngineFixture;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Draining and removing backends while leases are open on them. */
 class DrainingTest {
@@ -20,23 +21,17 @@ class DrainingTest {
   private static final String B = "b:80";
   private static final String C = "c:80";
 
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
   private final LoadBalancer lb =
-      LoadBalancer.builder()
-          .pool(
-              "api",
-              pool ->
-                  pool.backend("http://a")
-                      .backend("http://b")
-                      .backend("http://c")
-                      .algorithm(Algorithms.roundRobin()))
-          .build();
+      engine.pool(
+          "api",
+          pool ->
+              pool.backend("http://a")
+                  .backend("http://b")
+                  .backend("http://c")
+                  .algorithm(Algorithms.roundRobin()));
   private final Pool pool = lb.pool("api");
   private final Admin admin = lb.admin();
-
-  @AfterEach
-  void closeLoadBalancer() {
-    lb.close();
-  }
 
   /** Opens leases until one is on {@code id}; round robin reaches it within one cycle. */
   private Lease leaseOn(String id, List<Lease> others) {

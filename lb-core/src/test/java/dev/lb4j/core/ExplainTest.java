@@ -6,24 +6,25 @@ import dev.lb4j.api.RequestView;
 import dev.lb4j.core.algorithm.Algorithms;
 import dev.lb4j.core.policy.AccessControl;
 import dev.lb4j.core.policy.RateLimit;
+import dev.lb4j.core.testing.EngineFixture;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
 import java.util.Objects;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** explain(): a readable trace of routing, policies and the pick, with no side effects. */
 class ExplainTest {
 
-  private final ManualClock clock = new ManualClock();
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
   private LoadBalancer lb;
 
   @BeforeEach
   void build() {
     lb =
-        LoadBalancer.builder()
-            .ticker(clock)
+        engine.balancer(b -> b
             .pool(
                 "users",
                 p -> p.backend("http://10.0.0.1:80").backend("http://10.0.0.2:80")
@@ -40,13 +41,7 @@ class ExplainTest {
                             .rate(1, Duration.ofMinutes(1))
                             .perKey(HashKey.header("X-User"))
                             .ticker(clock)
-                            .build()))
-            .build();
-  }
-
-  @AfterEach
-  void close() {
-    lb.close();
+                            .build())));
   }
 
   private static RequestView request(String method, String path, String client) {
@@ -112,7 +107,9 @@ class ExplainTest {
     assertThat(Objects.requireNonNull(limited.rejection()).status()).isEqualTo(429);
     clock.advance(Duration.ofMinutes(1));
     assertThat(lb.explain(request("GET", "/api/orders", "192.0.2.10")).admitted()).isTrue();
-    assertThat(lb.select(request("GET", "/api/orders", "192.0.2.10"))).isInstanceOf(Lease.class);
+    Selection admitted = lb.select(request("GET", "/api/orders", "192.0.2.10"));
+    assertThat(admitted).isInstanceOf(Lease.class);
+    ((Lease) admitted).close();
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.lb4j.api.ErrorKind;
 import dev.lb4j.api.Outcome;
 import dev.lb4j.api.RequestView;
 import dev.lb4j.core.algorithm.Algorithms;
+import dev.lb4j.core.testing.EngineFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -32,17 +33,15 @@ class LeaseTest {
 
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
   private final Ticker ticker = now::get;
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  /** On its own ticker (not the fixture's clock): the test sets the time each lease ends. */
   private final LoadBalancer lb =
-      LoadBalancer.builder()
-          .pool("api", pool -> pool.backend("http://only"))
-          .ticker(ticker)
-          .latencyDecay(Duration.ofMillis(10))
-          .build();
-
-  @AfterEach
-  void closeLoadBalancer() {
-    lb.close();
-  }
+      engine.track(
+          LoadBalancer.builder()
+              .pool("api", pool -> pool.backend("http://only"))
+              .ticker(ticker)
+              .latencyDecay(Duration.ofMillis(10))
+              .build());
 
   private Lease select() {
     return lb.select(REQUEST).leaseOrThrow();

@@ -12,11 +12,11 @@ import dev.lb4j.api.Picker;
 import dev.lb4j.api.RequestView;
 import dev.lb4j.core.algorithm.Algorithms;
 import dev.lb4j.core.internal.XxHash64;
+import dev.lb4j.core.testing.FakeBackend;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -125,7 +125,7 @@ class MisbehavingAlgorithmTest {
 
   @Test
   void pickerReturningABackendObjectItWasNotGivenGivesAlgorithmFailed() {
-    Backend impostor = new ForeignBackend("a:80");
+    Backend impostor = foreignBackend("a:80");
     try (LoadBalancer lb = threeBackends(algorithm("impostor", set -> context -> impostor))) {
       NoBackend none = noBackend(lb.select(REQUEST));
 
@@ -206,7 +206,7 @@ class MisbehavingAlgorithmTest {
     Algorithm stubborn =
         algorithm("stubborn", set -> context -> set.backends().get(0)); // ignores exclusions
     try (LoadBalancer lb = threeBackends(stubborn)) {
-      List<Backend> tried = List.of(new ForeignBackend("a:80")); // compared by id
+      List<Backend> tried = List.of(foreignBackend("a:80")); // compared by id
       for (int i = 0; i < 20; i++) {
         try (Lease lease = lb.select(REQUEST, tried).leaseOrThrow()) {
           assertThat(lease.backend().id()).as("retry %d", i).isIn("b:80", "c:80");
@@ -533,51 +533,7 @@ class MisbehavingAlgorithmTest {
   }
 
   /** A backend the engine did not make, with a chosen id. */
-  private static final class ForeignBackend implements Backend {
-    private final String id;
-
-    ForeignBackend(String id) {
-      this.id = id;
-    }
-
-    @Override
-    public String id() {
-      return id;
-    }
-
-    @Override
-    public URI uri() {
-      return URI.create("http://" + id);
-    }
-
-    @Override
-    public int weight() {
-      return 1;
-    }
-
-    @Override
-    public String zone() {
-      return "";
-    }
-
-    @Override
-    public Map<String, String> metadata() {
-      return Map.of();
-    }
-
-    @Override
-    public int inFlight() {
-      return 0;
-    }
-
-    @Override
-    public long latencyEwmaNanos() {
-      return 0;
-    }
-
-    @Override
-    public long latencyStampNanos() {
-      return 0;
-    }
+  private static Backend foreignBackend(String id) {
+    return new FakeBackend(id, 1, URI.create("http://" + id));
   }
 }

@@ -10,7 +10,7 @@ import dev.lb4j.core.HashKey;
 import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.PoolBuilder;
-import java.net.URI;
+import dev.lb4j.core.testing.FakeBackend;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -34,67 +34,12 @@ final class HashingFixtures {
   private HashingFixtures() {}
 
   /** A backend for direct picker tests; only the id and the weight matter to hashing. */
-  static final class FakeBackend implements Backend {
-    private final String id;
-    private final int weight;
-
-    FakeBackend(String id, int weight) {
-      this.id = id;
-      this.weight = weight;
-    }
-
-    @Override
-    public String id() {
-      return id;
-    }
-
-    @Override
-    public URI uri() {
-      return URI.create("http://fake.invalid:80");
-    }
-
-    @Override
-    public int weight() {
-      return weight;
-    }
-
-    @Override
-    public String zone() {
-      return "";
-    }
-
-    @Override
-    public Map<String, String> metadata() {
-      return Map.of();
-    }
-
-    @Override
-    public int inFlight() {
-      return 0;
-    }
-
-    @Override
-    public long latencyEwmaNanos() {
-      return 0;
-    }
-
-    @Override
-    public long latencyStampNanos() {
-      return 0;
-    }
-
-    @Override
-    public String toString() {
-      return id + (weight == 1 ? "" : "*" + weight);
-    }
-  }
-
   static Backend backend(String id) {
-    return new FakeBackend(id, 1);
+    return FakeBackend.of(id, 1);
   }
 
   static Backend backend(String id, int weight) {
-    return new FakeBackend(id, weight);
+    return FakeBackend.of(id, weight);
   }
 
   /** Backends {@code 127.0.0.1:<port>} for each port, weight 1: Envoy's test hosts. */

@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lb4j.api.Algorithm;
 import dev.lb4j.api.Backend;
 import dev.lb4j.api.RequestView;
-import dev.lb4j.core.BackendStats;
 import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.LoadBalancerBuilder;
 import dev.lb4j.core.Pool;
-import dev.lb4j.core.PoolStats;
+import dev.lb4j.core.testing.EngineFixture;
 import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -124,12 +123,10 @@ final class TestPools {
    * replaces an excluded or foreign backend, but counts it in {@code algorithmErrors}).
    */
   static void assertIdle(LoadBalancer lb) {
-    PoolStats stats = lb.stats().pool(POOL);
-    assertThat(stats.inFlight()).as("leases in flight in the pool").isZero();
-    for (BackendStats b : stats.backends()) {
-      assertThat(b.inFlight()).as("leases in flight on %s", b.id()).isZero();
-    }
-    assertThat(stats.algorithmErrors()).as("algorithm contract violations").isZero();
+    EngineFixture.assertNothingInFlight(lb);
+    assertThat(lb.stats().pool(POOL).algorithmErrors())
+        .as("algorithm contract violations")
+        .isZero();
   }
 
   /**

@@ -1,5 +1,7 @@
 package dev.lb4j.core.health;
 
+import static dev.lb4j.core.health.PassiveTestSupport.stats;
+import static dev.lb4j.core.health.PassiveTestSupport.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +15,8 @@ import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.NoBackend;
 import dev.lb4j.core.PoolBuilder;
 import dev.lb4j.core.Selection;
+import dev.lb4j.core.testing.EngineFixture;
+import dev.lb4j.core.testing.HealthEventLog;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,11 +24,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -43,32 +46,19 @@ class ActiveHealthCheckTest {
   private static final String C = "c:1";
   private static final List<String> ALL = List.of(A, B, C);
 
-  private final ManualClock clock = new ManualClock();
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
   private final ScriptedProbe probe = new ScriptedProbe(clock);
-  private final List<HealthEvent> events = new CopyOnWriteArrayList<>();
-  private final List<LoadBalancer> opened = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() {
-    opened.forEach(LoadBalancer::close);
-  }
+  private final HealthEventLog events = engine.events();
 
   /** Three backends a, b, c, probed by {@link #probe} on {@link #clock}, events into {@link #events}. */
   private LoadBalancer lb(
       UnaryOperator<HealthCheck.Builder> check, Consumer<PoolBuilder> morePoolSettings) {
-    LoadBalancer lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .healthListener(events::add)
-            .pool("api", p -> {
-              p.backend("http://a:1").backend("http://b:1").backend("http://c:1")
-                  .healthCheck(check.apply(HealthCheck.builder(probe).jitter(0)).build());
-              morePoolSettings.accept(p);
-            })
-            .build();
-    opened.add(lb);
-    return lb;
+    return engine.pool("api", p -> {
+      p.backend("http://a:1").backend("http://b:1").backend("http://c:1")
+          .healthCheck(check.apply(HealthCheck.builder(probe).jitter(0)).build());
+      morePoolSettings.accept(p);
+    });
   }
 
   /** Like {@link #lb(UnaryOperator, Consumer)} without panic mode, so selection shows health alone. */
@@ -94,14 +84,6 @@ class ActiveHealthCheckTest {
     round(INTERVAL, ALL);
   }
 
-  private static BackendStats stats(LoadBalancer lb, String id) {
-    return lb.stats().pool("api").backend(id);
-  }
-
-  private static BackendStatus status(LoadBalancer lb, String id) {
-    return stats(lb, id).status();
-  }
-
   /** The backends that {@code n} selections of a round-robin pool land on. */
   private static Set<String> picked(LoadBalancer lb, int n) {
     Set<String> ids = new HashSet<>();
@@ -111,16 +93,6 @@ class ActiveHealthCheckTest {
       }
     }
     return ids;
-  }
-
-  private List<HealthEvent.StatusChanged> statusEvents(String id) {
-    List<HealthEvent.StatusChanged> out = new ArrayList<>();
-    for (HealthEvent e : events) {
-      if (e instanceof HealthEvent.StatusChanged s && s.backendId().equals(id)) {
-        out.add(s);
-      }
-    }
-    return out;
   }
 
   // ---------------------------------------------------------------- thresholds
@@ -156,14 +128,14 @@ class ActiveHealthCheckTest {
           .isEqualTo(BackendStatus.HEALTHY);
       assertThat(picked(lb, 30)).contains(A);
     }
-    assertThat(statusEvents(A)).isEmpty();
+    assertThat(events.statusChanges(A)).isEmpty();
 
     round(); // the N-th consecutive failure
     String expectedReason =
         unhealthyAfter + " consecutive probes failed; last: down #" + probe.calls(A);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.UNHEALTHY);
     assertThat(stats(lb, A).statusReason()).isEqualTo(expectedReason);
-    assertThat(statusEvents(A)).singleElement().satisfies(e -> {
+    assertThat(events.statusChanges(A)).singleElement().satisfies(e -> {
       assertThat(e.pool()).isEqualTo("api");
       assertThat(e.from()).isEqualTo(BackendStatus.HEALTHY);
       assertThat(e.to()).isEqualTo(BackendStatus.UNHEALTHY);
@@ -174,7 +146,7 @@ class ActiveHealthCheckTest {
 
     // More failures: no new event; the reason follows the latest failure.
     round();
-    assertThat(statusEvents(A)).hasSize(1);
+    assertThat(events.statusChanges(A)).hasSize(1);
     assertThat(stats(lb, A).statusReason()).endsWith("last: down #" + probe.calls(A));
 
     // Passing, with one failure in between: the streak starts again.
@@ -195,21 +167,21 @@ class ActiveHealthCheckTest {
           .isEqualTo(BackendStatus.UNHEALTHY);
       assertThat(picked(lb, 30)).doesNotContain(A);
     }
-    assertThat(statusEvents(A)).hasSize(1);
+    assertThat(events.statusChanges(A)).hasSize(1);
 
     round(); // the M-th consecutive pass
     assertThat(status(lb, A)).isEqualTo(BackendStatus.HEALTHY);
-    assertThat(statusEvents(A)).hasSize(2);
-    HealthEvent.StatusChanged back = statusEvents(A).get(1);
+    assertThat(events.statusChanges(A)).hasSize(2);
+    HealthEvent.StatusChanged back = events.statusChanges(A).get(1);
     assertThat(back.from()).isEqualTo(BackendStatus.UNHEALTHY);
     assertThat(back.to()).isEqualTo(BackendStatus.HEALTHY);
     assertThat(back.reason()).contains(healthyAfter + " consecutive probes passed");
     assertThat(picked(lb, 30)).containsExactlyInAnyOrderElementsOf(ALL);
 
     // Nobody else changed, and panic mode never started.
-    assertThat(statusEvents(B)).isEmpty();
-    assertThat(statusEvents(C)).isEmpty();
-    assertThat(events).hasSize(2);
+    assertThat(events.statusChanges(B)).isEmpty();
+    assertThat(events.statusChanges(C)).isEmpty();
+    assertThat(events.all()).hasSize(2);
   }
 
   @Test
@@ -235,7 +207,7 @@ class ActiveHealthCheckTest {
     assertThat(status(lb, B)).isEqualTo(BackendStatus.UNHEALTHY);
     assertThat(lb.stats().pool("api").panic()).isTrue();
     assertThat(picked(lb, 30)).containsExactlyInAnyOrderElementsOf(ALL);
-    assertThat(events).filteredOn(e -> e instanceof HealthEvent.PanicChanged).singleElement()
+    assertThat(events.all()).filteredOn(e -> e instanceof HealthEvent.PanicChanged).singleElement()
         .satisfies(e -> {
           HealthEvent.PanicChanged p = (HealthEvent.PanicChanged) e;
           assertThat(p.panic()).isTrue();
@@ -247,7 +219,7 @@ class ActiveHealthCheckTest {
     round(); // two passes: b is healthy again, 2 of 3 is not panic
     assertThat(lb.stats().pool("api").panic()).isFalse();
     assertThat(picked(lb, 30)).containsExactlyInAnyOrder(B, C);
-    assertThat(events).filteredOn(e -> e instanceof HealthEvent.PanicChanged).hasSize(2);
+    assertThat(events.all()).filteredOn(e -> e instanceof HealthEvent.PanicChanged).hasSize(2);
   }
 
   // ---------------------------------------------------------------- initial state
@@ -284,11 +256,11 @@ class ActiveHealthCheckTest {
     // Pending backends count neither way: a alone is 100% healthy, no panic, only a serves.
     assertThat(lb.stats().pool("api").panic()).isFalse();
     assertThat(picked(lb, 30)).containsExactly(A);
-    assertThat(statusEvents(A)).singleElement().satisfies(e -> {
+    assertThat(events.statusChanges(A)).singleElement().satisfies(e -> {
       assertThat(e.from()).isEqualTo(BackendStatus.UNHEALTHY);
       assertThat(e.to()).isEqualTo(BackendStatus.HEALTHY);
     });
-    assertThat(statusEvents(B)).isEmpty();
+    assertThat(events.statusChanges(B)).isEmpty();
 
     clock.advance(Duration.ofSeconds(1)); // c's first probe times out: still pending
     assertThat(status(lb, C)).isEqualTo(BackendStatus.UNHEALTHY);
@@ -305,8 +277,8 @@ class ActiveHealthCheckTest {
     assertThat(probe.calls(C)).isEqualTo(2);
     assertThat(status(lb, C)).isEqualTo(BackendStatus.HEALTHY);
     assertThat(picked(lb, 30)).containsExactlyInAnyOrderElementsOf(ALL);
-    assertThat(events).allMatch(e -> e instanceof HealthEvent.StatusChanged);
-    assertThat(events).hasSize(3);
+    assertThat(events.all()).allMatch(e -> e instanceof HealthEvent.StatusChanged);
+    assertThat(events.all()).hasSize(3);
   }
 
   @Test
@@ -327,7 +299,7 @@ class ActiveHealthCheckTest {
     assertThat(lb.stats().pool("api").panic()).isFalse();
     assertThat(stats(lb, A).statusReason()).contains("waiting for the first probe")
         .contains("refused #4");
-    assertThat(events).isEmpty();
+    assertThat(events.all()).isEmpty();
 
     probe.set(A, ScriptedProbe.HEALTHY);
     round();
@@ -460,7 +432,7 @@ class ActiveHealthCheckTest {
     assertThat(probe.calls(A)).isEqualTo(2);
     assertThat(lb.stats().pool("api").backends()).extracting(BackendStats::id)
         .containsExactly(B, C);
-    assertThat(statusEvents(A)).isEmpty();
+    assertThat(events.statusChanges(A)).isEmpty();
   }
 
   @Test
@@ -490,7 +462,7 @@ class ActiveHealthCheckTest {
     assertThat(probe.calls(A)).isEqualTo(2);
     assertThat(probe.calls(B)).isEqualTo(2);
     assertThat(clock.pendingTasks()).isZero();
-    assertThat(events).isEmpty();
+    assertThat(events.all()).isEmpty();
     assertThat(((NoBackend) lb.select(GET)).reason()).isEqualTo(NoBackend.Reason.CLOSED);
   }
 

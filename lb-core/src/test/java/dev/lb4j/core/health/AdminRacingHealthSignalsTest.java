@@ -16,7 +16,8 @@ import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.PoolStats;
 import dev.lb4j.core.Selection;
 import dev.lb4j.core.algorithm.Algorithms;
-import dev.lb4j.core.health.HealthFixtures.EventLog;
+import dev.lb4j.core.testing.EngineFixture;
+import dev.lb4j.core.testing.HealthEventLog;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,9 +36,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.params.ParameterizedTest;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -70,7 +72,8 @@ class AdminRacingHealthSignalsTest {
   private static final Duration CLOCK_STEP = Duration.ofMillis(250);
   private static final Duration SLOW_START = Duration.ofSeconds(20);
 
-  private final ManualClock clock = new ManualClock();
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
   private final ScriptedProbe probe = new ScriptedProbe(clock);
   /** Backend id to the reason its probes fail with; absent: they pass. */
   private final Map<String, String> failing = new ConcurrentHashMap<>();
@@ -98,8 +101,8 @@ class AdminRacingHealthSignalsTest {
       w.stage().complete(verdict(w.id()));
     }
   }
-  private final EventLog events = new EventLog();
-  private final List<LoadBalancer> opened = new ArrayList<>();
+  /** The events from the start of the race on (the listener is added once the initial states are read). */
+  private final HealthEventLog events = new HealthEventLog();
   private final List<Thread> threads = new ArrayList<>();
 
   @AfterEach
@@ -108,7 +111,6 @@ class AdminRacingHealthSignalsTest {
       t.interrupt();
       t.join(TimeUnit.SECONDS.toMillis(5));
     }
-    opened.forEach(LoadBalancer::close);
   }
 
   private LoadBalancer build(HealthCheck.InitialState initialState) {
@@ -124,33 +126,28 @@ class AdminRacingHealthSignalsTest {
       });
     }
     LoadBalancer lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .pool(
-                POOL,
-                p -> {
-                  for (int i = 0; i < BACKENDS; i++) {
-                    p.backend(uri(i));
-                  }
-                  p.algorithm(Algorithms.weightedRoundRobin())
-                      .outlierDetection(
-                          OutlierDetection.builder()
-                              .consecutiveFailures(3)
-                              .maxEjectionPercent(50)
-                              .build())
-                      .healthCheck(
-                          HealthCheck.builder(probe)
-                              .interval(Duration.ofSeconds(1))
-                              .jitter(0)
-                              .unhealthyThreshold(2)
-                              .healthyThreshold(2)
-                              .initialState(initialState)
-                              .build())
-                      .slowStart(SlowStart.linear(SLOW_START));
-                })
-            .build();
-    opened.add(lb);
+        engine.pool(
+            POOL,
+            p -> {
+              for (int i = 0; i < BACKENDS; i++) {
+                p.backend(uri(i));
+              }
+              p.algorithm(Algorithms.weightedRoundRobin())
+                  .outlierDetection(
+                      OutlierDetection.builder()
+                          .consecutiveFailures(3)
+                          .maxEjectionPercent(50)
+                          .build())
+                  .healthCheck(
+                      HealthCheck.builder(probe)
+                          .interval(Duration.ofSeconds(1))
+                          .jitter(0)
+                          .unhealthyThreshold(2)
+                          .healthyThreshold(2)
+                          .initialState(initialState)
+                          .build())
+                  .slowStart(SlowStart.linear(SLOW_START));
+            });
     clock.runDue(); // the first probes pass
     return lb;
   }
@@ -424,7 +421,7 @@ class AdminRacingHealthSignalsTest {
       String id = id(i);
       BackendStatus at = initial.get(id);
       int n = 0;
-      for (HealthEvent.StatusChanged e : PassiveTestSupport.statusChanges(all, id)) {
+      for (HealthEvent.StatusChanged e : events.statusChanges(id)) {
         assertThat(e.pool()).isEqualTo(POOL);
         assertThat(e.from()).as("%s: %s's change #%d (%s) starts where the previous ended", when,
             id, n, e).isEqualTo(at);

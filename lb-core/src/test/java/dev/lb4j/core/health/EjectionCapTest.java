@@ -7,7 +7,6 @@ import static dev.lb4j.core.health.PassiveTestSupport.id;
 import static dev.lb4j.core.health.PassiveTestSupport.leaseOn;
 import static dev.lb4j.core.health.PassiveTestSupport.stats;
 import static dev.lb4j.core.health.PassiveTestSupport.status;
-import static dev.lb4j.core.health.PassiveTestSupport.statusChanges;
 import static dev.lb4j.core.health.PassiveTestSupport.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,20 +17,20 @@ import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.PoolStats;
 import dev.lb4j.core.algorithm.Algorithms;
+import dev.lb4j.core.testing.EngineFixture;
+import dev.lb4j.core.testing.HealthEventLog;
 import dev.lb4j.core.testing.ManualClock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The ejection cap ({@code maxEjectionPercent}, with "one may always be ejected") and ejection under
@@ -39,33 +38,19 @@ import org.jspecify.annotations.Nullable;
  */
 class EjectionCapTest {
 
-  private final ManualClock clock = new ManualClock();
-  private final List<HealthEvent> events = new CopyOnWriteArrayList<>();
-  private @Nullable LoadBalancer lb;
-
-  @AfterEach
-  void close() {
-    if (lb != null) {
-      lb.close();
-    }
-  }
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
+  private final HealthEventLog events = engine.events();
 
   private LoadBalancer balancer(int backends, OutlierDetection od) {
-    lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .healthListener(events::add)
-            .pool(
-                POOL,
-                p -> {
-                  for (int i = 0; i < backends; i++) {
-                    p.backend(uri(i));
-                  }
-                  p.algorithm(Algorithms.roundRobin()).outlierDetection(od);
-                })
-            .build();
-    return lb;
+    return engine.pool(
+        POOL,
+        p -> {
+          for (int i = 0; i < backends; i++) {
+            p.backend(uri(i));
+          }
+          p.algorithm(Algorithms.roundRobin()).outlierDetection(od);
+        });
   }
 
   /**
@@ -276,7 +261,7 @@ class EjectionCapTest {
     assertThat(badStats.status()).isEqualTo(BackendStatus.EJECTED);
     assertThat(badStats.ejections()).isEqualTo(1);
     assertThat(stats.ejectionsRefused()).isZero();
-    assertThat(statusChanges(events, bad))
+    assertThat(events.statusChanges(bad))
         .extracting(HealthEvent.StatusChanged::to)
         .containsExactly(BackendStatus.EJECTED);
     assertThat(stats.inFlight()).isZero();

@@ -14,11 +14,11 @@ import dev.lb4j.api.ErrorKind;
 import dev.lb4j.core.BackendStatus;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.algorithm.Algorithms;
+import dev.lb4j.core.testing.EngineFixture;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Failure-percentage ejection: every interval, a sweep ejects each backend with at least {@code
@@ -35,32 +35,19 @@ class FailurePercentageTest {
   private static final String C = id(2);
   private static final String D = id(3);
 
-  private final ManualClock clock = new ManualClock();
-  private @Nullable LoadBalancer lb;
-
-  @AfterEach
-  void close() {
-    if (lb != null) {
-      lb.close();
-    }
-  }
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
 
   private LoadBalancer balancer(OutlierDetection od) {
-    lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .pool(
-                POOL,
-                p ->
-                    p.backend(uri(0))
-                        .backend(uri(1))
-                        .backend(uri(2))
-                        .backend(uri(3))
-                        .algorithm(Algorithms.roundRobin())
-                        .outlierDetection(od))
-            .build();
-    return lb;
+    return engine.pool(
+        POOL,
+        p ->
+            p.backend(uri(0))
+                .backend(uri(1))
+                .backend(uri(2))
+                .backend(uri(3))
+                .algorithm(Algorithms.roundRobin())
+                .outlierDetection(od));
   }
 
   private LoadBalancer balancer() {

@@ -3,26 +3,21 @@ package dev.lb4j.core.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lb4j.api.Backend;
-import dev.lb4j.api.HealthProbe;
-import dev.lb4j.api.HealthResult;
 import dev.lb4j.api.RequestView;
 import dev.lb4j.core.BackendStats;
 import dev.lb4j.core.BackendStatus;
 import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.Pool;
-import java.time.Duration;
 import dev.lb4j.core.testing.ManualClock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
-/** Shared helpers of the health tests: a scripted probe, an event recorder, pick counting. */
+/**
+ * Shared helpers of the health tests: a quick health check, pick counting, stats readers. The clock, the
+ * event recorder and the open/close harness are {@link dev.lb4j.core.testing.EngineFixture}'s.
+ */
 final class HealthFixtures {
 
   static final RequestView GET = RequestView.of("GET", "/");
@@ -83,40 +78,6 @@ final class HealthFixtures {
     return stats(lb, pool, id).status();
   }
 
-  /** A probe whose verdict per backend id the test sets; it counts its calls per id. */
-  static final class ScriptedProbe implements HealthProbe {
-    private final Map<String, String> failing = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
-
-    /** From now on probes of {@code id} fail with {@code reason}. */
-    void fail(String id, String reason) {
-      failing.put(id, reason);
-    }
-
-    /** From now on probes of {@code id} pass. */
-    void pass(String id) {
-      failing.remove(id);
-    }
-
-    int calls(String id) {
-      AtomicInteger n = calls.get(id);
-      return n == null ? 0 : n.get();
-    }
-
-    @Override
-    public CompletionStage<HealthResult> check(Backend backend, Duration timeout) {
-      calls.computeIfAbsent(backend.id(), k -> new AtomicInteger()).incrementAndGet();
-      String reason = failing.get(backend.id());
-      return CompletableFuture.completedFuture(
-          reason == null ? HealthResult.healthy() : HealthResult.unhealthy(reason));
-    }
-
-    @Override
-    public String toString() {
-      return "scripted";
-    }
-  }
-
   /**
    * A health check of the scripted probe that reacts to one probe: every 2 s, no jitter, unhealthy
    * after 1 failure, healthy after 1 success.
@@ -128,40 +89,5 @@ final class HealthFixtures {
         .unhealthyThreshold(1)
         .healthyThreshold(1)
         .build();
-  }
-
-  /** Records every event, thread-safely, in delivery order. */
-  static final class EventLog implements HealthListener {
-    private final List<HealthEvent> events = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void onEvent(HealthEvent event) {
-      events.add(event);
-    }
-
-    /** A position to read later events from. */
-    int mark() {
-      return events.size();
-    }
-
-    List<HealthEvent> all() {
-      return List.copyOf(events);
-    }
-
-    /** The state changes recorded since {@code mark}. */
-    List<HealthEvent.StatusChanged> statusChangesSince(int mark) {
-      List<HealthEvent.StatusChanged> out = new ArrayList<>();
-      List<HealthEvent> snapshot = List.copyOf(events);
-      for (HealthEvent e : snapshot.subList(mark, snapshot.size())) {
-        if (e instanceof HealthEvent.StatusChanged s) {
-          out.add(s);
-        }
-      }
-      return out;
-    }
-
-    List<HealthEvent.StatusChanged> statusChanges() {
-      return statusChangesSince(0);
-    }
   }
 }

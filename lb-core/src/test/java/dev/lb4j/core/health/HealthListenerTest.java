@@ -11,8 +11,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.lb4j.core.BackendStatus;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.algorithm.Algorithms;
-import dev.lb4j.core.health.HealthFixtures.EventLog;
-import dev.lb4j.core.health.HealthFixtures.ScriptedProbe;
+import dev.lb4j.core.testing.HealthEventLog;
 import dev.lb4j.core.testing.ManualClock;
 import java.io.IOException;
 import java.time.Duration;
@@ -38,8 +37,8 @@ class HealthListenerTest {
   private static final String B = "b:80";
 
   private final ManualClock clock = new ManualClock();
-  private final ScriptedProbe probe = new ScriptedProbe();
-  private final EventLog log = new EventLog();
+  private final ScriptedProbe probe = new ScriptedProbe(clock);
+  private final HealthEventLog log = new HealthEventLog();
   private final ExecutorService worker = Executors.newSingleThreadExecutor();
 
   @AfterEach
@@ -199,7 +198,7 @@ class HealthListenerTest {
   @Test
   void listenersCanBeAddedAndRemovedAtRuntimeIncludingOnesFromTheBuilder() {
     try (LoadBalancer lb = build()) {
-      EventLog late = new EventLog();
+      HealthEventLog late = new HealthEventLog();
       lb.addHealthListener(late);
       lb.admin().drain("web", "w:80");
       assertThat(late.statusChanges()).singleElement()

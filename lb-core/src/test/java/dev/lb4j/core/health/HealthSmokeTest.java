@@ -1,5 +1,6 @@
 package dev.lb4j.core.health;
 
+import static dev.lb4j.core.health.PassiveTestSupport.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lb4j.api.HealthResult;
@@ -9,37 +10,33 @@ import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.NoBackend;
 import dev.lb4j.core.Selection;
+import dev.lb4j.core.testing.EngineFixture;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class HealthSmokeTest {
+
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
 
   private static final RequestView GET = RequestView.of("GET", "/");
 
   @Test
   void activeProbeFlipsAfterThresholdsAndPublishesEvents() {
-    ManualClock clock = new ManualClock();
     Set<String> down = ConcurrentHashMap.newKeySet();
-    List<HealthEvent> events = new ArrayList<>();
     try (LoadBalancer lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .healthListener(events::add)
-            .pool("api", p -> p
+        engine.pool("api", p -> p
                 .backend("http://a:1").backend("http://b:1").backend("http://c:1")
                 .healthCheck(HealthCheck.builder((b, t) -> CompletableFuture.completedFuture(
                         down.contains(b.id()) ? HealthResult.unhealthy("down") : HealthResult.healthy()))
-                    .jitter(0).build()))
-            .build()) {
+                    .jitter(0).build()))) {
       down.add("a:1");
       clock.advance(Duration.ofSeconds(2)); // first probe at 0, second at 2s
       assertThat(status(lb, "a:1")).isEqualTo(BackendStatus.HEALTHY);
@@ -57,25 +54,18 @@ class HealthSmokeTest {
       assertThat(status(lb, "a:1")).isEqualTo(BackendStatus.UNHEALTHY);
       clock.advance(Duration.ofSeconds(2));
       assertThat(status(lb, "a:1")).isEqualTo(BackendStatus.HEALTHY);
-      assertThat(events).hasSize(2);
+      assertThat(engine.events().all()).hasSize(2);
     }
   }
 
   @Test
   void passiveEjectionPanicAndSlowStart() {
-    ManualClock clock = new ManualClock();
-    List<HealthEvent> events = new ArrayList<>();
     try (LoadBalancer lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .healthListener(events::add)
-            .pool("api", p -> p
+        engine.pool("api", p -> p
                 .backend("http://a:1").backend("http://b:1")
                 .outlierDetection(OutlierDetection.builder().maxEjectionPercent(50).build())
                 .slowStart(SlowStart.linear(Duration.ofSeconds(10)))
-                .algorithm(dev.lb4j.core.algorithm.Algorithms.roundRobin()))
-            .build()) {
+                .algorithm(dev.lb4j.core.algorithm.Algorithms.roundRobin()))) {
       int failures = 0;
       for (int i = 0; i < 20 && failures < 5; i++) {
         Lease l = lb.select(GET).leaseOrThrow();
@@ -110,26 +100,17 @@ class HealthSmokeTest {
 
   @Test
   void failFastPanic() {
-    ManualClock clock = new ManualClock();
     try (LoadBalancer lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .pool("api", p -> p
+        engine.pool("api", p -> p
                 .backend("http://a:1").backend("http://b:1").backend("http://c:1")
                 .healthCheck(HealthCheck.builder((b, t) -> CompletableFuture.completedFuture(
                         b.id().equals("c:1") ? HealthResult.healthy() : HealthResult.unhealthy("x")))
                     .jitter(0).unhealthyThreshold(1).build())
-                .panicMode(PanicMode.FAIL_FAST))
-            .build()) {
+                .panicMode(PanicMode.FAIL_FAST))) {
       clock.runDue();
       Selection s = lb.select(GET);
       assertThat(s).isInstanceOf(NoBackend.class);
       assertThat(((NoBackend) s).reason()).isEqualTo(NoBackend.Reason.TOO_FEW_HEALTHY);
     }
-  }
-
-  private static BackendStatus status(LoadBalancer lb, String id) {
-    return lb.stats().pool("api").backend(id).status();
   }
 }

@@ -11,6 +11,7 @@ import dev.lb4j.core.BackendStatus;
 import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.algorithm.Algorithms;
+import dev.lb4j.core.testing.EngineFixture;
 import dev.lb4j.core.testing.ManualClock;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -32,7 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Outlier detection against real HTTP backends: three JDK servers on loopback, one of which answers
@@ -47,11 +48,11 @@ class OutlierDetectionHttpTest {
 
   private final List<HttpServer> servers = new ArrayList<>();
   private final Map<String, AtomicInteger> served = new LinkedHashMap<>(); // backend id -> requests
-  private final ManualClock clock = new ManualClock();
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
   private final ExecutorService clientExecutor = Executors.newFixedThreadPool(2);
   private final HttpClient http =
       HttpClient.newBuilder().executor(clientExecutor).connectTimeout(Duration.ofSeconds(10)).build();
-  private @Nullable LoadBalancer lb;
   private String bad = "";
 
   @BeforeEach
@@ -79,11 +80,9 @@ class OutlierDetectionHttpTest {
     }
   }
 
+  /** Runs before the fixture closes the load balancer; with the manual clock nothing is scheduled meanwhile. */
   @AfterEach
   void stopAll() throws InterruptedException {
-    if (lb != null) {
-      lb.close();
-    }
     for (HttpServer server : servers) {
       server.stop(0);
     }
@@ -129,19 +128,14 @@ class OutlierDetectionHttpTest {
   void failingServerIsEjectedStopsGettingRequestsAndComesBackForLongerEachTime()
       throws InterruptedException {
     LoadBalancer lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .pool(
-                POOL,
-                p -> {
-                  for (String id : served.keySet()) {
-                    p.backend("http://" + id);
-                  }
-                  p.algorithm(Algorithms.roundRobin()).outlierDetection(OutlierDetection.defaults());
-                })
-            .build();
-    this.lb = lb;
+        engine.pool(
+            POOL,
+            p -> {
+              for (String id : served.keySet()) {
+                p.backend("http://" + id);
+              }
+              p.algorithm(Algorithms.roundRobin()).outlierDetection(OutlierDetection.defaults());
+            });
 
     // Round robin: the 503 server gets every third request; it is ejected on its 5th 503, so it has
     // served exactly 5 within the first 3 * 5 requests.

@@ -9,7 +9,6 @@ import static dev.lb4j.core.health.PassiveTestSupport.pickCounts;
 import static dev.lb4j.core.health.PassiveTestSupport.selectOnly;
 import static dev.lb4j.core.health.PassiveTestSupport.stats;
 import static dev.lb4j.core.health.PassiveTestSupport.status;
-import static dev.lb4j.core.health.PassiveTestSupport.statusChanges;
 import static dev.lb4j.core.health.PassiveTestSupport.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
@@ -23,24 +22,23 @@ import dev.lb4j.core.NoBackend;
 import dev.lb4j.core.Scheduler;
 import dev.lb4j.core.Selection;
 import dev.lb4j.core.algorithm.Algorithms;
+import dev.lb4j.core.testing.EngineFixture;
+import dev.lb4j.core.testing.HealthEventLog;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Passive outlier detection by consecutive failures, and how long ejections last: which outcomes
@@ -51,34 +49,20 @@ class OutlierDetectionTest {
 
   private static final String A = id(0);
 
-  private final ManualClock clock = new ManualClock();
-  private final List<HealthEvent> events = new CopyOnWriteArrayList<>();
-  private @Nullable LoadBalancer lb;
-
-  @AfterEach
-  void close() {
-    if (lb != null) {
-      lb.close();
-    }
-  }
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
+  private final HealthEventLog events = engine.events();
 
   /** Three fake backends, round robin, the given outlier detection. */
   private LoadBalancer balancer(OutlierDetection od) {
-    lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .healthListener(events::add)
-            .pool(
-                POOL,
-                p ->
-                    p.backend(uri(0))
-                        .backend(uri(1))
-                        .backend(uri(2))
-                        .algorithm(Algorithms.roundRobin())
-                        .outlierDetection(od))
-            .build();
-    return lb;
+    return engine.pool(
+        POOL,
+        p ->
+            p.backend(uri(0))
+                .backend(uri(1))
+                .backend(uri(2))
+                .algorithm(Algorithms.roundRobin())
+                .outlierDetection(od));
   }
 
   // ------------------------------------------------------------------ consecutive failures
@@ -92,7 +76,7 @@ class OutlierDetectionTest {
       assertThat(status(lb, A)).as("after %d failures", i).isEqualTo(BackendStatus.HEALTHY);
     }
     assertThat(stats(lb, A).ejections()).isZero();
-    assertThat(events).isEmpty();
+    assertThat(events.all()).isEmpty();
 
     long ejectedAt = clock.nanoTime();
     complete(clock, lb, A, 503, 1);
@@ -103,7 +87,7 @@ class OutlierDetectionTest {
     assertThat(stats(lb, A).statusReason()).isEqualTo(reason);
     assertThat(stats(lb, A).ejections()).isEqualTo(1);
     assertThat(stats(lb, A).failures()).isEqualTo(threshold);
-    assertThat(events)
+    assertThat(events.all())
         .containsExactly(
             new HealthEvent.StatusChanged(
                 POOL, A, BackendStatus.HEALTHY, BackendStatus.EJECTED, reason, ejectedAt));
@@ -290,20 +274,15 @@ class OutlierDetectionTest {
             .jitter(0)
             .unhealthyThreshold(1)
             .build();
-    lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .pool(
-                POOL,
-                p ->
-                    p.backend(uri(0))
-                        .backend(uri(1))
-                        .backend(uri(2))
-                        .healthCheck(check)
-                        .outlierDetection(OutlierDetection.defaults()))
-            .build();
-    LoadBalancer lb = Objects.requireNonNull(this.lb);
+    LoadBalancer lb =
+        engine.pool(
+            POOL,
+            p ->
+                p.backend(uri(0))
+                    .backend(uri(1))
+                    .backend(uri(2))
+                    .healthCheck(check)
+                    .outlierDetection(OutlierDetection.defaults()));
     clock.runDue();
     List<Lease> inFlight = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -341,7 +320,7 @@ class OutlierDetectionTest {
     clock.advanceNanos(1);
     assertThat(status(lb, A)).isEqualTo(BackendStatus.HEALTHY);
     assertThat(stats(lb, A).statusReason()).isEqualTo("ejection time ended");
-    assertThat(statusChanges(events, A))
+    assertThat(events.statusChanges(A))
         .extracting(HealthEvent.StatusChanged::to, HealthEvent.StatusChanged::nanoTime)
         .containsExactly(
             tuple(BackendStatus.EJECTED, ejectedAt),
@@ -484,15 +463,15 @@ class OutlierDetectionTest {
           return () -> {};
         };
     Duration base = OutlierDetection.DEFAULT_BASE_EJECTION_TIME;
-    lb =
-        LoadBalancer.builder()
-            .ticker(now::get)
-            .scheduler(early)
-            .pool(
-                POOL,
-                p -> p.backend(uri(0)).backend(uri(1)).outlierDetection(OutlierDetection.defaults()))
-            .build();
-    LoadBalancer lb = Objects.requireNonNull(this.lb);
+    LoadBalancer lb =
+        engine.track(
+            LoadBalancer.builder()
+                .ticker(now::get)
+                .scheduler(early)
+                .pool(
+                    POOL,
+                    p -> p.backend(uri(0)).backend(uri(1)).outlierDetection(OutlierDetection.defaults()))
+                .build());
     complete(lb, A, 503, 5);
     assertThat(delays).as("the ejection, applied on the scheduler at once").containsExactly(0L);
     tasks.remove(0).run();

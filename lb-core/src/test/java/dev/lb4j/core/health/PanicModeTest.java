@@ -4,7 +4,6 @@ import static dev.lb4j.core.health.PassiveTestSupport.GET;
 import static dev.lb4j.core.health.PassiveTestSupport.POOL;
 import static dev.lb4j.core.health.PassiveTestSupport.complete;
 import static dev.lb4j.core.health.PassiveTestSupport.id;
-import static dev.lb4j.core.health.PassiveTestSupport.panicChanges;
 import static dev.lb4j.core.health.PassiveTestSupport.pickCounts;
 import static dev.lb4j.core.health.PassiveTestSupport.status;
 import static dev.lb4j.core.health.PassiveTestSupport.uri;
@@ -23,6 +22,8 @@ import dev.lb4j.core.NoBackendAvailableException;
 import dev.lb4j.core.PoolBuilder;
 import dev.lb4j.core.Selection;
 import dev.lb4j.core.algorithm.Algorithms;
+import dev.lb4j.core.testing.EngineFixture;
+import dev.lb4j.core.testing.HealthEventLog;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -31,11 +32,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Panic mode: when fewer than the panic threshold (default 50%) of the backends that are neither
@@ -52,33 +51,19 @@ class PanicModeTest {
 
   private static final Duration BASE = OutlierDetection.DEFAULT_BASE_EJECTION_TIME;
 
-  private final ManualClock clock = new ManualClock();
-  private final List<HealthEvent> events = new CopyOnWriteArrayList<>();
-  private @Nullable LoadBalancer lb;
-
-  @AfterEach
-  void close() {
-    if (lb != null) {
-      lb.close();
-    }
-  }
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
+  private final HealthEventLog events = engine.events();
 
   private LoadBalancer balancer(int backends, Consumer<PoolBuilder> configure) {
-    lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .healthListener(events::add)
-            .pool(
-                POOL,
-                p -> {
-                  for (int i = 0; i < backends; i++) {
-                    p.backend(uri(i));
-                  }
-                  configure.accept(p);
-                })
-            .build();
-    return lb;
+    return engine.pool(
+        POOL,
+        p -> {
+          for (int i = 0; i < backends; i++) {
+            p.backend(uri(i));
+          }
+          configure.accept(p);
+        });
   }
 
   private void eject(LoadBalancer lb, int... backends) {
@@ -109,12 +94,12 @@ class PanicModeTest {
         balancer(5, p -> p.algorithm(Algorithms.roundRobin()).outlierDetection(EJECT_AT_ONCE));
     eject(lb, 0, 1);
     assertThat(lb.stats().pool(POOL).panic()).as("3 of 5 healthy").isFalse();
-    assertThat(panicChanges(events)).isEmpty();
+    assertThat(events.panicChanges()).isEmpty();
 
     long enteredAt = clock.nanoTime();
     eject(lb, 2);
     assertThat(lb.stats().pool(POOL).panic()).as("2 of 5 healthy").isTrue();
-    assertThat(panicChanges(events))
+    assertThat(events.panicChanges())
         .containsExactly(
             new HealthEvent.PanicChanged(
                 POOL, true, 2, 5, "2 of 5 backends healthy, below the panic threshold of 50%",
@@ -127,7 +112,7 @@ class PanicModeTest {
 
     clock.advance(BASE); // all three ejections end: the first return already ends the panic
     assertThat(lb.stats().pool(POOL).panic()).isFalse();
-    List<HealthEvent.PanicChanged> changes = panicChanges(events);
+    List<HealthEvent.PanicChanged> changes = events.panicChanges();
     assertThat(changes).hasSize(2);
     HealthEvent.PanicChanged left = changes.get(1);
     assertThat(left.panic()).isFalse();
@@ -174,7 +159,7 @@ class PanicModeTest {
       assertThat(status(lb, id(i))).isEqualTo(BackendStatus.UNHEALTHY);
     }
     assertThat(lb.stats().pool(POOL).panic()).isTrue();
-    assertThat(panicChanges(events))
+    assertThat(events.panicChanges())
         .singleElement()
         .satisfies(
             e -> {
@@ -187,10 +172,10 @@ class PanicModeTest {
     down.clear();
     clock.advance(HealthCheck.DEFAULT_INTERVAL);
     assertThat(lb.stats().pool(POOL).panic()).isFalse();
-    assertThat(panicChanges(events))
+    assertThat(events.panicChanges())
         .extracting(HealthEvent.PanicChanged::panic)
         .containsExactly(true, false);
-    assertThat(panicChanges(events).get(1).healthy()).isEqualTo(3);
+    assertThat(events.panicChanges().get(1).healthy()).isEqualTo(3);
   }
 
   @Test
@@ -200,7 +185,7 @@ class PanicModeTest {
     eject(lb, 0, 1);
     assertThat(lb.stats().pool(POOL).panic()).isFalse();
     assertRoundRobinOver(pickCounts(lb, 9_000), 9_000, 2, 3, 4);
-    assertThat(panicChanges(events)).isEmpty();
+    assertThat(events.panicChanges()).isEmpty();
   }
 
   @Test
@@ -248,7 +233,7 @@ class PanicModeTest {
     for (int i = 0; i < 5; i++) {
       assertThat(lb.stats().pool(POOL).backend(id(i)).inFlight()).isZero();
     }
-    assertThat(panicChanges(events))
+    assertThat(events.panicChanges())
         .singleElement()
         .satisfies(
             e -> {
@@ -295,7 +280,7 @@ class PanicModeTest {
     assertThat(((NoBackend) s).reason()).isEqualTo(NoBackend.Reason.NONE_AVAILABLE);
     assertThat(((NoBackend) s).message()).contains("none of 5");
     assertThat(lb.stats().pool(POOL).panic()).isFalse();
-    assertThat(panicChanges(events)).isEmpty();
+    assertThat(events.panicChanges()).isEmpty();
   }
 
   @Test
@@ -310,7 +295,7 @@ class PanicModeTest {
     assertThat(lb.stats().pool(POOL).panic()).isFalse();
     eject(lb, 0);
     assertThat(lb.stats().pool(POOL).panic()).isTrue();
-    assertThat(panicChanges(events)).singleElement().satisfies(e -> assertThat(e.healthy()).isEqualTo(4));
+    assertThat(events.panicChanges()).singleElement().satisfies(e -> assertThat(e.healthy()).isEqualTo(4));
     assertRoundRobinOver(pickCounts(lb, 5_000), 5_000, 0, 1, 2, 3, 4);
   }
 
@@ -334,7 +319,7 @@ class PanicModeTest {
     lb.admin().drain(POOL, id(3));
     eject(lb, 1, 2);
     assertThat(lb.stats().pool(POOL).panic()).isTrue();
-    assertThat(panicChanges(events))
+    assertThat(events.panicChanges())
         .singleElement()
         .satisfies(
             e -> {
@@ -347,7 +332,7 @@ class PanicModeTest {
     lb.admin().drain(POOL, id(2));
     assertThat(status(lb, id(2))).isEqualTo(BackendStatus.DRAINING);
     assertThat(lb.stats().pool(POOL).panic()).isFalse();
-    HealthEvent.PanicChanged left = panicChanges(events).get(1);
+    HealthEvent.PanicChanged left = events.panicChanges().get(1);
     assertThat(left.panic()).isFalse();
     assertThat(left.healthy()).isEqualTo(1);
     assertThat(left.eligible()).isEqualTo(2);

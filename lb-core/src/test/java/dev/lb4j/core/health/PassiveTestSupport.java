@@ -12,7 +12,6 @@ import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.Selection;
 import dev.lb4j.core.testing.ManualClock;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,7 +19,7 @@ import java.util.TreeMap;
 /**
  * Set-up shared by the passive-health and panic tests: one pool named {@value #POOL} of fake
  * backends (never contacted), leases pinned to a chosen backend through exclusions, and readers of
- * stats and events.
+ * stats. Events are read through {@link dev.lb4j.core.testing.HealthEventLog}.
  */
 final class PassiveTestSupport {
 
@@ -114,25 +113,5 @@ final class PassiveTestSupport {
 
   static Map<String, Integer> pickCounts(LoadBalancer lb, int n) {
     return pickCounts(lb, GET, n);
-  }
-
-  static List<HealthEvent.StatusChanged> statusChanges(Collection<HealthEvent> events, String id) {
-    List<HealthEvent.StatusChanged> out = new ArrayList<>();
-    for (HealthEvent e : events) {
-      if (e instanceof HealthEvent.StatusChanged s && s.backendId().equals(id)) {
-        out.add(s);
-      }
-    }
-    return out;
-  }
-
-  static List<HealthEvent.PanicChanged> panicChanges(Collection<HealthEvent> events) {
-    List<HealthEvent.PanicChanged> out = new ArrayList<>();
-    for (HealthEvent e : events) {
-      if (e instanceof HealthEvent.PanicChanged p) {
-        out.add(p);
-      }
-    }
-    return out;
   }
 }

@@ -17,14 +17,14 @@ import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.Pool;
 import dev.lb4j.core.PoolBuilder;
 import dev.lb4j.core.algorithm.Algorithms;
-import dev.lb4j.core.health.HealthFixtures.ScriptedProbe;
+import dev.lb4j.core.testing.EngineFixture;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The engine builds a pool's picker only when the set of backends it picks from (or a weight)
@@ -49,18 +49,17 @@ class PickerRebuildTest {
     }
   }
 
-  private final ManualClock clock = new ManualClock();
-  private final ScriptedProbe probe = new ScriptedProbe();
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
+  private final ScriptedProbe probe = new ScriptedProbe(clock);
   private final CountingRoundRobin apiAlgorithm = new CountingRoundRobin();
   private final CountingRoundRobin webAlgorithm = new CountingRoundRobin();
   private final LoadBalancer lb =
-      LoadBalancer.builder()
-          .ticker(clock)
-          .scheduler(clock)
-          .pool("api", p -> configure(p, "a", apiAlgorithm))
-          .pool("web", p -> configure(p, "w", webAlgorithm))
-          .defaultPool("api")
-          .build();
+      engine.balancer(
+          b ->
+              b.pool("api", p -> configure(p, "a", apiAlgorithm))
+                  .pool("web", p -> configure(p, "w", webAlgorithm))
+                  .defaultPool("api"));
   private final Pool api = lb.pool("api");
   private final Pool web = lb.pool("web");
 
@@ -72,11 +71,6 @@ class PickerRebuildTest {
         .outlierDetection(OutlierDetection.builder().maxEjectionPercent(100).build())
         .healthCheck(quickCheck(probe))
         .slowStart(SlowStart.linear(WINDOW));
-  }
-
-  @AfterEach
-  void close() {
-    lb.close();
   }
 
   /** Runs {@code action} and checks how many pickers each pool built meanwhile. */

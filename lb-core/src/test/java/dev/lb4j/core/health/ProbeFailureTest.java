@@ -1,5 +1,6 @@
 package dev.lb4j.core.health;
 
+import static dev.lb4j.core.health.PassiveTestSupport.stats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lb4j.api.HealthResult;
@@ -7,17 +8,18 @@ import dev.lb4j.core.BackendStats;
 import dev.lb4j.core.BackendStatus;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.Scheduler;
+import dev.lb4j.core.testing.EngineFixture;
+import dev.lb4j.core.testing.HealthEventLog;
 import dev.lb4j.core.testing.ManualClock;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -35,7 +37,8 @@ class ProbeFailureTest {
   private static final String B = "b:1";
   private static final String C = "c:1";
 
-  private final ManualClock clock = new ManualClock();
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
   private final List<Throwable> escaped = new CopyOnWriteArrayList<>();
   /** The clock as a scheduler that, like the default one, catches and keeps what a task throws. */
   private final Scheduler guarded =
@@ -47,33 +50,16 @@ class ProbeFailureTest {
         }
       }, delayNanos);
   private final ScriptedProbe probe = new ScriptedProbe(clock);
-  private final List<HealthEvent> events = new CopyOnWriteArrayList<>();
-  private final List<LoadBalancer> opened = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() {
-    opened.forEach(LoadBalancer::close);
-  }
+  private final HealthEventLog events = engine.events();
 
   private LoadBalancer lb(UnaryOperator<HealthCheck.Builder> check) {
-    LoadBalancer lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(guarded)
-            .healthListener(events::add)
-            .pool("api", p -> p
-                .backend("http://a:1").backend("http://b:1").backend("http://c:1")
-                .panicThreshold(0)
-                .healthCheck(check.apply(
-                    HealthCheck.builder(probe).interval(INTERVAL).timeout(TIMEOUT).jitter(0))
-                    .build()))
-            .build();
-    opened.add(lb);
-    return lb;
-  }
-
-  private static BackendStats stats(LoadBalancer lb, String id) {
-    return lb.stats().pool("api").backend(id);
+    return engine.balancer(guarded, b -> b
+        .pool("api", p -> p
+            .backend("http://a:1").backend("http://b:1").backend("http://c:1")
+            .panicThreshold(0)
+            .healthCheck(check.apply(
+                HealthCheck.builder(probe).interval(INTERVAL).timeout(TIMEOUT).jitter(0))
+                .build())));
   }
 
   /** Throws {@code t} although it is checked: what a probe written in Kotlin or Scala may do. */
@@ -158,7 +144,7 @@ class ProbeFailureTest {
     if (how.reasonMentions().contains("boom")) {
       assertThat(a.statusReason()).as("the reason of the last check").contains("boom 3");
     }
-    assertThat(events).singleElement()
+    assertThat(events.all()).singleElement()
         .isInstanceOfSatisfying(HealthEvent.StatusChanged.class,
             e -> assertThat(e.reason()).isEqualTo(a.statusReason()));
 

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lb4j.api.HealthResult;
 import dev.lb4j.core.LoadBalancer;
+import dev.lb4j.core.testing.EngineFixture;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,25 +26,22 @@ class ProbeSchedulingTest {
   private static final Duration INTERVAL = Duration.ofSeconds(1);
   private static final long I = INTERVAL.toNanos();
 
-  private final ManualClock clock = new ManualClock();
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
   private final ScriptedProbe probe = new ScriptedProbe(clock);
 
   private LoadBalancer lb(int backends, double jitter) {
-    return LoadBalancer.builder()
-        .ticker(clock)
-        .scheduler(clock)
-        .pool("api", p -> {
-          for (int i = 0; i < backends; i++) {
-            p.backend("http://b" + i + ":1");
-          }
-          p.healthCheck(
-              HealthCheck.builder(probe)
-                  .interval(INTERVAL)
-                  .timeout(Duration.ofMillis(500))
-                  .jitter(jitter)
-                  .build());
-        })
-        .build();
+    return engine.pool("api", p -> {
+      for (int i = 0; i < backends; i++) {
+        p.backend("http://b" + i + ":1");
+      }
+      p.healthCheck(
+          HealthCheck.builder(probe)
+              .interval(INTERVAL)
+              .timeout(Duration.ofMillis(500))
+              .jitter(jitter)
+              .build());
+    });
   }
 
   private static List<Long> gaps(List<Long> times) {

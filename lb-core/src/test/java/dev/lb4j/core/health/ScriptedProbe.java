@@ -57,6 +57,17 @@ final class ScriptedProbe implements HealthProbe {
     return this;
   }
 
+  /** From now on, checks of {@code backendId} fail with exactly {@code reason}. */
+  ScriptedProbe fail(String backendId, String reason) {
+    return set(
+        backendId, (b, n) -> CompletableFuture.completedFuture(HealthResult.unhealthy(reason)));
+  }
+
+  /** From now on, checks of {@code backendId} pass. */
+  ScriptedProbe pass(String backendId) {
+    return set(backendId, HEALTHY);
+  }
+
   @Override
   @SuppressWarnings("NullAway") // passes on a script's null: that is how tests break the contract
   public CompletionStage<HealthResult> check(Backend backend, Duration timeout) {

@@ -19,14 +19,15 @@ import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.PoolStats;
 import dev.lb4j.core.algorithm.Algorithms;
-import dev.lb4j.core.health.HealthFixtures.EventLog;
+import dev.lb4j.core.testing.EngineFixture;
+import dev.lb4j.core.testing.HealthEventLog;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -41,32 +42,19 @@ class SetBackendsTest {
   private static final int PICKS = 20_000;
   private static final String NEW = "new:80";
 
-  private final ManualClock clock = new ManualClock();
-  private final EventLog events = new EventLog();
-  private final List<LoadBalancer> opened = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() {
-    opened.forEach(LoadBalancer::close);
-  }
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
+  private final HealthEventLog events = engine.events();
 
   private LoadBalancer build(Algorithm algorithm) {
-    LoadBalancer lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .healthListener(events)
-            .pool(
-                "api",
-                p -> {
-                  for (BackendSpec spec : oldFour()) {
-                    p.backend(spec);
-                  }
-                  p.algorithm(algorithm).slowStart(SlowStart.linear(WINDOW));
-                })
-            .build();
-    opened.add(lb);
-    return lb;
+    return engine.pool(
+        "api",
+        p -> {
+          for (BackendSpec spec : oldFour()) {
+            p.backend(spec);
+          }
+          p.algorithm(algorithm).slowStart(SlowStart.linear(WINDOW));
+        });
   }
 
   /** Freshly built specs every call, so "the same list" is equal by value, not the same objects. */

@@ -16,12 +16,12 @@ import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.NoBackend;
 import dev.lb4j.core.Pool;
 import dev.lb4j.core.algorithm.Algorithms;
-import dev.lb4j.core.health.HealthFixtures.EventLog;
-import dev.lb4j.core.health.HealthFixtures.ScriptedProbe;
+import dev.lb4j.core.testing.EngineFixture;
+import dev.lb4j.core.testing.HealthEventLog;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,31 +34,22 @@ class SlowStartRecoveryTest {
   private static final int PICKS = 20_000;
   private static final String B0 = "b0:80";
 
-  private final ManualClock clock = new ManualClock();
-  private final ScriptedProbe probe = new ScriptedProbe();
-  private final EventLog events = new EventLog();
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
+  private final ScriptedProbe probe = new ScriptedProbe(clock);
+  private final HealthEventLog events = engine.events();
   private final LoadBalancer lb =
-      LoadBalancer.builder()
-          .ticker(clock)
-          .scheduler(clock)
-          .healthListener(events)
-          .pool(
-              "api",
-              p -> p.backend("http://b0:80")
-                  .backend("http://b1:80")
-                  .backend("http://b2:80")
-                  .backend("http://b3:80")
-                  .algorithm(Algorithms.random())
-                  .slowStart(SlowStart.linear(WINDOW))
-                  .outlierDetection(OutlierDetection.builder().maxEjectionPercent(100).build())
-                  .healthCheck(quickCheck(probe)))
-          .build();
+      engine.pool(
+          "api",
+          p -> p.backend("http://b0:80")
+              .backend("http://b1:80")
+              .backend("http://b2:80")
+              .backend("http://b3:80")
+              .algorithm(Algorithms.random())
+              .slowStart(SlowStart.linear(WINDOW))
+              .outlierDetection(OutlierDetection.builder().maxEjectionPercent(100).build())
+              .healthCheck(quickCheck(probe)));
   private final Pool pool = lb.defaultPool();
-
-  @AfterEach
-  void close() {
-    lb.close();
-  }
 
   /** The ways a backend leaves service and comes back. */
   enum Path {
@@ -234,7 +225,7 @@ class SlowStartRecoveryTest {
   @Test
   void aPoolWaitingForItsFirstProbesStartsAtFullShare() {
     ManualClock own = new ManualClock();
-    ScriptedProbe first = new ScriptedProbe();
+    ScriptedProbe first = new ScriptedProbe(own);
     first.fail("d:80", "connection refused");
     try (LoadBalancer fresh =
         LoadBalancer.builder()

@@ -17,16 +17,15 @@ import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.Pool;
 import dev.lb4j.core.algorithm.Algorithms;
+import dev.lb4j.core.testing.EngineFixture;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,31 +43,18 @@ class SlowStartTest {
   /** Where the shares are measured: seconds since the backend was added. */
   private static final int[] TIMES = {0, 25, 50, 75, 100};
 
-  private final ManualClock clock = new ManualClock();
-  private final List<LoadBalancer> opened = new ArrayList<>();
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
 
-  @AfterEach
-  void closeAll() {
-    opened.forEach(LoadBalancer::close);
-  }
-
-  private LoadBalancer build(
-      Algorithm algorithm, int[] weights, SlowStart slowStart) {
-    LoadBalancer lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .pool(
-                "api",
-                p -> {
-                  for (int i = 0; i < weights.length; i++) {
-                    p.backend("http://b" + i + ":80", weights[i]);
-                  }
-                  p.algorithm(algorithm).slowStart(slowStart);
-                })
-            .build();
-    opened.add(lb);
-    return lb;
+  private LoadBalancer build(Algorithm algorithm, int[] weights, SlowStart slowStart) {
+    return engine.pool(
+        "api",
+        p -> {
+          for (int i = 0; i < weights.length; i++) {
+            p.backend("http://b" + i + ":80", weights[i]);
+          }
+          p.algorithm(algorithm).slowStart(slowStart);
+        });
   }
 
   private static int[] ones(int n) {

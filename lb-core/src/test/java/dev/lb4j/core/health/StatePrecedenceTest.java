@@ -14,8 +14,8 @@ import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.Pool;
 import dev.lb4j.core.algorithm.Algorithms;
-import dev.lb4j.core.health.HealthFixtures.EventLog;
-import dev.lb4j.core.health.HealthFixtures.ScriptedProbe;
+import dev.lb4j.core.testing.EngineFixture;
+import dev.lb4j.core.testing.HealthEventLog;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,8 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -44,39 +44,28 @@ class StatePrecedenceTest {
       "5 consecutive failures (last: status 503); ejected for PT30S (back-off step 1)";
   private static final String SLOW_START = "; slow start over PT1M40S";
 
-  private final ManualClock clock = new ManualClock();
-  private final ScriptedProbe probe = new ScriptedProbe();
-  private final EventLog events = new EventLog();
-  private final List<LoadBalancer> opened = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() {
-    opened.forEach(LoadBalancer::close);
-  }
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
+  private final ScriptedProbe probe = new ScriptedProbe(clock);
+  private final HealthEventLog events = engine.events();
 
   private LoadBalancer build(boolean slowStart) {
     LoadBalancer lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .healthListener(events)
-            .pool(
-                "api",
-                p -> {
-                  p.backend("http://a:80")
-                      .backend("http://b:80")
-                      .backend("http://c:80")
-                      .backend("http://d:80")
-                      .backend("http://e:80")
-                      .algorithm(Algorithms.roundRobin())
-                      .outlierDetection(OutlierDetection.builder().maxEjectionPercent(100).build())
-                      .healthCheck(quickCheck(probe));
-                  if (slowStart) {
-                    p.slowStart(SlowStart.linear(WINDOW));
-                  }
-                })
-            .build();
-    opened.add(lb);
+        engine.pool(
+            "api",
+            p -> {
+              p.backend("http://a:80")
+                  .backend("http://b:80")
+                  .backend("http://c:80")
+                  .backend("http://d:80")
+                  .backend("http://e:80")
+                  .algorithm(Algorithms.roundRobin())
+                  .outlierDetection(OutlierDetection.builder().maxEjectionPercent(100).build())
+                  .healthCheck(quickCheck(probe));
+              if (slowStart) {
+                p.slowStart(SlowStart.linear(WINDOW));
+              }
+            });
     clock.runDue(); // the first probes: all pass
     return lb;
   }

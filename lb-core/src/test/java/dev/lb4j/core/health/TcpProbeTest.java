@@ -1,5 +1,6 @@
 package dev.lb4j.core.health;
 
+import static dev.lb4j.core.health.PassiveTestSupport.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lb4j.api.Backend;
@@ -7,6 +8,7 @@ import dev.lb4j.api.HealthProbe;
 import dev.lb4j.api.HealthResult;
 import dev.lb4j.core.BackendStatus;
 import dev.lb4j.core.LoadBalancer;
+import dev.lb4j.core.testing.EngineFixture;
 import dev.lb4j.core.testing.ManualClock;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -29,6 +31,7 @@ import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link TcpProbe} against real loopback servers. Probes are scheduled by a {@link ManualClock}, so
@@ -42,12 +45,12 @@ class TcpProbeTest {
 
   private final List<ServerSocket> servers = new CopyOnWriteArrayList<>();
   private final Map<ServerSocket, Thread> acceptors = new ConcurrentHashMap<>();
-  private final List<LoadBalancer> opened = new ArrayList<>();
-  private final ManualClock clock = new ManualClock();
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
 
+  /** Runs before the fixture closes the load balancers; with the manual clock nothing probes meanwhile. */
   @AfterEach
-  void closeAll() throws Exception {
-    opened.forEach(LoadBalancer::close);
+  void closeServers() throws Exception {
     for (ServerSocket s : servers) {
       closeAndWait(s);
     }
@@ -144,28 +147,17 @@ class TcpProbeTest {
     }
   }
 
-  private static BackendStatus status(LoadBalancer lb, String id) {
-    return lb.stats().pool("api").backend(id).status();
-  }
-
   @Test
   void aClosedServerTurnsUnhealthyAfterExactlyTheThresholdAndHealthyAgainWhenItListensAgain()
       throws Exception {
     List<ServerSocket> three = List.of(newServer(), newServer(), newServer());
     RelayedTcpProbe probe = new RelayedTcpProbe();
-    List<HealthEvent> events = new CopyOnWriteArrayList<>();
     LoadBalancer lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
-            .healthListener(events::add)
-            .pool("api", p -> {
-              three.forEach(s -> p.backend(uri(s)));
-              p.panicThreshold(0)
-                  .healthCheck(HealthCheck.builder(probe).interval(INTERVAL).jitter(0).build());
-            })
-            .build();
-    opened.add(lb);
+        engine.pool("api", p -> {
+          three.forEach(s -> p.backend(uri(s)));
+          p.panicThreshold(0)
+              .healthCheck(HealthCheck.builder(probe).interval(INTERVAL).jitter(0).build());
+        });
     List<String> ids = new ArrayList<>();
     lb.stats().pool("api").backends().forEach(b -> ids.add(b.id()));
     String down = ids.get(0);
@@ -206,7 +198,7 @@ class TcpProbeTest {
       assertThat(probe.deliver(3)).allMatch(HealthResult::isHealthy);
     }
     assertThat(status(lb, down)).isEqualTo(BackendStatus.HEALTHY);
-    assertThat(events).hasSize(2).allSatisfy(e -> assertThat(e)
+    assertThat(engine.events().all()).hasSize(2).allSatisfy(e -> assertThat(e)
         .isInstanceOfSatisfying(HealthEvent.StatusChanged.class,
             s -> assertThat(s.backendId()).isEqualTo(down)));
   }
@@ -215,9 +207,7 @@ class TcpProbeTest {
   void anUnknownHostIsUnhealthyWithTheHostInTheReason() throws Exception {
     CountDownLatch unhealthy = new CountDownLatch(1);
     LoadBalancer lb =
-        LoadBalancer.builder()
-            .ticker(clock)
-            .scheduler(clock)
+        engine.balancer(b -> b
             .healthListener(e -> {
               if (e instanceof HealthEvent.StatusChanged s && s.to() == BackendStatus.UNHEALTHY) {
                 unhealthy.countDown();
@@ -225,9 +215,7 @@ class TcpProbeTest {
             })
             .pool("api", p -> p.backend("http://no-such-host.invalid:80").panicThreshold(0)
                 .healthCheck(HealthCheck.builder(TcpProbe.create()).jitter(0)
-                    .unhealthyThreshold(1).build()))
-            .build();
-    opened.add(lb);
+                    .unhealthyThreshold(1).build())));
     clock.runDue(); // the name is resolved off the scheduler; the timeout is not due until we advance
     assertThat(unhealthy.await(WAIT_SECONDS, TimeUnit.SECONDS))
         .as("backend turned unhealthy within %s s", WAIT_SECONDS).isTrue();

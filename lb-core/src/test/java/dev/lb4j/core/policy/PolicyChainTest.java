@@ -16,25 +16,21 @@ import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.Rejected;
 import dev.lb4j.core.RequestRejectedException;
 import dev.lb4j.core.Selection;
+import dev.lb4j.core.testing.EngineFixture;
 import dev.lb4j.core.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Policies on the request path: order, rejection, edits, containment, retries. */
 class PolicyChainTest {
 
   private final List<String> calls = new ArrayList<>();
-  private final List<LoadBalancer> opened = new ArrayList<>();
-
-  @AfterEach
-  void close() {
-    opened.forEach(LoadBalancer::close);
-  }
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
 
   private static final ResponseView OK =
       new ResponseView() {
@@ -85,7 +81,7 @@ class PolicyChainTest {
             .route("api", r -> r.pathPrefix("/api/").stripPrefix().toPool("api").policy(onApi))
             .defaultPool("web")
             .build();
-    opened.add(lb);
+    engine.track(lb);
     return lb;
   }
 
@@ -207,8 +203,8 @@ class PolicyChainTest {
         LoadBalancer.builder().pool("api", p -> p.backend("http://a:1")).policy(sneaky).build();
     LoadBalancer b =
         LoadBalancer.builder().pool("api", p -> p.backend("http://a:1")).policy(nothing).build();
-    opened.add(a);
-    opened.add(b);
+    engine.track(a);
+    engine.track(b);
 
     assertThat(((Rejected) a.select(RequestView.of("GET", "/"))).reason())
         .isEqualTo("policy 'sneaky' failed: threw java.io.IOException: disk");
@@ -232,7 +228,7 @@ class PolicyChainTest {
             .pool("api", p -> p.backend("http://a:1").backend("http://b:1"))
             .route("api", r -> r.pathPrefix("/").toPool("api").policy(once))
             .build();
-    opened.add(lb);
+    engine.track(lb);
     RequestView request = RequestView.of("GET", "/x");
 
     Lease first = lb.select(request).leaseOrThrow();
@@ -262,7 +258,7 @@ class PolicyChainTest {
                     .ticker(clock)
                     .build())
             .build();
-    opened.add(lb);
+    engine.track(lb);
     RequestView inside = RequestView.builder().clientAddress("10.1.2.3").build();
     RequestView other = RequestView.builder().clientAddress("10.1.2.4").build();
     RequestView outside = RequestView.builder().clientAddress("192.0.2.1").build();
@@ -294,7 +290,7 @@ class PolicyChainTest {
             .pool("api", p -> p.backend("http://a:1"))
             .route("users", r -> r.pathPrefix("/users").toPool("api").policy(t))
             .build();
-    opened.add(lb);
+    engine.track(lb);
     RequestView forged =
         RequestView.builder().path("/users/1").header("X-Evil", "\ue000route\ue000").build();
 
@@ -325,7 +321,7 @@ class PolicyChainTest {
             .policy(t)
             .policy(recording("counted", r -> PolicyDecision.proceed()))
             .build();
-    opened.add(lb);
+    engine.track(lb);
     RequestView request = RequestView.of("GET", "/");
 
     Lease first = lb.select(request).leaseOrThrow();
@@ -364,8 +360,10 @@ class PolicyChainTest {
             .rule(broken)
             .defaultPool("web")
             .build();
-    opened.add(lb);
-    assertThat(lb.select(RequestView.of("GET", "/")).leaseOrThrow().pool()).isEqualTo("web");
+    engine.track(lb);
+    try (Lease lease = lb.select(RequestView.of("GET", "/")).leaseOrThrow()) {
+      assertThat(lease.pool()).isEqualTo("web");
+    }
     assertThat(lb.explain(RequestView.of("GET", "/")).lines())
         .contains("  broken: threw java.lang.IllegalStateException: rule boom (treated as no match)");
 

@@ -9,10 +9,10 @@ import dev.lb4j.api.RequestView;
 import dev.lb4j.core.BackendStats;
 import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
-import dev.lb4j.core.PoolStats;
 import dev.lb4j.core.policy.HedgingPolicy;
 import dev.lb4j.core.policy.RetryBudget;
 import dev.lb4j.core.policy.RetryPolicy;
+import dev.lb4j.core.testing.EngineFixture;
 import dev.lb4j.core.testing.ManualClock;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -23,8 +23,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The attempt loop's state machine without HTTP: a fake transport, a {@link ManualClock} for the
@@ -37,23 +37,12 @@ class AttemptLoopTest {
   private static final RequestView POST = RequestView.of("POST", "/items");
   private static final Duration HEDGE_DELAY = Duration.ofMillis(100);
 
-  private final ManualClock clock = new ManualClock();
+  /** Checks after each test that every lease was released, then closes the load balancer. */
+  @RegisterExtension final EngineFixture engine = new EngineFixture();
+  private final ManualClock clock = engine.clock();
   private final LoadBalancer lb =
-      LoadBalancer.builder()
-          .pool("api", p -> p.backend("http://a").backend("http://b").backend("http://c"))
-          .ticker(clock)
-          .build();
+      engine.pool("api", p -> p.backend("http://a").backend("http://b").backend("http://c"));
   private final RetryBudget budget = RetryBudget.of(20, 10, Duration.ofSeconds(10), clock);
-
-  @AfterEach
-  void everyLeaseIsReleased() {
-    PoolStats pool = lb.stats().pool("api");
-    assertThat(pool.inFlight()).as("leases open in the pool").isZero();
-    for (BackendStats b : pool.backends()) {
-      assertThat(b.inFlight()).as("leases open on %s", b.id()).isZero();
-    }
-    lb.close();
-  }
 
   // ------------------------------------------------------------------ fixtures
 
