@@ -101,8 +101,11 @@ import org.slf4j.LoggerFactory;
  *       outlier detection and latency-aware algorithms learn from real traffic. The lease is
  *       completed before the caller sees the result; a cancelled future releases it at once.
  *   <li>Failed attempts are retried by the {@link RetryPolicy} ({@link Builder#retryPolicy}; by
- *       default its safe defaults: idempotent methods only, on 502/503/504 and connection
- *       failures, 2 attempts, jittered back-off, a retry budget). Each retry goes to a backend not
+ *       default its safe defaults: idempotent methods only, on 502/503/504, connection failures
+ *       (connect, reset, timeout) and a backend's protocol violations (a status line or headers
+ *       that are not HTTP, a body shorter than its {@code Content-Length}: {@link
+ *       java.net.ProtocolException}, counted against the backend like a 5xx), 2 attempts,
+ *       jittered back-off, a retry budget). Each retry goes to a backend not
  *       yet tried while one is left (then any but the previous one; with one backend, that one),
  *       through {@link LoadBalancer#retry} (policies are not run twice), and counts in the pool's
  *       {@code retries} stat. The retries, back-off, budget, deadline and hedging are lb-core's
@@ -124,14 +127,31 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * <p>The response's {@link HttpResponse#uri()} and {@link HttpResponse#request()} are the backend's:
- * they show where the request went. The request's own {@link HttpRequest#timeout()} bounds the
- * whole call, retries and back-offs included (as it bounds a call of the JDK client); each attempt
- * gets what is left of it, or the retry policy's per-try timeout when shorter. An attempt that
- * times out with less than half of the request's timeout left is not held against its backend
- * (counted as cancelled): the call's deadline, not the backend, cut it short. A streaming body
- * handler ({@code ofInputStream}, {@code ofLines}, {@code ofPublisher}) gets its response when the
- * headers arrive, so the lease, its latency and the backend's in-flight count end there, not when
- * you finish reading; and once part of a response went to your handler it is never retried. Note that the JDK
+ * they show where the request went.
+ *
+ * <p>The request's own {@link HttpRequest#timeout()} bounds the whole call: every attempt, every
+ * back-off, and the response's body however your handler reads it (the JDK client's own timeout
+ * stops at the response headers). Until its response headers arrive, an attempt gets the retry
+ * policy's per-try timeout cut to what is left of the request's; without a per-try timeout, its
+ * share of what is left ({@link RetryPolicy.Builder#splitRequestTimeout}: by default half of the
+ * request's timeout for the first of 2 attempts, all that is left for the last), so a backend
+ * that never answers leaves room for a retry on another. The body of a response that may be
+ * retried (kept aside) must arrive within its attempt's timeout; the body of the call's answer
+ * within the request's timeout. When the timeout passes while a body is arriving, the connection
+ * is closed and your handler's subscriber gets {@code onError(HttpTimeoutException)}, whatever
+ * part of the body it already had: {@code send} throws that {@code HttpTimeoutException}, {@code
+ * sendAsync}'s future fails with it, and a streaming body already handed to you ({@code
+ * ofInputStream}, {@code ofLines}, {@code ofPublisher}) ends with it (an {@code IOException}
+ * caused by it, for a stream). The attempt's lease then ends as a {@code TIMEOUT} failure of its
+ * backend, or as cancelled under the deadline rule below; the lease of a streaming response ended
+ * with its headers and stays as it was. The timeout fires on the JDK's shared delayed executor, so
+ * a call ends a few milliseconds after it (more on a loaded machine). An attempt that times out
+ * with less than half of its due time left (the request's timeout, or its even split over the
+ * attempts when the policy splits it) is not held against its backend (counted as cancelled): the
+ * call's deadline, not the backend, cut it short. A streaming body handler gets its response when
+ * the headers arrive, so the lease, its latency and the backend's in-flight count end there, not
+ * when you finish reading; and once a response's status went to your handler it is the call's
+ * answer and is never retried (a backend that resets mid-body fails the call). Note that the JDK
  * client itself re-sends a GET or HEAD once when a pooled HTTP/1.1 connection fails before any
  * response byte; the load balancer sees that as one attempt.
  *
@@ -480,6 +500,8 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     private final HttpResponse.@Nullable PushPromiseHandler<T> push;
     private final boolean replayable;
     private final Execution<Sent> execution;
+    private final boolean hasDeadline;
+    private final long deadline; // System.nanoTime() when the request's own timeout ends
     private @Nullable Result result; // asynchronous calls only
 
     Call(
@@ -493,7 +515,11 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       this.push = push;
       // A body that cannot be sent again rules out retries and hedges, whatever the method.
       this.replayable = isReplayable(original);
-      this.execution = loop.begin(view, first, replayable, original.timeout().orElse(null));
+      Duration timeout = original.timeout().orElse(null);
+      long t = timeout == null ? Long.MAX_VALUE : saturatedNanos(timeout);
+      this.hasDeadline = t < Long.MAX_VALUE / 2;
+      this.deadline = hasDeadline ? System.nanoTime() + t : 0;
+      this.execution = loop.begin(view, first, replayable, timeout);
     }
 
     // ---------------------------------------------------------- synchronous
@@ -890,6 +916,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     private final class Sent implements HttpResponse.BodyHandler<Object> {
       final Attempt<Sent> attempt;
       final HttpRequest forwarded;
+      final long sentAt = System.nanoTime();
       volatile int status;
       volatile boolean keptAside;
       volatile @Nullable Observed<T> callersHandler;
@@ -906,8 +933,17 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         status = info.statusCode();
         if (attempt.mayRetry(status)) {
           keptAside = true;
-          return (HttpResponse.BodySubscriber<Object>)
-              (HttpResponse.BodySubscriber<?>) HttpResponse.BodySubscribers.ofByteArray();
+          // A retry may follow: the body kept aside is bounded by this attempt's own timeout.
+          Duration own = attempt.timeout();
+          long until = own == null ? Long.MAX_VALUE : sentAt + saturatedNanos(own);
+          if (hasDeadline && (own == null || deadline - until < 0)) {
+            until = deadline;
+          }
+          HttpResponse.BodySubscriber<byte[]> bytes = HttpResponse.BodySubscribers.ofByteArray();
+          return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>)
+              (own == null && !hasDeadline ? bytes
+                  : new Bounded<>(bytes, until, "attempt timed out while its response body"
+                      + " (kept aside, status " + status + ") was arriving"));
         }
         if (!attempt.commit()) { // another attempt is the answer, or the call was cancelled
           return (HttpResponse.BodySubscriber<Object>)
@@ -915,7 +951,12 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         }
         Observed<T> observed = new Observed<>(handler.apply(info));
         callersHandler = observed;
-        return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>) observed;
+        // The call's answer: its body, however the caller's handler reads it, is bounded by the
+        // request's own timeout (the JDK client's stops at the headers).
+        return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>)
+            (hasDeadline ? new Bounded<>(observed, deadline, "request timed out while its"
+                + " response body was arriving (timeout " + original.timeout().orElse(null) + ")")
+                : observed);
       }
 
       /** Classifies how the exchange ended, for the loop. */
@@ -1007,6 +1048,15 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     return publisher.isEmpty()
         || publisher.get().contentLength() == 0
         || ReplayableBody.isReplayable(publisher.get());
+  }
+
+  /** The duration in nanoseconds, {@link Long#MAX_VALUE} beyond. */
+  private static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException beyondNanos) {
+      return Long.MAX_VALUE;
+    }
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -1140,6 +1190,100 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         handlerFailed = true;
         throw e;
       }
+    }
+  }
+
+  /**
+   * A body subscriber with a deadline: when it passes before the body ended, the body's
+   * subscription is cancelled (the JDK client closes the connection) and the subscriber gets
+   * {@code onError(HttpTimeoutException)}, so {@code send} throws it, {@code sendAsync}'s future
+   * fails with it, and a streaming body (an {@code InputStream}, lines, a publisher) ends with it.
+   * Signals to the subscriber stay serial: they are passed on under this object's lock.
+   */
+  private static final class Bounded<T> implements HttpResponse.BodySubscriber<T> {
+    private final HttpResponse.BodySubscriber<T> delegate;
+    private final String message;
+    private final CompletableFuture<Void> timer;
+    // Guarded by this.
+    private Flow.@Nullable Subscription subscription;
+    private boolean done;
+
+    Bounded(HttpResponse.BodySubscriber<T> delegate, long deadline, String message) {
+      this.delegate = delegate;
+      this.message = message;
+      long delay = Math.max(0, deadline - System.nanoTime());
+      this.timer =
+          CompletableFuture.runAsync(
+              this::expire,
+              CompletableFuture.delayedExecutor(delay, java.util.concurrent.TimeUnit.NANOSECONDS));
+    }
+
+    private void expire() {
+      Flow.Subscription s;
+      synchronized (this) {
+        if (done) {
+          return;
+        }
+        done = true;
+        s = subscription;
+      }
+      // Outside the lock (completing the body's future runs the call's callbacks); serial still:
+      // an onNext in progress held the lock, and none is passed on after done.
+      delegate.onError(new HttpTimeoutException(message));
+      if (s != null) {
+        s.cancel();
+      }
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<T> getBody() {
+      return delegate.getBody();
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      boolean expired;
+      synchronized (this) {
+        expired = done;
+        if (!expired) {
+          subscription = s;
+          delegate.onSubscribe(s);
+        }
+      }
+      if (expired) {
+        s.cancel();
+      }
+    }
+
+    @Override
+    public synchronized void onNext(List<ByteBuffer> item) {
+      if (!done) {
+        delegate.onNext(item);
+      }
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      synchronized (this) {
+        if (done) {
+          return;
+        }
+        done = true;
+        delegate.onError(throwable);
+      }
+      timer.cancel(false);
+    }
+
+    @Override
+    public void onComplete() {
+      synchronized (this) {
+        if (done) {
+          return;
+        }
+        done = true;
+        delegate.onComplete();
+      }
+      timer.cancel(false);
     }
   }
 

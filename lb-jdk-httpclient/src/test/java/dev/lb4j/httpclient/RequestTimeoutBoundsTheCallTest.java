@@ -70,9 +70,10 @@ class RequestTimeoutBoundsTheCallTest extends WireMockPoolFixture {
   @EnumSource(CallMode.class)
   void theFirstAttemptGetsAtMostTheRequestsTimeoutAndNoRetryStartsAfterIt(CallMode mode) {
     // The default policy would retry a timeout (2 attempts); small back-off so a retry, if the
-    // client sent one, would go at once.
+    // client sent one, would go at once. Not split: the first attempt may take the whole timeout.
     LoadBalancedHttpClient client =
-        client(RetryPolicy.builder().backoff(Duration.ofMillis(1), Duration.ofMillis(5)).build());
+        client(RetryPolicy.builder().backoff(Duration.ofMillis(1), Duration.ofMillis(5))
+            .splitRequestTimeout(false).build());
 
     assertThatThrownBy(() -> mode.call(client, get(), HttpResponse.BodyHandlers.ofString()))
         .isInstanceOf(HttpTimeoutException.class);
@@ -84,6 +85,29 @@ class RequestTimeoutBoundsTheCallTest extends WireMockPoolFixture {
     assertThat(poolStats().retries()).isZero();
     assertThat(poolStats().backends().stream().mapToLong(BackendStats::failures).sum())
         .as("the timed-out attempt is its backend's failure").isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(CallMode.class)
+  void byDefaultTheFirstAttemptGetsHalfTheRequestsTimeoutLeavingTheRestForARetry(CallMode mode) {
+    LoadBalancedHttpClient client =
+        client(RetryPolicy.builder().backoff(Duration.ofMillis(1), Duration.ofMillis(5)).build());
+
+    assertThatThrownBy(() -> mode.call(client, get(), HttpResponse.BodyHandlers.ofString()))
+        .isInstanceOf(HttpTimeoutException.class);
+
+    List<Duration> timeouts = attemptTimeouts();
+    // Typically two attempts of about 250 ms each; on a slow machine the first attempt's timeout
+    // may fire so late that no time is left for the retry. Whatever the count, the first gets at
+    // most half, and together they stay within the request's timeout.
+    assertThat(timeouts).hasSizeBetween(1, 2);
+    assertThat(timeouts.get(0)).isPositive().isLessThanOrEqualTo(REQUEST_TIMEOUT.dividedBy(2));
+    assertThat(timeouts.stream().reduce(Duration.ZERO, Duration::plus))
+        .as("the attempts' timeouts %s added up", timeouts).isLessThanOrEqualTo(REQUEST_TIMEOUT);
+    assertThat(picks()).isEqualTo(timeouts.size());
+    assertThat(poolStats().backends().stream()
+            .mapToLong(b -> b.failures() + b.cancelled()).sum())
+        .as("every attempt's lease ended as a failure or cancelled").isEqualTo(timeouts.size());
   }
 
   @ParameterizedTest

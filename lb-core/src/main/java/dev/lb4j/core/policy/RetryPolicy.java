@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,9 +22,13 @@ import org.jspecify.annotations.Nullable;
  * {@link #builder()}.
  *
  * <p>Safe by default: only idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE; RFC 9110
- * section 9.2.2) are retried, on 502/503/504 and on connection-level failures (connect, reset,
- * timeout); at most 2 attempts; back-off from 25 ms up to 250 ms (Envoy's defaults); Finagle's
- * budget (20% plus 10 per second over 10 s).
+ * section 9.2.2) are retried, on 502/503/504, on connection-level failures (connect, reset,
+ * timeout) and on a backend's protocol violations (a response that is not valid HTTP: counted
+ * against the backend like a 5xx, as a proxy answers it with a 502); at most 2 attempts; back-off
+ * from 25 ms up to 250 ms (Envoy's defaults); Finagle's budget (20% plus 10 per second over 10 s).
+ * Without a per-try timeout, the request's own timeout is split between the attempts that may
+ * follow ({@link Builder#splitRequestTimeout}), so a backend that never answers leaves room for a
+ * retry on another.
  *
  * <p>Use: {@code Attempts a = policy.begin(request)} before the first attempt (it deposits into the
  * budget and starts the total timeout), then after each failed attempt {@code a.next(outcome)}: retry
@@ -32,6 +37,20 @@ import org.jspecify.annotations.Nullable;
  * @since 0.1.0
  */
 public final class RetryPolicy {
+
+  /**
+   * The error kinds retried by default: the connection failed ({@link ErrorKind#CONNECT}), was
+   * reset or closed before a complete response ({@link ErrorKind#RESET}), the attempt timed out
+   * ({@link ErrorKind#TIMEOUT}), or the backend answered something that is not valid HTTP ({@link
+   * ErrorKind#PROTOCOL}: an unparseable status line or headers, a body shorter than its {@code
+   * Content-Length}). Each is the backend's failure; none is retried once part of the response
+   * reached the caller.
+   *
+   * @since 0.1.0
+   */
+  public static final Set<ErrorKind> DEFAULT_ERRORS =
+      java.util.Collections.unmodifiableSet(
+          EnumSet.of(ErrorKind.CONNECT, ErrorKind.RESET, ErrorKind.TIMEOUT, ErrorKind.PROTOCOL));
 
   /** The methods RFC 9110 defines as idempotent. */
   public static final Set<String> IDEMPOTENT_METHODS =
@@ -48,6 +67,8 @@ public final class RetryPolicy {
   private final long maxBackoffNanos;
   private final RetryBudget budget;
   private final Ticker ticker;
+  private final boolean splitRequestTimeout;
+  private final @Nullable RandomGenerator random;
 
   private RetryPolicy(Builder b) {
     this.maxAttempts = b.maxAttempts;
@@ -62,6 +83,8 @@ public final class RetryPolicy {
     this.baseBackoffNanos = b.baseBackoff.toNanos();
     this.maxBackoffNanos = b.maxBackoff.toNanos();
     this.ticker = b.ticker;
+    this.splitRequestTimeout = b.splitRequestTimeout;
+    this.random = b.random;
     this.budget = b.budget != null ? b.budget : RetryBudget.defaults(b.ticker);
   }
 
@@ -133,6 +156,56 @@ public final class RetryPolicy {
      */
     public int attempts() {
       return attempts;
+    }
+
+    /**
+     * The most attempts this request may make, the first included.
+     *
+     * @return the policy's {@code maxAttempts}
+     * @since 0.1.0
+     */
+    public int maxAttempts() {
+      return maxAttempts;
+    }
+
+    /**
+     * The share of what is left of the request's own timeout that the next attempt may take when
+     * the policy sets no per-try timeout: what is left, split evenly over the attempts that may
+     * still be made (this one included), so that an attempt that never ends leaves room for the
+     * retries after it. With the defaults (2 attempts) the first attempt gets half of the
+     * request's timeout and the retry all that is left. The last attempt, a request that cannot be
+     * retried (its method or body), a policy with a per-try timeout or with {@link
+     * Builder#splitRequestTimeout splitting} off get no share ({@code null}): the request's
+     * deadline alone bounds them.
+     *
+     * @param requestTimeLeft what is left of the request's own timeout
+     * @param replayableBody whether the request's body (if any) can be sent again
+     * @return the share, or {@code null} when the request's timeout is not split
+     * @since 0.1.0
+     */
+    public @Nullable Duration requestTimeoutShare(Duration requestTimeLeft, boolean replayableBody) {
+      Objects.requireNonNull(requestTimeLeft, "requestTimeLeft");
+      int left = maxAttempts - attempts + 1;
+      // Only a retry of an idempotent method is worth the room: a non-idempotent one is retried
+      // only after a connection failure, which the connect timeout bounds.
+      if (left <= 1 || !splitsRequestTimeout(replayableBody)) {
+        return null;
+      }
+      return requestTimeLeft.dividedBy(left);
+    }
+
+    /**
+     * Whether this request's own timeout is split between its attempts ({@link
+     * #requestTimeoutShare}): splitting is on, no per-try timeout is set, and the request can be
+     * retried (idempotent method, replayable body).
+     *
+     * @param replayableBody whether the request's body (if any) can be sent again
+     * @return {@code true} if split
+     * @since 0.1.0
+     */
+    public boolean splitsRequestTimeout(boolean replayableBody) {
+      return splitRequestTimeout && perTryTimeout == null && replayableBody
+          && methods.contains(method);
     }
 
     /**
@@ -307,14 +380,20 @@ public final class RetryPolicy {
     int shift = Math.max(0, n - 1);
     long ceiling =
         shift >= 63 || baseBackoffNanos > (cap >>> shift) ? cap : baseBackoffNanos << shift;
-    return ceiling == 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
+    if (ceiling == 0) {
+      return 0;
+    }
+    RandomGenerator r = random;
+    return r != null ? r.nextLong(ceiling + 1) : ThreadLocalRandom.current().nextLong(ceiling + 1);
   }
 
   @Override
   public String toString() {
     return "retry policy: " + maxAttempts + " attempts, methods "
         + (anyMethod ? "any (non-idempotent only with a replayable body)" : methods) + ", errors "
-        + errors + ", " + budget;
+        + errors + (perTryTimeout != null ? ", per try " + perTryTimeout
+            : splitRequestTimeout ? ", request timeout split over the attempts" : "")
+        + (totalTimeout != null ? ", total " + totalTimeout : "") + ", " + budget;
   }
 
   /**
@@ -326,14 +405,16 @@ public final class RetryPolicy {
     private final Set<String> methods = new LinkedHashSet<>(IDEMPOTENT_METHODS);
     private boolean anyMethod;
     private final Set<Integer> statuses = new LinkedHashSet<>(Set.of(502, 503, 504));
-    private final Set<ErrorKind> errors =
-        EnumSet.of(ErrorKind.CONNECT, ErrorKind.RESET, ErrorKind.TIMEOUT);
+    private final Set<ErrorKind> errors = EnumSet.copyOf(DEFAULT_ERRORS);
     private @Nullable Duration perTryTimeout;
     private @Nullable Duration totalTimeout;
     private Duration baseBackoff = Duration.ofMillis(25);
     private Duration maxBackoff = Duration.ofMillis(250);
     private @Nullable RetryBudget budget;
     private Ticker ticker = Ticker.system();
+    private boolean splitRequestTimeout = true;
+    private boolean splitSet;
+    private @Nullable RandomGenerator random;
 
     private Builder() {}
 
@@ -405,7 +486,8 @@ public final class RetryPolicy {
     }
 
     /**
-     * Replaces the error kinds that are retried.
+     * Replaces the error kinds that are retried. Default: {@link #DEFAULT_ERRORS} (connect,
+     * reset, timeout, protocol).
      *
      * @param errors kinds that blame the backend (not NONE or CANCELLED)
      * @return this builder
@@ -425,7 +507,8 @@ public final class RetryPolicy {
     }
 
     /**
-     * Sets how long each attempt may take.
+     * Sets how long each attempt may take. Default: none; the request's own timeout is then split
+     * between the attempts ({@link #splitRequestTimeout}).
      *
      * @param timeout 1 ms to 1 hour
      * @return this builder
@@ -478,6 +561,53 @@ public final class RetryPolicy {
      */
     public Builder budget(RetryBudget budget) {
       this.budget = Objects.requireNonNull(budget, "budget");
+      return this;
+    }
+
+    /**
+     * Whether, when no {@link #perTryTimeout per-try timeout} is set, an attempt of a retryable
+     * request (idempotent method, replayable body) gets only its share of what is left of the
+     * request's own timeout: what is left divided by the attempts that may still be made, this
+     * one included ({@link Attempts#requestTimeoutShare}). With the default 2 attempts, the first
+     * gets half of the request's timeout and the retry the rest, so a backend that accepts and
+     * never answers leaves room for a retry on another, as Envoy and gRPC advise for retried calls
+     * (a per-try timeout below the overall one). The price: a first attempt that would have
+     * answered in 60% of the timeout times out and is retried. Turn it off to give the first
+     * attempt the whole timeout. The split bounds an attempt until its response headers arrive;
+     * once a response is the call's answer its body is bounded by the request's timeout. Default:
+     * {@code true}.
+     *
+     * @param split {@code false} to let every attempt use all that is left of the request's
+     *     timeout
+     * @return this builder
+     * @throws IllegalStateException if already set
+     * @since 0.1.0
+     */
+    public Builder splitRequestTimeout(boolean split) {
+      if (splitSet) {
+        throw new IllegalStateException(
+            "splitRequestTimeout was already set to " + splitRequestTimeout);
+      }
+      this.splitRequestTimeout = split;
+      this.splitSet = true;
+      return this;
+    }
+
+    /**
+     * Draws the back-off's jitter from this generator, for tests that need a known back-off.
+     * Default: {@link ThreadLocalRandom}.
+     *
+     * @param random a thread-safe generator
+     * @return this builder
+     * @throws IllegalStateException if already set
+     * @since 0.1.0
+     */
+    public Builder random(RandomGenerator random) {
+      Objects.requireNonNull(random, "random");
+      if (this.random != null) {
+        throw new IllegalStateException("random was already set to " + this.random);
+      }
+      this.random = random;
       return this;
     }
 

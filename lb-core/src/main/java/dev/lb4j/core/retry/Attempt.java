@@ -68,7 +68,9 @@ public final class Attempt<R> {
 
   /**
    * How long this attempt may take: the retry policy's per-try timeout, cut to what is left of its
-   * total timeout and of the request's own deadline.
+   * total timeout and of the request's own deadline; without a per-try timeout, this attempt's
+   * share of what is left of the request's timeout when the policy splits it ({@link
+   * dev.lb4j.core.policy.RetryPolicy.Attempts#requestTimeoutShare}).
    *
    * @return the timeout, or {@code null} when nothing bounds it
    */
@@ -88,8 +90,9 @@ public final class Attempt<R> {
   }
 
   /**
-   * Whether this attempt got less than half of the request's own timeout: a timeout of it is the
-   * request's deadline at work, not the backend's fault, and is not held against the backend.
+   * Whether this attempt got less than half of the request's own timeout (of an even split of it
+   * over the attempts, when the retry policy splits it): a timeout of it is the request's deadline
+   * at work, not the backend's fault, and is not held against the backend.
    *
    * @return {@code true} if cut short by the request's deadline
    */

@@ -269,14 +269,30 @@ public final class Execution<R> {
     }
     if (hasDeadline) { // the request's own timeout bounds the whole call, retries included
       long left = deadline - loop.ticker.nanoTime();
+      // Hedged requests are not split: their attempts overlap instead of following each other.
+      Duration share = a == null || hedging != null ? null
+          : a.requestTimeoutShare(Duration.ofNanos(Math.max(0, left)), replayable);
       if (left <= 0) {
         expired = expired != null ? expired : "request timed out";
         perTry = Duration.ZERO;
+      } else if (share != null && a != null) {
+        // No per-try timeout: this attempt's share of what is left, so that one that never ends
+        // leaves room for a retry. It is cut short only when the share is under half of what an
+        // even split of the whole timeout gives each attempt.
+        Duration shareTimeout = share.isZero() ? Duration.ofNanos(1) : share;
+        if (perTry == null || perTry.compareTo(shareTimeout) > 0) { // else the total's rest
+          perTry = shareTimeout;
+          cut = share.toNanos() < timeoutNanos / a.maxAttempts() / 2;
+        }
       } else if (perTry == null || perTry.toNanos() > left) {
         perTry = Duration.ofNanos(left);
-        // Less than half of the request's timeout left: the call's deadline, not the backend, is
-        // what this attempt's timeout will mostly measure.
-        cut = left < timeoutNanos / 2;
+        // Less than half of the request's timeout left (or of an even split of it over the
+        // attempts, when the policy splits it): the call's deadline, not the backend, is what
+        // this attempt's timeout will mostly measure.
+        long due = a != null && hedging == null && a.splitsRequestTimeout(replayable)
+            ? timeoutNanos / a.maxAttempts()
+            : timeoutNanos;
+        cut = left < due / 2;
       }
     }
     Attempt<R> attempt =

@@ -53,8 +53,8 @@ class RetryPolicyTest {
         .isEqualTo("status 500 is not retryable");
     assertThat(p.begin(GET).next(Outcome.response(200, 1)).reason())
         .isEqualTo("status 200 is not a failure");
-    assertThat(p.begin(GET).next(Outcome.error(ErrorKind.PROTOCOL, 1)).reason())
-        .isEqualTo("error PROTOCOL is not retryable");
+    assertThat(p.begin(GET).next(Outcome.error(ErrorKind.OTHER, 1)).reason())
+        .isEqualTo("error OTHER is not retryable");
     assertThat(p.begin(GET).next(Outcome.error(ErrorKind.CANCELLED, 1)).reason())
         .isEqualTo("error CANCELLED is not a backend failure");
     assertThat(p.begin(POST).next(UNAVAILABLE).reason())
@@ -240,6 +240,67 @@ class RetryPolicyTest {
     assertThat(posts.begin(POST).next(Outcome.error(ErrorKind.RESET, 1), true).retry()).isFalse();
     assertThat(posts.begin(POST).next(Outcome.error(ErrorKind.TIMEOUT, 1), true).retry()).isFalse();
     assertThat(posts.begin(POST).next(Outcome.error(ErrorKind.CONNECT, 1), true).retry()).isTrue();
+  }
+
+  @Test
+  void aBackendsProtocolViolationIsRetriedByDefaultLikeAConnectionFailure() {
+    RetryPolicy p = policy().build();
+    for (ErrorKind kind : List.of(
+        ErrorKind.CONNECT, ErrorKind.RESET, ErrorKind.TIMEOUT, ErrorKind.PROTOCOL)) {
+      assertThat(p.begin(GET).next(Outcome.error(kind, 1)).retry()).as(kind.name()).isTrue();
+    }
+    assertThat(RetryPolicy.DEFAULT_ERRORS).containsExactlyInAnyOrder(
+        ErrorKind.CONNECT, ErrorKind.RESET, ErrorKind.TIMEOUT, ErrorKind.PROTOCOL);
+    assertThat(p.begin(POST).next(Outcome.error(ErrorKind.PROTOCOL, 1), true).retry())
+        .as("a POST the backend may have processed").isFalse();
+  }
+
+  @Test
+  void withoutAPerTryTimeoutTheRequestsTimeoutIsSplitOverTheAttemptsLeft() {
+    Duration left = Duration.ofSeconds(6);
+    RetryPolicy.Attempts two = policy().build().begin(GET);
+    assertThat(two.requestTimeoutShare(left, true)).isEqualTo(Duration.ofSeconds(3));
+    assertThat(two.splitsRequestTimeout(true)).isTrue();
+    assertThat(two.next(UNAVAILABLE).retry()).isTrue();
+    assertThat(two.requestTimeoutShare(left, true)).as("the last attempt: all that is left")
+        .isNull();
+
+    RetryPolicy.Attempts three = policy().maxAttempts(3).build().begin(GET);
+    assertThat(three.requestTimeoutShare(left, true)).isEqualTo(Duration.ofSeconds(2));
+    three.next(UNAVAILABLE);
+    assertThat(three.requestTimeoutShare(Duration.ofSeconds(4), true))
+        .isEqualTo(Duration.ofSeconds(2));
+
+    assertThat(policy().build().begin(POST).requestTimeoutShare(left, true))
+        .as("a request that is not retried").isNull();
+    assertThat(policy().build().begin(GET).requestTimeoutShare(left, false))
+        .as("a body that cannot be sent again").isNull();
+    assertThat(policy().perTryTimeout(Duration.ofSeconds(1)).build().begin(GET)
+        .requestTimeoutShare(left, true)).as("the caller's per-try timeout wins").isNull();
+    assertThat(policy().splitRequestTimeout(false).build().begin(GET)
+        .requestTimeoutShare(left, true)).as("turned off").isNull();
+    assertThatThrownBy(() -> policy().splitRequestTimeout(false).splitRequestTimeout(true))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("splitRequestTimeout was already set to false");
+  }
+
+  @Test
+  void theBackoffsJitterComesFromTheGivenGenerator() {
+    RetryPolicy p = policy().backoff(Duration.ofMillis(10), Duration.ofMillis(100))
+        .random(new java.util.random.RandomGenerator() {
+          @Override
+          public long nextLong() {
+            return 0;
+          }
+
+          @Override
+          public long nextLong(long bound) {
+            return bound - 1; // the longest back-off
+          }
+        })
+        .build();
+    assertThat(p.backoff(1)).isEqualTo(Duration.ofMillis(10).toNanos());
+    assertThat(p.backoff(3)).isEqualTo(Duration.ofMillis(40).toNanos());
   }
 
   @Test

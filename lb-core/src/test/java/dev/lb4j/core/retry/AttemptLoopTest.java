@@ -227,13 +227,14 @@ class AttemptLoopTest {
   }
 
   @Test
-  void aProtocolErrorIsNotRetriedByDefaultButCountsAgainstItsBackend() throws Exception {
-    Script script = new Script(List.of(error(ErrorKind.PROTOCOL)));
+  void aProtocolErrorIsRetriedElsewhereByDefaultAndCountsAgainstItsBackend() throws Exception {
+    Script script = new Script(List.of(error(ErrorKind.PROTOCOL), status(200)));
     CallResult<String> result =
         loop(retries().build()).<String>begin(GET, first(GET), true, null).runBlocking(script);
 
-    assertThat(result.result().errorKind()).isEqualTo(ErrorKind.PROTOCOL);
-    assertThat(script.attempts).hasSize(1);
+    assertThat(result.result().status()).isEqualTo(200);
+    assertThat(script.attempts).hasSize(2);
+    assertThat(script.backends().get(1)).isNotEqualTo(script.backends().get(0));
     assertThat(stats(script.backends().get(0)).failures()).isEqualTo(1);
   }
 
@@ -395,8 +396,9 @@ class AttemptLoopTest {
         return super.send(attempt);
       }
     };
-    Execution<String> call =
-        loop(retries().build()).begin(GET, first(GET), true, Duration.ofSeconds(1));
+    // Not split: the first attempt may take the whole timeout, so the retry is what gets cut.
+    Execution<String> call = loop(retries().splitRequestTimeout(false).build())
+        .begin(GET, first(GET), true, Duration.ofSeconds(1));
 
     CallResult<String> result = call.runBlocking(script);
 
@@ -407,6 +409,47 @@ class AttemptLoopTest {
     assertThat(result.result().errorKind()).isEqualTo(ErrorKind.TIMEOUT);
     assertThat(stats(retry.lease().backend()).failures()).isZero();
     assertThat(stats(retry.lease().backend()).cancelled()).isEqualTo(1);
+  }
+
+  @Test
+  void aHungFirstAttemptGetsHalfTheRequestsTimeoutLeavingTheRestForItsRetry() throws Exception {
+    Script script = new Script(List.of(error(ErrorKind.TIMEOUT), status(200))) {
+      @Override
+      public AttemptResult<String> send(Attempt<String> attempt) {
+        if (attempt.number() == 1) {
+          // never answers: it times out after its own timeout
+          clock.advance(java.util.Objects.requireNonNull(attempt.timeout()));
+        }
+        return super.send(attempt);
+      }
+    };
+    Execution<String> call =
+        loop(retries().build()).begin(GET, first(GET), true, Duration.ofSeconds(1));
+
+    CallResult<String> result = call.runBlocking(script);
+
+    Attempt<String> hung = script.attempts.get(0);
+    Attempt<String> retry = script.attempts.get(1);
+    assertThat(hung.timeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(retry.timeout()).as("all that is left").isEqualTo(Duration.ofMillis(500));
+    assertThat(hung.cutByDeadline()).isFalse();
+    assertThat(retry.cutByDeadline()).as("it had its even share").isFalse();
+    assertThat(result.result().status()).isEqualTo(200);
+    assertThat(stats(hung.lease().backend()).failures()).as("the hung backend's TIMEOUT")
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aRequestThatCannotBeRetriedGivesItsOnlyAttemptTheWholeTimeout() throws Exception {
+    Script script = new Script(List.of(status(200)));
+    loop(retries().build()).<String>begin(POST, first(POST), true, Duration.ofSeconds(1))
+        .runBlocking(script);
+    Script unreplayable = new Script(List.of(status(200)));
+    loop(retries().build()).<String>begin(GET, first(GET), false, Duration.ofSeconds(1))
+        .runBlocking(unreplayable);
+
+    assertThat(script.attempts.get(0).timeout()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(unreplayable.attempts.get(0).timeout()).isEqualTo(Duration.ofSeconds(1));
   }
 
   @Test
