@@ -91,6 +91,39 @@ public final class RequestPipeline {
     RequestContext context = s.context(match);
     Policy[] chain = context.policies();
     sink.policies(chain);
+    RequestContext attach = context;
+    if (chain.length > 0) {
+      Object verdict = policies(request, pool, match, context, chain, sink);
+      if (verdict instanceof Selection rejected) {
+        return rejected;
+      }
+      attach = (RequestContext) verdict;
+    }
+    if (sink.dryRun()) {
+      sink.pick(pool, request);
+      return null;
+    }
+    Selection selection = pool.select(request);
+    if (selection instanceof LeaseImpl lease) {
+      lease.attach(attach);
+    }
+    return selection;
+  }
+
+  /**
+   * The policy stage, out of line so that {@link #run} stays small enough for the JIT to inline
+   * into the caller (and keep the lease off the heap where the caller allows it).
+   *
+   * @return the {@link Rejected} selection of the policy that refused the request, or the request
+   *     context to attach: {@code context} itself, or one with the policies' combined edits
+   */
+  private Object policies(
+      RequestView request,
+      PoolImpl pool,
+      RouteMatch match,
+      RequestContext context,
+      Policy[] chain,
+      TraceSink sink) {
     boolean dryRun = sink.dryRun();
     List<HeaderChanges> edits = null;
     for (Policy p : chain) {
@@ -119,18 +152,7 @@ public final class RequestPipeline {
         edits.add(requestEdits);
       }
     }
-    if (dryRun) {
-      sink.pick(pool, request);
-      return null;
-    }
-    Selection selection = pool.select(request);
-    if (selection instanceof LeaseImpl lease) {
-      lease.attach(
-          edits == null
-              ? context
-              : new RequestContext(match, chain, RequestContext.combine(edits)));
-    }
-    return selection;
+    return edits == null ? context : new RequestContext(match, chain, RequestContext.combine(edits));
   }
 
   /**
