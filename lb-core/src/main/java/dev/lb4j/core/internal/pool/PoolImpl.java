@@ -153,11 +153,6 @@ public final class PoolImpl implements Pool {
     return algorithm;
   }
 
-  /** The pool's hash-key source, or null when its algorithm does not hash. */
-  public @Nullable HashKey hashKey() {
-    return hashKey;
-  }
-
   /** The engine's ticker (leases read it on release). */
   public Ticker ticker() {
     return ticker;
