@@ -24,6 +24,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -492,6 +495,54 @@ class ActiveHealthCheckTest {
     clock.advance(Duration.ofSeconds(10));
     assertThat(probe.calls(A)).isGreaterThan(2);
     assertThat(probe.maxInFlight(A)).as("probes of a in flight at once").isEqualTo(1);
+  }
+
+  /**
+   * The disable's cleanup (cancelling the probe it gave up on) runs after the pool's lock is released,
+   * on the disabling thread, and may be late: here it is held inside the stage's {@code cancel}. The
+   * backend is enabled meanwhile from another thread, so its new loop's first probe is due at once;
+   * that probe must not start beside the abandoned one.
+   */
+  @Test
+  void aProbeLoopStartedAgainCancelsTheAbandonedProbeBeforeItsFirstProbe() throws Exception {
+    CountDownLatch firstCancelEntered = new CountDownLatch(1);
+    CountDownLatch releaseFirstCancel = new CountDownLatch(1);
+    AtomicInteger cancels = new AtomicInteger();
+    CompletableFuture<HealthResult> abandoned =
+        new CompletableFuture<>() {
+          @Override
+          public boolean cancel(boolean mayInterrupt) {
+            if (cancels.incrementAndGet() == 1) { // the disabling thread's cleanup: held back
+              firstCancelEntered.countDown();
+              try {
+                releaseFirstCancel.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            return super.cancel(mayInterrupt);
+          }
+        };
+    probe.set(A, (b, n) -> n == 2 ? abandoned
+        : CompletableFuture.completedFuture(HealthResult.healthy()));
+    LoadBalancer lb = lbWithoutPanic(b -> b.timeout(Duration.ofSeconds(1)));
+    clock.runDue();
+    clock.advance(INTERVAL); // a's second probe is in flight
+    Thread disabling = new Thread(() -> lb.admin().disable("api", A), "disabling");
+    disabling.start();
+    try {
+      assertThat(firstCancelEntered.await(10, TimeUnit.SECONDS)).as("the disable's cleanup ran")
+          .isTrue();
+      lb.admin().enable("api", A);
+      clock.runDue(); // the new loop's first probe
+      assertThat(probe.calls(A)).as("probes of a after the enable").isEqualTo(3);
+      assertThat(probe.maxInFlight(A)).as("probes of a in flight at once").isEqualTo(1);
+      assertThat(abandoned).as("the probe given up on").isCancelled();
+    } finally {
+      releaseFirstCancel.countDown();
+      disabling.join(TimeUnit.SECONDS.toMillis(10));
+    }
+    assertThat(disabling.isAlive()).isFalse();
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
@@ -22,6 +23,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A check is "in flight" from the call until the stage it returned completes in any way (including
  * being cancelled by the engine); a check that threw or returned {@code null} was never in flight.
+ * Overlap is measured when a check starts, from whether the earlier stages are done (a future's own
+ * state), so it does not depend on when their completion callbacks happen to run.
  */
 final class ScriptedProbe implements HealthProbe {
 
@@ -77,14 +80,33 @@ final class ScriptedProbe implements HealthProbe {
     timeouts.add(timeout);
     CompletionStage<HealthResult> stage = steps.getOrDefault(id, HEALTHY).run(backend, call);
     if (stage != null) {
-      AtomicInteger current = inFlight.computeIfAbsent(id, k -> new AtomicInteger());
-      int now = current.incrementAndGet();
+      List<CompletionStage<HealthResult>> earlier =
+          stages.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>());
+      int now = 1;
+      for (CompletionStage<HealthResult> e : earlier) {
+        if (e != stage && !isDone(e)) {
+          now++;
+        }
+      }
       maxInFlight.computeIfAbsent(id, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
-      stages.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(stage);
+      earlier.add(stage);
+      AtomicInteger current = inFlight.computeIfAbsent(id, k -> new AtomicInteger());
+      current.incrementAndGet();
       @SuppressWarnings("FutureReturnValueIgnored") // only observes the stage
       Object unused = stage.whenComplete((r, e) -> current.decrementAndGet());
     }
     return stage;
+  }
+
+  private static boolean isDone(CompletionStage<?> stage) {
+    if (stage instanceof Future<?> f) {
+      try {
+        return f.isDone();
+      } catch (UnsupportedOperationException e) { // a minimal stage: ask its copy
+        return stage.toCompletableFuture().isDone();
+      }
+    }
+    return stage.toCompletableFuture().isDone();
   }
 
   /** Checks of {@code backendId} so far. */

@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * fails or outlives its timeout is a failed check with that reason. Each result is handed to the
  * control plane as a change of the backend's probe verdict. Owns the loops: a loop stops when its
  * backend is disabled, leaves the pool or the pool closes, and the probe in flight is abandoned
- * (cancelled once the lock is released).
+ * (cancelled once the lock is released). A loop started again for the same backend (enabled right
+ * after a disable) first abandons that probe itself, so its first probe never runs beside the one
+ * given up on, whichever thread was to cancel it.
  */
 final class ActiveChecker implements HealthTimers {
 
@@ -35,13 +37,22 @@ final class ActiveChecker implements HealthTimers {
   private final HealthCheck check;
   private final @Nullable SlowStart slowStart;
 
+  /** How long a loop waits for the probe it replaces to return from {@code check} (1 ms). */
+  private static final long PREDECESSOR_WAIT_NANOS = 1_000_000;
+
   @GuardedBy("plane.lock")
   private final IdentityHashMap<BackendState, Loop> loops = new IdentityHashMap<>();
 
-  /** One backend's probe loop: its next task and the probe in flight. */
+  /** Per backend, the probe of its last stopped loop, abandoned but maybe not yet cancelled. */
+  @GuardedBy("plane.lock")
+  private final IdentityHashMap<BackendState, ProbeRun> abandoned = new IdentityHashMap<>();
+
+  /** One backend's probe loop: its next task, the probe in flight, and the one it must outlast. */
   private static final class Loop {
     Scheduler.@Nullable Cancellable next;
     @Nullable ProbeRun running;
+    /** The stopped loop's probe; this loop's first probe starts only once it is cancelled. */
+    @Nullable ProbeRun predecessor;
   }
 
   ActiveChecker(
@@ -85,6 +96,7 @@ final class ActiveChecker implements HealthTimers {
   @GuardedBy("plane.lock")
   public void onRemoved(BackendState b) {
     stopLoop(b);
+    abandoned.remove(b);
   }
 
   @Override
@@ -93,12 +105,14 @@ final class ActiveChecker implements HealthTimers {
     for (BackendState b : java.util.List.copyOf(loops.keySet())) {
       stopLoop(b);
     }
+    abandoned.clear();
   }
 
   @GuardedBy("plane.lock")
   private void startLoop(BackendState b) {
     stopLoop(b);
     Loop loop = new Loop();
+    loop.predecessor = abandoned.remove(b);
     loops.put(b, loop);
     long first =
         (long) (check.interval().toNanos() * check.jitter() * ThreadLocalRandom.current().nextDouble());
@@ -121,18 +135,48 @@ final class ActiveChecker implements HealthTimers {
     if (running != null) {
       plane.afterUnlock(running::abandon);
     }
+    ProbeRun last = running != null ? running : loop.predecessor;
+    if (last != null) {
+      abandoned.put(b, last);
+    }
   }
 
   /** One probe of one backend: registered under the lock, started outside it, never blocks. */
   private void runProbe(BackendState b, Loop loop) {
+    ProbeRun predecessor;
+    synchronized (plane.lock) {
+      if (plane.isClosed() || loops.get(b) != loop) {
+        return;
+      }
+      predecessor = loop.predecessor;
+    }
+    if (predecessor != null) {
+      predecessor.abandon(); // idempotent; the stage is cancelled when this returns, if it is known
+    }
     ProbeRun run;
     synchronized (plane.lock) {
       if (plane.isClosed() || loops.get(b) != loop) {
         return;
       }
+      if (predecessor != null && !predecessor.isStarted()) {
+        // its check() has not returned yet, on another scheduler thread; it cancels on return
+        loop.next = scheduler.schedule(() -> runProbe(b, loop), PREDECESSOR_WAIT_NANOS);
+        return;
+      }
+      loop.predecessor = null;
       run = new ProbeRun(b, loop);
       loop.running = run;
     }
+    try {
+      startProbe(run);
+    } finally {
+      run.started = true;
+    }
+  }
+
+  /** Calls the probe for {@code run} and wires its result and timeout; outside the lock. */
+  private void startProbe(ProbeRun run) {
+    BackendState b = run.backend;
     HealthProbe probe = check.probe();
     Duration timeout = check.timeout();
     CompletionStage<HealthResult> stage;
@@ -175,6 +219,8 @@ final class ActiveChecker implements HealthTimers {
     private final BackendState backend;
     private final Loop loop;
     private final AtomicBoolean done = new AtomicBoolean();
+    /** Set once {@code check} returned and an abandon that came first has cancelled the stage. */
+    volatile boolean started;
     volatile Scheduler.@Nullable Cancellable timeout;
     volatile @Nullable CompletionStage<HealthResult> stage;
 
@@ -185,6 +231,10 @@ final class ActiveChecker implements HealthTimers {
 
     boolean isDone() {
       return done.get();
+    }
+
+    boolean isStarted() {
+      return started;
     }
 
     void finish(HealthResult result, @Nullable CompletionStage<HealthResult> toCancel) {
