@@ -4,6 +4,7 @@
  * JDK and {@code dev.lb4j.api}.
  *
  * @uses dev.lb4j.api.AlgorithmProvider
+ * @provides dev.lb4j.api.HealthProbeProvider the {@code tcp} probe
  * @provides dev.lb4j.api.AlgorithmProvider the built-in algorithms
  * @since 0.1.0
  */
@@ -31,4 +32,6 @@ module dev.lb4j.core {
       dev.lb4j.core.internal.BuiltinAlgorithmProviders.Maglev,
       dev.lb4j.core.internal.BuiltinAlgorithmProviders.Rendezvous,
       dev.lb4j.core.internal.BuiltinAlgorithmProviders.BoundedLoad;
+  provides dev.lb4j.api.HealthProbeProvider with
+      dev.lb4j.core.internal.TcpProbeProvider;
 }
