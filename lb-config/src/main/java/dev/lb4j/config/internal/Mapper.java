@@ -101,7 +101,7 @@ public final class Mapper {
   public LoadBalancerBuilder loadBalancer(Model.Root root) {
     LoadBalancerBuilder lb = dev.lb4j.core.LoadBalancer.builder();
     Map<String, Model.Pool> pools = root.pools() == null ? Map.of() : root.pools();
-    if (pools.isEmpty()) {
+    if (root.pools() != null && pools.isEmpty() && complete.test(root.pools())) {
       problems.add(new ConfigProblem("pools", "empty", "expected: at least one pool"));
     }
     for (Map.Entry<String, Model.Pool> e : pools.entrySet()) {
