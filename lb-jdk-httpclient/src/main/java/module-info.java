@@ -3,6 +3,7 @@
  * dev.lb4j.httpclient.LoadBalancedHttpClient}) and the HTTP health probe ({@link
  * dev.lb4j.httpclient.HttpProbe}).
  *
+ * @provides dev.lb4j.api.HealthProbeProvider the {@code http} probe
  * @since 0.1.0
  */
 module dev.lb4j.httpclient {
@@ -11,4 +12,7 @@ module dev.lb4j.httpclient {
   requires org.slf4j;
 
   exports dev.lb4j.httpclient;
+
+  provides dev.lb4j.api.HealthProbeProvider with
+      dev.lb4j.httpclient.HttpProbeProvider;
 }
