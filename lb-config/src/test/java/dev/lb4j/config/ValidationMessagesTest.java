@@ -124,7 +124,7 @@ class ValidationMessagesTest {
             "policies[1].name: 'p' (expected: a name no other policy has)"),
         Arguments.of(POOL + "    healthCheck: {probe: nosuch}\n",
             "pools.api.healthCheck.probe.name: 'nosuch' (expected one of the installed probes"
-                + " [tcp] (http comes with lb-jdk-httpclient; your own registers a"
+                + " [http, tcp] (http comes with lb-jdk-httpclient; your own registers a"
                 + " dev.lb4j.api.HealthProbeProvider))"),
         Arguments.of(POOL + "    healthCheck: {probe: {name: tcp, options: {port: '1'}}}\n",
             "pools.api.healthCheck.probe: 'port' at probe 'tcp' option (expected: no options; the"
@@ -210,7 +210,8 @@ class ValidationMessagesTest {
         "retries.maxAttempts: 'many' (expected: 1..10)",
         "pools.api.backends[2]: 'ftp://c:3' at uri (expected: an http or https URI such as"
             + " http://10.0.0.7:8080)",
-        "pools.api.healthCheck.probe.name: 'nosuch' (expected one of the installed probes [tcp]"
+        "pools.api.healthCheck.probe.name: 'nosuch' (expected one of the installed probes [http,"
+            + " tcp]"
             + " (http comes with lb-jdk-httpclient; your own registers a"
             + " dev.lb4j.api.HealthProbeProvider))",
         "pools.bad name!: name 'bad name!' at pools (expected: 1 to 64 letters, digits, '_' or"
