@@ -104,7 +104,7 @@ class OverridesTest {
             assertThat(e.problems()).map(ConfigProblem::toString).containsExactly(
                 "pools.api.backends[0].weight: '-1' (expected: 1..10000)",
                 "pools.api.healthCheck.interval: 'soon' (expected: a duration such as 500ms, 30s,"
-                    + " 5m or 1m30s (units ns, us, ms, s, m, h, d))"));
+                    + " 5m or 1m30s (units ns, us, ms, s, m, h, d), up to 3650d)"));
   }
 
   @Test

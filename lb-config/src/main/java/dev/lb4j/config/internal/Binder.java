@@ -2,6 +2,7 @@ package dev.lb4j.config.internal;
 
 import dev.lb4j.config.ConfigProblem;
 import dev.lb4j.config.internal.Schema.DecimalRange;
+import dev.lb4j.config.internal.Schema.NonEmpty;
 import dev.lb4j.config.internal.Schema.OneOf;
 import dev.lb4j.config.internal.Schema.Pattern;
 import dev.lb4j.config.internal.Schema.Range;
@@ -33,6 +34,15 @@ import tools.jackson.databind.JsonNode;
  * booleans are expected when they parse exactly.
  */
 public final class Binder {
+
+  /** A whole number written as text (from the environment or a flag), as the schema allows it. */
+  public static final String INTEGER_TEXT = "[+-]?[0-9]{1,19}";
+
+  /** A decimal written as text, as the schema allows it. */
+  public static final String DECIMAL_TEXT = "[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]{1,3})?";
+
+  /** The longest duration a file may give. */
+  static final Duration MAX_DURATION = Duration.ofDays(3650);
 
   private final List<ConfigProblem> problems;
   private final Set<Object> incomplete = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -139,11 +149,17 @@ public final class Binder {
       RecordComponent c = components[i];
       JsonNode value = node.get(c.getName());
       String at = join(path, c.getName());
-      if (value == null || value.isNull()) {
+      if (value == null) {
         if (c.isAnnotationPresent(Required.class)) {
           problem(at, "missing", "expected: " + expectedFor(c.getGenericType()) + "; required");
           complete = false;
         }
+        continue;
+      }
+      if (value.isNull()) {
+        problem(at, "null", "expected: " + expectedFor(c.getGenericType())
+            + (c.isAnnotationPresent(Required.class) ? "; required" : ", or leave the key out"));
+        complete = false;
         continue;
       }
       args[i] = bindValue(value, c, at);
@@ -156,7 +172,7 @@ public final class Binder {
       List<String> set = new ArrayList<>();
       for (String name : oneOf.value()) {
         JsonNode value = node.get(name);
-        if (value != null && !value.isNull()) {
+        if (value != null && !value.isNull() && !isFalse(value)) {
           set.add(name);
         }
       }
@@ -172,6 +188,12 @@ public final class Binder {
       }
     }
     return mark(construct(type, args), complete);
+  }
+
+  /** A boolean false (or its text): a one-of choice that is not made. */
+  private static boolean isFalse(JsonNode value) {
+    return (value.isBoolean() && !value.booleanValue())
+        || (value.isString() && value.stringValue().equalsIgnoreCase("false"));
   }
 
   private static Object construct(Class<?> type, Object[] args) {
@@ -207,6 +229,10 @@ public final class Binder {
         }
         List<Object> out = new ArrayList<>();
         boolean complete = true;
+        if (node.isEmpty() && component != null && component.isAnnotationPresent(NonEmpty.class)) {
+          problem(path, "empty", "expected: at least one element");
+          complete = false;
+        }
         for (int i = 0; i < node.size(); i++) {
           Object v = bind(node.get(i), args[0], component, path + "[" + i + "]");
           if (v == null) {
@@ -225,8 +251,18 @@ public final class Binder {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         boolean complete = true;
+        if (node.isEmpty() && component != null && component.isAnnotationPresent(NonEmpty.class)) {
+          problem(path, "empty", "expected: at least one entry");
+          complete = false;
+        }
+        Pattern keys = component == null ? null : component.getAnnotation(Pattern.class);
         for (Map.Entry<String, JsonNode> e : node.properties()) {
           String at = join(path, e.getKey());
+          if (keys != null && !e.getKey().matches(keys.value())) {
+            problem(at, "name '" + e.getKey() + "'", "expected: " + keys.means());
+            complete = false;
+            continue;
+          }
           if (e.getValue().isNull()) {
             problem(at, "null", "expected: " + expectedFor(args[1]));
             complete = false;
@@ -261,11 +297,8 @@ public final class Binder {
       if (node.isBoolean()) {
         return node.booleanValue();
       }
-      if (node.isString()) {
-        String s = node.stringValue().trim();
-        if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
-          return Boolean.parseBoolean(s);
-        }
+      if (node.isString() && node.stringValue().matches("true|false")) {
+        return Boolean.parseBoolean(node.stringValue());
       }
       problem(path, show(node), "expected: true or false");
       return null;
@@ -273,8 +306,11 @@ public final class Binder {
     if (c == Duration.class) {
       if (node.isString()) {
         try {
-          return DurationText.parse(node.stringValue());
-        } catch (IllegalArgumentException e) {
+          Duration d = DurationText.parse(node.stringValue());
+          if (d.compareTo(MAX_DURATION) <= 0) {
+            return d;
+          }
+        } catch (IllegalArgumentException | ArithmeticException e) {
           // reported below
         }
       }
@@ -296,11 +332,11 @@ public final class Binder {
   }
 
   private @Nullable String bindString(JsonNode node, @Nullable RecordComponent component, String path) {
-    if (node.isContainer()) {
-      problem(path, show(node), "expected: a string");
+    if (!node.isString()) {
+      problem(path, show(node), "expected: a string" + (node.isContainer() ? "" : " (quote it)"));
       return null;
     }
-    String text = node.asString();
+    String text = node.stringValue();
     Pattern pattern = component == null ? null : component.getAnnotation(Pattern.class);
     if (pattern != null && !text.matches(pattern.value())) {
       problem(path, show(node), "expected: " + pattern.means());
@@ -318,9 +354,9 @@ public final class Binder {
     BigInteger value = null;
     if (node.isIntegralNumber()) {
       value = node.bigIntegerValue();
-    } else if (node.isString() && node.stringValue().trim().matches("[+-]?\\d{1,40}")) {
-      value = new BigInteger(node.stringValue().trim());
-    } else if (node.isNumber()) {
+    } else if (node.isString() && node.stringValue().matches(INTEGER_TEXT)) {
+      value = new BigInteger(node.stringValue());
+    } else if (node.isNumber() && Double.isFinite(node.doubleValue())) {
       BigDecimal d = node.decimalValue();
       if (d.stripTrailingZeros().scale() <= 0) {
         value = d.toBigIntegerExact();
@@ -349,12 +385,8 @@ public final class Binder {
     Double value = null;
     if (node.isNumber()) {
       value = node.doubleValue();
-    } else if (node.isString()) {
-      try {
-        value = Double.parseDouble(node.stringValue().trim());
-      } catch (NumberFormatException e) {
-        value = null;
-      }
+    } else if (node.isString() && node.stringValue().matches(DECIMAL_TEXT)) {
+      value = Double.parseDouble(node.stringValue());
     }
     if (value == null
         || value.isNaN()
@@ -418,7 +450,7 @@ public final class Binder {
     }
 
     static boolean matches(Enum<?> constant, String text) {
-      return constant.name().equalsIgnoreCase(text.trim().replace('-', '_'));
+      return of(constant).equals(text);
     }
 
     static <E extends Enum<E>> Set<String> names(Class<E> type) {

@@ -1,7 +1,6 @@
 package dev.lb4j.config.internal;
 
 import java.time.Duration;
-import java.util.Locale;
 import java.util.regex.Matcher;
 
 /**
@@ -15,7 +14,7 @@ public final class DurationText {
   public static final String PATTERN = "^(0|([0-9]{1,12}(ns|us|ms|s|m|h|d))+)$";
 
   static final String EXPECTED = "a duration such as 500ms, 30s, 5m or 1m30s (units ns, us, ms, s,"
-      + " m, h, d)";
+      + " m, h, d), up to 3650d";
 
   private static final java.util.regex.Pattern WHOLE = java.util.regex.Pattern.compile(PATTERN);
   private static final java.util.regex.Pattern PART =
@@ -31,12 +30,22 @@ public final class DurationText {
    * @throws IllegalArgumentException if the text is not a duration
    */
   public static Duration parse(String text) {
-    String t = text.trim().toLowerCase(Locale.ROOT);
+    String t = text;
     if (!WHOLE.matcher(t).matches()) {
       throw new IllegalArgumentException("'" + text + "' (expected: " + EXPECTED + ")");
     }
     Duration total = Duration.ZERO;
     Matcher m = PART.matcher(t);
+    try {
+      total = sum(m);
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("'" + text + "' (expected: " + EXPECTED + ")", e);
+    }
+    return total;
+  }
+
+  private static Duration sum(Matcher m) {
+    Duration total = Duration.ZERO;
     while (m.find()) {
       long n = Long.parseLong(m.group(1));
       total = total.plus(switch (m.group(2)) {

@@ -81,15 +81,37 @@ public final class Mapper {
    */
   public static ConfigProblem fromBuilder(String path, @Nullable String message) {
     String m = message == null ? "refused" : message;
+    String at = path;
+    String head = m;
+    String expected = "expected: a value the engine accepts (see above)";
     int open = m.lastIndexOf(" (expected");
+    int semicolon = m.lastIndexOf("; expected");
     if (open > 0 && m.endsWith(")")) {
-      String head = m.substring(0, open);
-      String expected = m.substring(open + 2, m.length() - 1);
-      int colon = head.indexOf(": ");
-      String found = colon < 0 ? head : head.substring(colon + 2) + " at " + head.substring(0, colon);
-      return new ConfigProblem(path, found, expected);
+      head = m.substring(0, open);
+      expected = m.substring(open + 2, m.length() - 1);
+    } else if (semicolon > 0 && m.endsWith(")")) {
+      head = m.substring(0, semicolon) + ")";
+      expected = m.substring(semicolon + 2, m.length() - 1);
     }
-    return new ConfigProblem(path, m, "");
+    int colon = head.indexOf(": ");
+    if (colon > 0) {
+      String field = head.substring(0, colon);
+      String found = head.substring(colon + 2);
+      if (path.equals("(document)") && field.startsWith("pools.")) {
+        at = field; // the engine's own rule about a pool: its path is the file's
+      } else if (!field.contains(" ") && path.endsWith(lastSegment(field))) {
+        return new ConfigProblem(path, found, expected); // the field repeats the path
+      } else {
+        found = found + " at " + field;
+      }
+      return new ConfigProblem(at, found, expected);
+    }
+    return new ConfigProblem(at, head, expected);
+  }
+
+  private static String lastSegment(String field) {
+    int dot = field.lastIndexOf('.');
+    return dot < 0 ? field : field.substring(dot + 1);
   }
 
   /**
@@ -101,9 +123,6 @@ public final class Mapper {
   public LoadBalancerBuilder loadBalancer(Model.Root root) {
     LoadBalancerBuilder lb = dev.lb4j.core.LoadBalancer.builder();
     Map<String, Model.Pool> pools = root.pools() == null ? Map.of() : root.pools();
-    if (root.pools() != null && pools.isEmpty() && complete.test(root.pools())) {
-      problems.add(new ConfigProblem("pools", "empty", "expected: at least one pool"));
-    }
     for (Map.Entry<String, Model.Pool> e : pools.entrySet()) {
       String path = "pools." + e.getKey();
       attempt(path, () -> lb.pool(e.getKey(), p -> pool(p, e.getValue(), path)));
@@ -316,10 +335,10 @@ public final class Mapper {
     if (k.queryParameter() != null) {
       return HashKey.queryParameter(k.queryParameter());
     }
-    if (k.clientAddress() != null) {
+    if (Boolean.TRUE.equals(k.clientAddress())) {
       return HashKey.clientAddress();
     }
-    return HashKey.path();
+    return HashKey.path(); // the binder let exactly one source through: path: true
   }
 
   private @Nullable HealthProbe probe(Model.Named named, String path) {

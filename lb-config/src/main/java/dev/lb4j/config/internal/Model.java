@@ -2,6 +2,7 @@ package dev.lb4j.config.internal;
 
 import dev.lb4j.api.ErrorKind;
 import dev.lb4j.config.internal.Schema.DecimalRange;
+import dev.lb4j.config.internal.Schema.NonEmpty;
 import dev.lb4j.config.internal.Schema.Doc;
 import dev.lb4j.config.internal.Schema.OneOf;
 import dev.lb4j.config.internal.Schema.Pattern;
@@ -37,7 +38,7 @@ public final class Model {
       + " requests pass through, retries and the admin interface.")
   public record Root(
       @Required @Doc("The pools, by name. Each has backends and the algorithm that balances them.")
-          @Nullable Map<String, Pool> pools,
+          @NonEmpty @Pattern(value = NAME, means = NAME_MEANS) @Nullable Map<String, Pool> pools,
       @Doc("The pool for requests no route matches (default: the only pool, if there is one).")
           @Pattern(value = NAME, means = NAME_MEANS) @Nullable String defaultPool,
       @Doc("The routes, in order: the first that matches a request chooses its pool.")
@@ -54,7 +55,7 @@ public final class Model {
   /** One pool. */
   @Doc("A pool: backends and how to balance, check and protect them.")
   public record Pool(
-      @Required @Doc("The backends: URIs, or objects with a uri and a weight.")
+      @Required @Doc("The backends: URIs, or objects with a uri and a weight.") @NonEmpty
           @Nullable List<BackendConfig> backends,
       @Doc("The algorithm by provider name (round_robin, weighted_round_robin, random,"
           + " weighted_random, least_request, peak_ewma, ring_hash, maglev, rendezvous,"
@@ -71,9 +72,9 @@ public final class Model {
           @Range(min = 0, max = 100) @Nullable Integer panicThreshold,
       @Doc("What a panicking pool does (default balance_all).") @Nullable PanicMode panicMode,
       @Doc("The most requests in flight in the pool at once.")
-          @Range(min = 1, max = Long.MAX_VALUE) @Nullable Long maxRequests,
+          @Range(min = 1, max = 1_000_000_000L) @Nullable Long maxRequests,
       @Doc("The most requests in flight to one backend at once.")
-          @Range(min = 1, max = Integer.MAX_VALUE) @Nullable Integer maxRequestsPerBackend) {}
+          @Range(min = 1, max = 1_000_000) @Nullable Integer maxRequestsPerBackend) {}
 
   /** One backend. */
   @Shorthand("uri")
@@ -164,7 +165,7 @@ public final class Model {
       @Doc("The pool it sends requests to.") @Pattern(value = NAME, means = NAME_MEANS)
           @Nullable String toPool,
       @Doc("Pools with weights, for canaries: {stable: 90, canary: 10}.") @Range(min = 1, max = 10_000)
-          @Nullable Map<String, Integer> split,
+          @NonEmpty @Pattern(value = NAME, means = NAME_MEANS) @Nullable Map<String, Integer> split,
       @Doc("Keeps a key (a user, a session) on one pool of a split.") @Nullable KeySource sticky,
       @Doc("Removes the matched path prefix before forwarding.") @Nullable Boolean stripPrefix,
       @Doc("Replaces the matched path prefix with this before forwarding.")
@@ -218,7 +219,7 @@ public final class Model {
       @Doc("Permits allowed at once above the rate (default: the rate).")
           @Range(min = 1, max = 1_000_000_000L) @Nullable Integer burst,
       @Doc("Limits each key (a client, a header) separately.") @Nullable KeySource perKey,
-      @Doc("The most keys tracked at once.") @Range(min = 1, max = 100_000_000L)
+      @Doc("The most keys tracked at once.") @Range(min = 16, max = 16_777_216)
           @Nullable Integer maxKeys) {}
 
   /** Header changes. */
@@ -282,5 +283,6 @@ public final class Model {
       @Doc("Whether it is served (default false).") @Nullable Boolean enabled,
       @Doc("Its path prefix (default /lb-admin).") @Nullable String path,
       @Doc("The bearer token admin calls must carry; printed masked.") @Secret
+          @Pattern(value = "\\S.*", means = "a non-empty token, not starting with a space")
           @Nullable String token) {}
 }

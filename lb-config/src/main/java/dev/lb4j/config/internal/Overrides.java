@@ -57,10 +57,15 @@ public final class Overrides {
   public void applyEnvironment(ObjectNode root, Map<String, String> env) {
     for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
       String name = e.getKey();
-      if (!name.startsWith(ENV_PREFIX) || name.length() == ENV_PREFIX.length()) {
+      if (!name.startsWith(ENV_PREFIX)) {
         continue;
       }
       String origin = "environment " + name;
+      if (name.length() == ENV_PREFIX.length() || name.endsWith("_") || name.contains("__")) {
+        problems.add(new ConfigProblem(origin, "an empty word", "expected: LB4J_ and a path of"
+            + " words split by single '_', such as LB4J_POOLS_API_ALGORITHM"));
+        continue;
+      }
       List<String> tokens = new ArrayList<>();
       for (String t : name.substring(ENV_PREFIX.length()).split("_", -1)) {
         tokens.add(t.toLowerCase(Locale.ROOT));
@@ -301,10 +306,13 @@ public final class Overrides {
       return;
     }
     JsonNode at = root;
+    Type type = Model.Root.class;
     for (int k = 0; k < path.size(); k++) {
       Object segment = path.get(k);
       boolean last = k == path.size() - 1;
       Object nextSegment = last ? null : path.get(k + 1);
+      Type childType = child(type, segment);
+      type = childType == null ? Object.class : childType;
       if (segment instanceof Integer index) {
         if (!(at instanceof ArrayNode array) || index > array.size()) {
           problems.add(new ConfigProblem(origin, "index " + index + " at " + pathText(path.subList(0, k)),
@@ -322,7 +330,12 @@ public final class Overrides {
         if (index == array.size()) {
           array.add(nextSegment instanceof Integer ? NODES.arrayNode() : NODES.objectNode());
         }
-        at = array.get(index);
+        JsonNode element = array.get(index);
+        if (element.isString() && shorthand(type) != null) { // a backend written as its URI
+          element = NODES.objectNode().set(shorthand(type), element);
+          array.set(index, element);
+        }
+        at = element;
       } else {
         if (!(at instanceof ObjectNode object)) {
           problems.add(new ConfigProblem(origin, pathText(path.subList(0, k)) + " is not an object",
@@ -335,13 +348,25 @@ public final class Overrides {
           return;
         }
         JsonNode child = object.get(key);
-        if (child == null || child.isNull() || !child.isContainer()) {
+        if (child != null && child.isString() && shorthand(type) != null) {
+          child = NODES.objectNode().set(shorthand(type), child); // an algorithm given by name
+          object.set(key, child);
+        } else if (child == null || child.isNull() || !child.isContainer()) {
           child = nextSegment instanceof Integer ? NODES.arrayNode() : NODES.objectNode();
           object.set(key, child);
         }
         at = child;
       }
     }
+  }
+
+  /** The component a string stands for, when {@code type} is a record with a shorthand. */
+  private static @Nullable String shorthand(Type type) {
+    if (type instanceof Class<?> c && c.isRecord()) {
+      Schema.Shorthand s = c.getAnnotation(Schema.Shorthand.class);
+      return s == null ? null : s.value();
+    }
+    return null;
   }
 
   private @Nullable JsonNode valueFor(Type leaf, String text, String origin) {

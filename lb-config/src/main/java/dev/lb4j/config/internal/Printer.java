@@ -87,7 +87,7 @@ public final class Printer {
     if (value instanceof Boolean b) {
       return NODES.booleanNode(b);
     }
-    return NODES.stringNode(value.toString());
+    return NODES.stringNode(value.toString().replace("${", "$${")); // read back literally
   }
 
   private JsonNode record(Record record) {

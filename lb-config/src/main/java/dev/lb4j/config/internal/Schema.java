@@ -49,7 +49,10 @@ public final class Schema {
     double max();
   }
 
-  /** A string that must match a regular expression (and, in the schema, its {@code pattern}). */
+  /**
+   * A string that must match a regular expression (and, in the schema, its {@code pattern}); on a
+   * map, every key must.
+   */
   @Retention(RetentionPolicy.RUNTIME)
   @Target(ElementType.RECORD_COMPONENT)
   public @interface Pattern {
@@ -59,6 +62,11 @@ public final class Schema {
     /** What the expression allows, in words, for error messages. */
     String means();
   }
+
+  /** A list or map that must have at least one element. */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  public @interface NonEmpty {}
 
   /** A value printed as {@code ******} in the effective configuration. */
   @Retention(RetentionPolicy.RUNTIME)

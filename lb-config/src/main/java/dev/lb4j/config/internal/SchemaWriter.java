@@ -1,6 +1,7 @@
 package dev.lb4j.config.internal;
 
 import dev.lb4j.config.internal.Schema.DecimalRange;
+import dev.lb4j.config.internal.Schema.NonEmpty;
 import dev.lb4j.config.internal.Schema.Doc;
 import dev.lb4j.config.internal.Schema.OneOf;
 import dev.lb4j.config.internal.Schema.Pattern;
@@ -81,8 +82,14 @@ public final class SchemaWriter {
       ArrayNode choices = NODES.arrayNode();
       ArrayNode any = NODES.arrayNode();
       for (String name : oneOf.value()) {
-        choices.addObject().putArray("required").add(name);
-        any.addObject().putArray("required").add(name);
+        boolean flag = componentType(type, name) == Boolean.class; // a choice made by true
+        for (ArrayNode list : List.of(choices, any)) {
+          ObjectNode choice = list.addObject();
+          choice.putArray("required").add(name);
+          if (flag) {
+            choice.putObject("properties").putObject(name).put("const", true);
+          }
+        }
       }
       if (!oneOf.required()) {
         choices.addObject().putObject("not").set("anyOf", any);
@@ -90,6 +97,15 @@ public final class SchemaWriter {
       object.set("oneOf", choices);
     }
     return object;
+  }
+
+  private static @Nullable Class<?> componentType(Class<?> record, String name) {
+    for (RecordComponent c : record.getRecordComponents()) {
+      if (c.getName().equals(name)) {
+        return c.getType();
+      }
+    }
+    return null;
   }
 
   private ObjectNode reference(Class<?> type) {
@@ -114,11 +130,22 @@ public final class SchemaWriter {
     if (type instanceof ParameterizedType p) {
       Type[] args = p.getActualTypeArguments();
       ObjectNode out = NODES.objectNode();
+      boolean nonEmpty = component != null && component.isAnnotationPresent(NonEmpty.class);
       if (p.getRawType() == List.class) {
         out.put("type", "array");
+        if (nonEmpty) {
+          out.put("minItems", 1);
+        }
         out.set("items", type(args[0], component));
       } else {
         out.put("type", "object");
+        if (nonEmpty) {
+          out.put("minProperties", 1);
+        }
+        Pattern keys = component == null ? null : component.getAnnotation(Pattern.class);
+        if (keys != null) {
+          out.putObject("propertyNames").put("pattern", "^(" + keys.value() + ")$");
+        }
         out.set("additionalProperties", type(args[1], component));
       }
       return out;
@@ -142,7 +169,7 @@ public final class SchemaWriter {
         out.put("minimum", range.min());
         out.put("maximum", c == Integer.class ? Math.min(range.max(), Integer.MAX_VALUE) : range.max());
       }
-      return orReference(out);
+      return orText(out, Binder.INTEGER_TEXT);
     }
     if (c == Double.class) {
       ObjectNode out = NODES.objectNode().put("type", "number");
@@ -151,10 +178,10 @@ public final class SchemaWriter {
         out.put("minimum", range.min());
         out.put("maximum", range.max());
       }
-      return orReference(out);
+      return orText(out, Binder.DECIMAL_TEXT);
     }
     if (c == Boolean.class) {
-      return orReference(NODES.objectNode().put("type", "boolean"));
+      return orText(NODES.objectNode().put("type", "boolean"), "true|false");
     }
     if (c == Duration.class) {
       return NODES.objectNode().put("type", "string")
@@ -166,16 +193,21 @@ public final class SchemaWriter {
       for (Object constant : c.getEnumConstants()) {
         values.add(Binder.EnumText.of((Enum<?>) constant));
       }
-      return orReference(out);
+      return orText(out, null);
     }
     throw new IllegalStateException("unsupported model type " + type);
   }
 
-  private static ObjectNode orReference(ObjectNode plain) {
+  /**
+   * The plain schema, or a string: the value as text (how the environment and flags give it), or a
+   * <code>${VAR}</code> reference resolved before binding.
+   */
+  private static ObjectNode orText(ObjectNode plain, @Nullable String text) {
     ObjectNode out = NODES.objectNode();
     ArrayNode anyOf = out.putArray("anyOf");
     anyOf.add(plain);
-    anyOf.addObject().put("type", "string").put("pattern", REFERENCE);
+    anyOf.addObject().put("type", "string")
+        .put("pattern", (text == null ? "" : "^(" + text + ")$|") + REFERENCE);
     return out;
   }
 }
