@@ -1,0 +1,199 @@
+package dev.lb4j.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lb4j.api.RequestView;
+import dev.lb4j.core.BackendStatus;
+import dev.lb4j.core.Lease;
+import dev.lb4j.core.LoadBalancer;
+import dev.lb4j.core.NoBackend;
+import dev.lb4j.core.PoolStats;
+import dev.lb4j.core.Scheduler;
+import dev.lb4j.core.Selection;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Hot reload through the public API: validate, diff, apply, reject, roll back, watch a file. */
+class ConfigReloaderTest {
+
+  private static final Scheduler IDLE = (task, delay) -> () -> {};
+  private static final RequestView API = RequestView.of("GET", "/api/items");
+  private static final RequestView ADMIN = RequestView.of("GET", "/admin/users");
+
+  private static final String V1 = """
+      pools:
+        api:
+          backends: [http://a:1, http://b:2]
+      routes:
+        - {name: api, match: {pathPrefix: /api}, toPool: api}
+      """;
+  private static final String V2 = """
+      pools:
+        api:
+          backends: [{uri: http://a:1, weight: 3}, http://c:3]
+        admin:
+          backends: [http://d:4]
+      routes:
+        - {name: admin, match: {pathPrefix: /admin}, toPool: admin}
+        - {name: api, match: {pathPrefix: /api}, toPool: api}
+      policies:
+        - {name: tag, global: true, headerTransform: {setRequestHeaders: {X-Config: v2}}}
+      """;
+
+  private LoadBalancer lb;
+  private ConfigReloader reloader;
+  private final BlockingQueue<ReloadEvent> events = new LinkedBlockingQueue<>();
+
+  private void start(String yaml) {
+    Lb4jConfig config = Lb4jConfig.loader().text(yaml, "v1").environment(Map.of()).load();
+    lb = config.newBuilder().scheduler(IDLE).build();
+    reloader = ConfigReloader.of(lb, config, Map.of(), List.of());
+    reloader.addListener(events::add);
+  }
+
+  @AfterEach
+  void stop() {
+    if (reloader != null) {
+      reloader.close();
+    }
+    if (lb != null) {
+      lb.close();
+    }
+  }
+
+  private static String backendOf(Selection s) {
+    assertThat(s).isInstanceOf(Lease.class);
+    Lease lease = (Lease) s;
+    String id = lease.backend().id();
+    lease.complete(200);
+    return id;
+  }
+
+  @Test
+  void aNewDocumentIsDiffedAppliedAndAnnounced() {
+    start(V1);
+    ReloadEvent event = reloader.apply(V2, "an admin call");
+    assertThat(event.outcome()).isEqualTo(ReloadEvent.Outcome.APPLIED);
+    assertThat(event.diff().changes()).map(ConfigDiff.Change::toString).containsExactly(
+        "~ pools.api.backends[a:1]: weight 1 -> 3",
+        "+ pools.api.backends[c:3]",
+        "- pools.api.backends[b:2]",
+        "+ pools.admin",
+        "+ routes[admin]",
+        "+ policies[tag]");
+    assertThat(events).containsExactly(event);
+    assertThat(reloader.current().poolNames()).containsExactly("api", "admin");
+    assertThat(backendOf(lb.select(ADMIN))).isEqualTo("d:4");
+    assertThat(lb.stats().pool("api").backends()).extracting(b -> b.id() + "/" + b.weight())
+        .containsExactly("a:1/3", "c:3/1");
+    Selection tagged = lb.select(API);
+    assertThat(((Lease) tagged).requestHeaders().toString()).contains("X-Config").contains("v2");
+    ((Lease) tagged).complete(200);
+  }
+
+  @Test
+  void anInvalidDocumentIsRejectedAndChangesNothing() {
+    start(V1);
+    String before = lb.explain(API).lines().toString();
+    ReloadEvent event = reloader.apply(V2.replace("http://d:4", "ftp://d:4"), "an admin call");
+    assertThat(event.outcome()).isEqualTo(ReloadEvent.Outcome.REJECTED);
+    assertThat(event.problems()).map(ConfigProblem::toString).containsExactly(
+        "pools.admin.backends[0]: 'ftp://d:4' at uri (expected: an http or https URI such as"
+            + " http://10.0.0.7:8080)");
+    assertThat(event.diff().isEmpty()).isTrue();
+    assertThat(lb.poolNames()).containsExactly("api");
+    assertThat(lb.explain(API).lines().toString()).isEqualTo(before);
+    assertThat(reloader.current().source()).isEqualTo("v1");
+  }
+
+  @Test
+  void theSameConfigurationIsUnchangedAndTouchesNothing() {
+    start(V1);
+    Lease open = (Lease) lb.select(API);
+    ReloadEvent event = reloader.apply(V1, "same");
+    assertThat(event.outcome()).isEqualTo(ReloadEvent.Outcome.UNCHANGED);
+    assertThat(lb.stats().pool("api").inFlight()).isEqualTo(1);
+    open.complete(200);
+    assertThat(lb.stats().pool("api").inFlight()).isZero();
+  }
+
+  @Test
+  void rollbackRestoresTheConfigurationAppliedBefore() {
+    start(V1);
+    assertThat(reloader.rollback().outcome()).as("nothing to roll back to")
+        .isEqualTo(ReloadEvent.Outcome.REJECTED);
+    reloader.apply(V2, "v2");
+    ReloadEvent back = reloader.rollback();
+    assertThat(back.outcome()).isEqualTo(ReloadEvent.Outcome.ROLLED_BACK);
+    assertThat(back.diff().changes()).map(ConfigDiff.Change::toString)
+        .contains("- pools.admin", "- routes[admin]", "- policies[tag]");
+    assertThat(lb.poolNames()).containsExactly("api");
+    assertThat(lb.select(ADMIN)).isInstanceOf(NoBackend.class);
+    assertThat(reloader.current().source()).isEqualTo("v1");
+    assertThat(reloader.rollback().outcome()).isEqualTo(ReloadEvent.Outcome.REJECTED);
+  }
+
+  @Test
+  void backendsThatStayKeepTheirStateAcrossAReload() {
+    start(V1);
+    lb.admin().drain("api", "b:2");
+    Lease open = (Lease) lb.select(API); // on a:1: b:2 is draining
+    assertThat(open.backend().id()).isEqualTo("a:1");
+    ReloadEvent event = reloader.apply(V1.replace("http://b:2", "{uri: http://b:2, weight: 5}")
+        .replace("toPool: api}", "toPool: api, stripPrefix: true}"), "v1b");
+    assertThat(event.outcome()).isEqualTo(ReloadEvent.Outcome.APPLIED);
+    PoolStats api = lb.stats().pool("api");
+    assertThat(api.backend("b:2").status()).isEqualTo(BackendStatus.DRAINING);
+    assertThat(api.backend("b:2").weight()).isEqualTo(5);
+    assertThat(api.backend("a:1").inFlight()).isEqualTo(1);
+    open.complete(200);
+    assertThat(lb.stats().pool("api").backend("a:1").inFlight()).isZero();
+    assertThat(lb.stats().pool("api").inFlight()).isZero();
+  }
+
+  @Test
+  void aWatchedFileIsAppliedWhenWrittenOrReplacedAndRejectedWhenBroken(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("lb4j.yaml");
+    Files.writeString(file, V1, StandardCharsets.UTF_8);
+    start(V1);
+    reloader.watch(file);
+
+    Path staged = dir.resolve("lb4j.yaml.tmp"); // replaced by a rename, as editors do
+    Files.writeString(staged, V2, StandardCharsets.UTF_8);
+    Files.move(staged, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    ReloadEvent applied = next(ReloadEvent.Outcome.APPLIED);
+    assertThat(applied.source()).isEqualTo(file.toAbsolutePath().toString());
+    assertThat(lb.poolNames()).contains("admin");
+
+    Files.writeString(file, "pools: [", StandardCharsets.UTF_8); // written in place, broken
+    next(ReloadEvent.Outcome.REJECTED);
+    assertThat(lb.poolNames()).contains("admin");
+
+    reloader.close();
+    assertThat(Thread.getAllStackTraces().keySet())
+        .noneMatch(t -> t.getName().equals("lb4j-config-watch"));
+  }
+
+  /** The next event with this outcome, skipping others (a write can show up as two events). */
+  private ReloadEvent next(ReloadEvent.Outcome outcome) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      ReloadEvent e = events.poll(1, TimeUnit.SECONDS);
+      if (e != null && e.outcome() == outcome) {
+        return e;
+      }
+    }
+    throw new AssertionError("no " + outcome + " event within 30 s; saw " + events);
+  }
+}
