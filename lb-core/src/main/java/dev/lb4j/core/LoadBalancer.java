@@ -385,121 +385,132 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws IllegalArgumentException if {@code next} is invalid or sets the ticker, scheduler,
    *     latencyDecay or a health listener; nothing changed
    * @throws IllegalStateException if this load balancer is closed
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public void reconfigure(LoadBalancerBuilder next) {
     Objects.requireNonNull(next, "next");
     synchronized (changes) {
-      requireOpen();
-      String engineSetting = next.engineSetting();
-      if (engineSetting != null) {
-        throw new IllegalArgumentException(
-            engineSetting
-                + " (expected: not set on a reconfiguration; the ticker, scheduler, latencyDecay and"
-                + " health listeners are the running load balancer's own; add listeners with"
-                + " addHealthListener)");
-      }
-      String defaultName = next.validate();
-      PipelineSnapshot current = pipeline.snapshot();
-      Map<String, PoolBuilder> wanted = next.pools();
-      Scheduler timer = scheduler;
-      ExecutorScheduler created = null;
-      if (timer == null && wanted.values().stream().anyMatch(p -> p.healthConfig().needsScheduler())) {
-        created = ExecutorScheduler.daemon();
-        timer = created;
-      }
-      // Make: pools that are new, then pools whose settings changed; nothing is published yet.
-      Map<String, PoolImpl> added = new LinkedHashMap<>();
+      // Listeners hear of the change once it is complete, not halfway through.
+      boolean held = events.hold();
       try {
-        for (PoolBuilder p : wanted.values()) {
-          if (!current.pools().containsKey(p.name())) {
-            added.put(
-                p.name(),
-                new PoolImpl(
-                    p.name(),
-                    p.algorithmOrDefault(),
-                    p.hashKey(),
-                    ticker,
-                    latencyDecayNanos,
-                    p.backends(),
-                    p.healthConfig(),
-                    timer,
-                    events));
-          }
-        }
-      } catch (RuntimeException e) {
-        closeUnpublished(added.values());
-        if (created != null) {
-          created.close();
-        }
-        throw e;
+        reconfigureHeld(next);
+      } finally {
+        events.release(held);
       }
-      if (created != null) {
-        ownedScheduler = created;
-        scheduler = created;
-      }
-      Map<String, PoolImpl> replaced = new LinkedHashMap<>();
-      List<PoolImpl> retired = new ArrayList<>();
-      try {
-        for (PoolBuilder p : wanted.values()) {
-          PoolImpl old = current.pools().get(p.name());
-          if (old == null) {
-            continue;
-          }
-          if (old.hasSettings(p.algorithmOrDefault(), p.hashKey(), p.healthConfig())) {
-            old.setBackends(p.backends());
-          } else {
-            PoolImpl successor =
-                PoolImpl.succeed(
-                    old,
-                    p.algorithmOrDefault(),
-                    p.hashKey(),
-                    p.backends(),
-                    p.healthConfig(),
-                    timer);
-            successor.startSucceeding();
-            replaced.put(p.name(), successor);
-            retired.add(old);
-          }
-        }
-      } catch (RuntimeException e) {
-        // A plugin algorithm failed to build a picker: keep the pools already replaced, in the
-        // old routes and policies, so that no retired pool stays in the pipeline.
-        closeUnpublished(added.values());
-        if (!replaced.isEmpty()) {
-          pipeline.publish(current.withPools(replaced));
-          ProbeCloser.closeUnusedProbes(retired, pipeline.snapshot().pools().values());
-        }
-        throw e;
-      }
-      List<PoolImpl> pools = new ArrayList<>(wanted.size());
-      for (String name : wanted.keySet()) {
-        PoolImpl p = added.get(name);
-        if (p == null) {
-          p = replaced.get(name);
-        }
-        pools.add(p != null ? p : Objects.requireNonNull(current.pools().get(name), name));
-      }
-      for (PoolImpl p : added.values()) {
-        p.announceAdded(); // before its timers can post anything about its backends
-      }
-      pipeline.publish(new PipelineSnapshot(pools, defaultName, next.rules(), next.policies()));
-      // Break: pools no longer defined close once no new request can be routed to them.
-      List<PoolImpl> stopped = new ArrayList<>(retired);
-      for (PoolImpl p : current.pools().values()) {
-        if (!wanted.containsKey(p.name())) {
-          p.closeRemoved(
-              new NoBackend(
+    }
+  }
+
+  @GuardedBy("changes")
+  private void reconfigureHeld(LoadBalancerBuilder next) {
+    requireOpen();
+    String engineSetting = next.engineSetting();
+    if (engineSetting != null) {
+      throw new IllegalArgumentException(
+          engineSetting
+              + " (expected: not set on a reconfiguration; the ticker, scheduler, latencyDecay and"
+              + " health listeners are the running load balancer's own; add listeners with"
+              + " addHealthListener)");
+    }
+    String defaultName = next.validate();
+    PipelineSnapshot current = pipeline.snapshot();
+    Map<String, PoolBuilder> wanted = next.pools();
+    Scheduler timer = scheduler;
+    ExecutorScheduler created = null;
+    if (timer == null && wanted.values().stream().anyMatch(p -> p.healthConfig().needsScheduler())) {
+      created = ExecutorScheduler.daemon();
+      timer = created;
+    }
+    // Make: pools that are new, then pools whose settings changed; nothing is published yet.
+    Map<String, PoolImpl> added = new LinkedHashMap<>();
+    try {
+      for (PoolBuilder p : wanted.values()) {
+        if (!current.pools().containsKey(p.name())) {
+          added.put(
+              p.name(),
+              new PoolImpl(
                   p.name(),
-                  NoBackend.Reason.CLOSED,
-                  "pool '" + p.name() + "': removed by a reconfiguration"));
-          stopped.add(p);
+                  p.algorithmOrDefault(),
+                  p.hashKey(),
+                  ticker,
+                  latencyDecayNanos,
+                  p.backends(),
+                  p.healthConfig(),
+                  timer,
+                  events));
         }
       }
-      ProbeCloser.closeUnusedProbes(stopped, pools);
-      for (PoolImpl p : added.values()) {
-        p.start();
+    } catch (RuntimeException e) {
+      closeUnpublished(added.values());
+      if (created != null) {
+        created.close();
       }
+      throw e;
+    }
+    if (created != null) {
+      ownedScheduler = created;
+      scheduler = created;
+    }
+    Map<String, PoolImpl> replaced = new LinkedHashMap<>();
+    List<PoolImpl> retired = new ArrayList<>();
+    try {
+      for (PoolBuilder p : wanted.values()) {
+        PoolImpl old = current.pools().get(p.name());
+        if (old == null) {
+          continue;
+        }
+        if (old.hasSettings(p.algorithmOrDefault(), p.hashKey(), p.healthConfig())) {
+          old.setBackends(p.backends());
+        } else {
+          PoolImpl successor =
+              PoolImpl.succeed(
+                  old,
+                  p.algorithmOrDefault(),
+                  p.hashKey(),
+                  p.backends(),
+                  p.healthConfig(),
+                  timer);
+          successor.startSucceeding();
+          replaced.put(p.name(), successor);
+          retired.add(old);
+        }
+      }
+    } catch (RuntimeException e) {
+      // A plugin algorithm failed to build a picker: keep the pools already replaced, in the
+      // old routes and policies, so that no retired pool stays in the pipeline.
+      closeUnpublished(added.values());
+      if (!replaced.isEmpty()) {
+        pipeline.publish(current.withPools(replaced));
+        ProbeCloser.closeUnusedProbes(retired, pipeline.snapshot().pools().values());
+      }
+      throw e;
+    }
+    List<PoolImpl> pools = new ArrayList<>(wanted.size());
+    for (String name : wanted.keySet()) {
+      PoolImpl p = added.get(name);
+      if (p == null) {
+        p = replaced.get(name);
+      }
+      pools.add(p != null ? p : Objects.requireNonNull(current.pools().get(name), name));
+    }
+    for (PoolImpl p : added.values()) {
+      p.announceAdded(); // before its timers can post anything about its backends
+    }
+    pipeline.publish(new PipelineSnapshot(pools, defaultName, next.rules(), next.policies()));
+    // Break: pools no longer defined close once no new request can be routed to them.
+    List<PoolImpl> stopped = new ArrayList<>(retired);
+    for (PoolImpl p : current.pools().values()) {
+      if (!wanted.containsKey(p.name())) {
+        p.closeRemoved(
+            new NoBackend(
+                p.name(),
+                NoBackend.Reason.CLOSED,
+                "pool '" + p.name() + "': removed by a reconfiguration"));
+        stopped.add(p);
+      }
+    }
+    ProbeCloser.closeUnusedProbes(stopped, pools);
+    for (PoolImpl p : added.values()) {
+      p.start();
     }
   }
 

@@ -352,6 +352,7 @@ class ReconfigureTest {
             p -> p.backend(uri("a0")).backend(uri("a1")).algorithm(Algorithms.roundRobin()));
     Pool old = lb.pool("api");
     Lease before = leaseOn(old, "a1");
+    int mark = events.mark();
 
     lb.reconfigure(
         LoadBalancer.builder()
@@ -360,6 +361,12 @@ class ReconfigureTest {
                 p -> p.backend(uri("a1")).backend(uri("a2")).algorithm(Algorithms.leastRequest())));
 
     assertThat(lb.pool("api")).isNotSameAs(old);
+    assertThat(events.all().subList(mark, events.all().size()))
+        .as("a removed and an added backend, as admin calls would report them")
+        .extracting(Object::toString)
+        .satisfiesExactly(
+            e -> assertThat(e).contains("BackendRemoved[pool=api, backendId=a0:80"),
+            e -> assertThat(e).contains("BackendAdded[pool=api, backendId=a2:80"));
     Set<String> picked = new HashSet<>();
     List<Lease> leases = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
@@ -389,6 +396,8 @@ class ReconfigureTest {
     Pool old = lb.pool("old");
     Lease open = old.select(get("/")).leaseOrThrow();
     int mark = events.mark();
+    List<Set<String>> poolsSeenByListener = new ArrayList<>();
+    lb.addHealthListener(e -> poolsSeenByListener.add(Set.copyOf(lb.poolNames())));
 
     lb.reconfigure(
         LoadBalancer.builder()
@@ -412,6 +421,10 @@ class ReconfigureTest {
         .map(e -> ((HealthEvent.BackendAdded) e).pool() + "/" + ((HealthEvent.BackendAdded) e).backendId())
         .containsExactly("fresh/f0:80");
     assertThat(news).hasSize(3);
+    assertThat(poolsSeenByListener)
+        .as("listeners hear of the change once it is complete")
+        .hasSize(3)
+        .allSatisfy(names -> assertThat(names).containsExactlyInAnyOrder("kept", "fresh"));
   }
 
   @Test
