@@ -1,6 +1,5 @@
 package dev.lb4j.core;
 
-import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lb4j.api.Backend;
 import dev.lb4j.api.Policy;
 import dev.lb4j.api.PolicyDecision;
@@ -68,12 +67,17 @@ public final class LoadBalancer implements AutoCloseable {
    */
   private final Object changes = new Object();
 
-  /** The scheduler this load balancer created (at build or by a reconfiguration), or null. */
-  @GuardedBy("changes")
+  /**
+   * The scheduler this load balancer created (at build or by a reconfiguration), or null. Guarded
+   * by {@link #changes} (a comment, not {@code @GuardedBy}: this class is public API, and the
+   * annotation's class file is not on its users' compile path).
+   */
   private @Nullable ExecutorScheduler ownedScheduler;
 
-  /** The scheduler pools use: the builder's, the owned one, or null while no pool needs one. */
-  @GuardedBy("changes")
+  /**
+   * The scheduler pools use: the builder's, the owned one, or null while no pool needs one. Guarded
+   * by {@link #changes}.
+   */
   private @Nullable Scheduler scheduler;
 
   LoadBalancer(
@@ -400,7 +404,7 @@ public final class LoadBalancer implements AutoCloseable {
     }
   }
 
-  @GuardedBy("changes")
+  /** The body of {@link #reconfigure}; the caller holds {@link #changes}. */
   private void reconfigureHeld(LoadBalancerBuilder next) {
     requireOpen();
     String engineSetting = next.engineSetting();
