@@ -1,6 +1,7 @@
 package dev.lb4j.core;
 
 import dev.lb4j.api.RequestView;
+import dev.lb4j.core.internal.NamedHashKey;
 import java.util.Objects;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -93,7 +94,7 @@ public interface HashKey {
   static HashKey of(String description, Function<RequestView, @Nullable CharSequence> function) {
     Objects.requireNonNull(description, "description");
     Objects.requireNonNull(function, "function");
-    return named(description, function);
+    return new NamedHashKey(description, function, function);
   }
 
   private static void requireName(String name, String what) {
@@ -105,16 +106,6 @@ public interface HashKey {
 
   private static HashKey named(
       String description, Function<RequestView, @Nullable CharSequence> function) {
-    return new HashKey() {
-      @Override
-      public @Nullable CharSequence key(RequestView request) {
-        return function.apply(request);
-      }
-
-      @Override
-      public String toString() {
-        return description;
-      }
-    };
+    return new NamedHashKey(description, function, null);
   }
 }

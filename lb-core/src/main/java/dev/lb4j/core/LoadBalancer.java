@@ -16,6 +16,7 @@ import dev.lb4j.core.internal.pipeline.PipelineSnapshot;
 import dev.lb4j.core.internal.pipeline.RequestPipeline;
 import dev.lb4j.core.internal.pipeline.TraceSink;
 import dev.lb4j.core.routing.RouteMatch;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,22 +56,47 @@ public final class LoadBalancer implements AutoCloseable {
 
   private final RequestPipeline pipeline;
   private final Ticker ticker;
+  private final long latencyDecayNanos;
   private final Admin admin = new AdminImpl();
-  private final @Nullable ExecutorScheduler ownedScheduler;
   private final HealthEvents events;
   private volatile boolean closed;
+
+  /**
+   * Serialises configuration changes: {@link #reconfigure}, the admin API and the start of {@link
+   * #close()}. Never taken on the request path.
+   */
+  private final Object changes = new Object();
+
+  /**
+   * The scheduler this load balancer created (at build or by a reconfiguration), or null. Guarded
+   * by {@link #changes} (a comment, not {@code @GuardedBy}: this class is public API, and the
+   * annotation's class file is not on its users' compile path).
+   */
+  private @Nullable ExecutorScheduler ownedScheduler;
+
+  /**
+   * The scheduler pools use: the builder's, the owned one, or null while no pool needs one. Guarded
+   * by {@link #changes}.
+   */
+  private @Nullable Scheduler scheduler;
 
   LoadBalancer(
       List<PoolImpl> pools,
       @Nullable String defaultPool,
       Ticker ticker,
       @Nullable ExecutorScheduler ownedScheduler,
+      @Nullable Scheduler scheduler,
+      long latencyDecayNanos,
       HealthEvents events,
       List<RoutingRule> rules,
       List<Policy> globalPolicies) {
     this.pipeline =
         new RequestPipeline(new PipelineSnapshot(pools, defaultPool, rules, globalPolicies));
-    this.ownedScheduler = ownedScheduler;
+    synchronized (changes) {
+      this.ownedScheduler = ownedScheduler;
+      this.scheduler = scheduler;
+    }
+    this.latencyDecayNanos = latencyDecayNanos;
     this.events = events;
     this.ticker = ticker;
   }
@@ -299,6 +325,207 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
+   * Replaces this load balancer's pools, routing rules, global policies and default pool with those
+   * of {@code next}, while it keeps serving. Built for hot reload: a configuration reader builds
+   * {@code next} with {@link #builder()} from the new configuration and hands it here.
+   *
+   * <p><b>Validation first.</b> {@code next} is checked with exactly the rules and messages of
+   * {@link LoadBalancerBuilder#build()}; when it is invalid, an {@link IllegalArgumentException}
+   * names the field, its value and what is allowed, and nothing has changed. The ticker, the
+   * scheduler, the latency decay and the health listeners belong to the running load balancer:
+   * {@code next} must not set them (add listeners with {@link #addHealthListener}).
+   *
+   * <p><b>Make before break.</b> Pools that only {@code next} defines are built first; pools whose
+   * settings changed are built next (see below); then the whole pipeline (pools, rules, policies,
+   * default pool) is published with one write, so each request is routed and runs its policies
+   * either entirely under the old configuration or entirely under the new one. Only then are the
+   * pools that {@code next} no longer defines closed: their open leases complete normally, new
+   * selections that still reach them get {@link NoBackend.Reason#CLOSED}, and their health probes
+   * are {@linkplain dev.lb4j.api.HealthProbe#close() closed} as {@link #close()} would, unless a
+   * pool of the new configuration uses the same probe. If the new configuration needs a scheduler
+   * (health checking, outlier detection or slow start) and the load balancer has none, it creates
+   * its own daemon scheduler now, shut down by {@link #close()}.
+   *
+   * <p><b>Pools that stay</b> (same name) keep their backends' state: a backend whose id, URI, zone
+   * and metadata are unchanged keeps its requests in flight, its latency EWMA, its counters and its
+   * health (drained or disabled by admin, probe verdict, ejection and when it ends, slow-start
+   * progress); a weight-only change takes the new weight. A backend with a new id is added as
+   * {@link Admin#addBackend} would add it (slow start ramps it, if the pool has slow start), one no
+   * longer listed is removed as {@link Admin#removeBackend} would remove it (its leases finish), and
+   * one whose URI, zone or metadata changed is replaced by a new backend.
+   *
+   * <ul>
+   *   <li>When the pool's settings (algorithm, hash key, health check, outlier detection, slow
+   *       start, panic threshold and mode, concurrency limits) are {@code equals} to the running
+   *       ones, only its member list changes, as {@link Admin#setBackends} does. The built-in
+   *       algorithms, key sources and health settings are value objects; a plugin's algorithm or
+   *       probe counts as unchanged only if its {@code equals} says so.
+   *   <li>When they differ, a new pool with the new settings adopts the staying backends, the very
+   *       same backend objects with all the state above, and takes the old pool's place; the
+   *       {@link Pool} handle of the old pool, and selections that reached it just before the
+   *       change, are then served from the new pool's backends. What does not carry over: the
+   *       algorithm's picker (rebuilt; a round-robin position restarts), probe loops and timers
+   *       (restarted: the next probe of each backend comes within the new interval; ejections and
+   *       slow-start windows still end at the times they carry), and the pool-wide counters of
+   *       {@link PoolStats} (leases opened before the change count, and are limited by {@code
+   *       maxRequests}, in the old pool until they complete; per-backend counts and limits are
+   *       exact across the change). A health signal whose source the new settings remove ends: no
+   *       health check makes the probe verdict passing, no outlier detection ends an ejection, no
+   *       slow start ends a ramp.
+   * </ul>
+   *
+   * <p><b>Events.</b> Backends added or removed produce the {@link
+   * dev.lb4j.core.health.HealthEvent.BackendAdded} and {@link
+   * dev.lb4j.core.health.HealthEvent.BackendRemoved} events that adding or removing them through
+   * {@link #admin()} would, also when their whole pool is added or removed; a staying backend
+   * produces a {@link dev.lb4j.core.health.HealthEvent.StatusChanged} only if its status changes.
+   *
+   * <p>Reconfigurations, admin changes and {@link #close()} are serialised; selections never wait
+   * for them. Built-in algorithms cannot fail once {@code next} is valid; if a plugin algorithm
+   * throws while building its picker, the exception propagates, pools whose settings change was
+   * already applied keep it (under the old routes and policies), and nothing else changed.
+   *
+   * @param next the new configuration, from {@link #builder()}; it stays usable and unchanged
+   * @throws IllegalArgumentException if {@code next} is invalid or sets the ticker, scheduler,
+   *     latencyDecay or a health listener; nothing changed
+   * @throws IllegalStateException if this load balancer is closed
+   * @since 0.1.0
+   */
+  public void reconfigure(LoadBalancerBuilder next) {
+    Objects.requireNonNull(next, "next");
+    synchronized (changes) {
+      // Listeners hear of the change once it is complete, not halfway through.
+      boolean held = events.hold();
+      try {
+        reconfigureHeld(next);
+      } finally {
+        events.release(held);
+      }
+    }
+  }
+
+  /** The body of {@link #reconfigure}; the caller holds {@link #changes}. */
+  private void reconfigureHeld(LoadBalancerBuilder next) {
+    requireOpen();
+    String engineSetting = next.engineSetting();
+    if (engineSetting != null) {
+      throw new IllegalArgumentException(
+          engineSetting
+              + " (expected: not set on a reconfiguration; the ticker, scheduler, latencyDecay and"
+              + " health listeners are the running load balancer's own; add listeners with"
+              + " addHealthListener)");
+    }
+    String defaultName = next.validate();
+    PipelineSnapshot current = pipeline.snapshot();
+    Map<String, PoolBuilder> wanted = next.pools();
+    Scheduler timer = scheduler;
+    ExecutorScheduler created = null;
+    if (timer == null && wanted.values().stream().anyMatch(p -> p.healthConfig().needsScheduler())) {
+      created = ExecutorScheduler.daemon();
+      timer = created;
+    }
+    // Make: pools that are new, then pools whose settings changed; nothing is published yet.
+    Map<String, PoolImpl> added = new LinkedHashMap<>();
+    try {
+      for (PoolBuilder p : wanted.values()) {
+        if (!current.pools().containsKey(p.name())) {
+          added.put(
+              p.name(),
+              new PoolImpl(
+                  p.name(),
+                  p.algorithmOrDefault(),
+                  p.hashKey(),
+                  ticker,
+                  latencyDecayNanos,
+                  p.backends(),
+                  p.healthConfig(),
+                  timer,
+                  events));
+        }
+      }
+    } catch (RuntimeException e) {
+      closeUnpublished(added.values());
+      if (created != null) {
+        created.close();
+      }
+      throw e;
+    }
+    if (created != null) {
+      ownedScheduler = created;
+      scheduler = created;
+    }
+    Map<String, PoolImpl> replaced = new LinkedHashMap<>();
+    List<PoolImpl> retired = new ArrayList<>();
+    try {
+      for (PoolBuilder p : wanted.values()) {
+        PoolImpl old = current.pools().get(p.name());
+        if (old == null) {
+          continue;
+        }
+        if (old.hasSettings(p.algorithmOrDefault(), p.hashKey(), p.healthConfig())) {
+          old.setBackends(p.backends());
+        } else {
+          PoolImpl successor =
+              PoolImpl.succeed(
+                  old,
+                  p.algorithmOrDefault(),
+                  p.hashKey(),
+                  p.backends(),
+                  p.healthConfig(),
+                  timer);
+          successor.startSucceeding();
+          replaced.put(p.name(), successor);
+          retired.add(old);
+        }
+      }
+    } catch (RuntimeException e) {
+      // A plugin algorithm failed to build a picker: keep the pools already replaced, in the
+      // old routes and policies, so that no retired pool stays in the pipeline.
+      closeUnpublished(added.values());
+      if (!replaced.isEmpty()) {
+        pipeline.publish(current.withPools(replaced));
+        ProbeCloser.closeUnusedProbes(retired, pipeline.snapshot().pools().values());
+      }
+      throw e;
+    }
+    List<PoolImpl> pools = new ArrayList<>(wanted.size());
+    for (String name : wanted.keySet()) {
+      PoolImpl p = added.get(name);
+      if (p == null) {
+        p = replaced.get(name);
+      }
+      pools.add(p != null ? p : Objects.requireNonNull(current.pools().get(name), name));
+    }
+    for (PoolImpl p : added.values()) {
+      p.announceAdded(); // before its timers can post anything about its backends
+    }
+    pipeline.publish(new PipelineSnapshot(pools, defaultName, next.rules(), next.policies()));
+    // Break: pools no longer defined close once no new request can be routed to them.
+    List<PoolImpl> stopped = new ArrayList<>(retired);
+    for (PoolImpl p : current.pools().values()) {
+      if (!wanted.containsKey(p.name())) {
+        p.closeRemoved(
+            new NoBackend(
+                p.name(),
+                NoBackend.Reason.CLOSED,
+                "pool '" + p.name() + "': removed by a reconfiguration"));
+        stopped.add(p);
+      }
+    }
+    ProbeCloser.closeUnusedProbes(stopped, pools);
+    for (PoolImpl p : added.values()) {
+      p.start();
+    }
+  }
+
+  /** Closes pools built for a reconfiguration that was not published (none has started). */
+  private static void closeUnpublished(Collection<PoolImpl> pools) {
+    for (PoolImpl p : pools) {
+      p.close(new NoBackend(p.name(), NoBackend.Reason.CLOSED, "pool '" + p.name() + "': unused"));
+    }
+  }
+
+  /**
    * Whether {@link #close()} was called.
    *
    * @return {@code true} once closed
@@ -315,10 +542,14 @@ public final class LoadBalancer implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (closed) {
-      return;
+    ExecutorScheduler ownedScheduler;
+    synchronized (changes) { // a reconfiguration in progress finishes first
+      if (closed) {
+        return;
+      }
+      closed = true;
+      ownedScheduler = this.ownedScheduler;
     }
-    closed = true;
     for (PoolImpl p : pools().values()) {
       p.close(
           new NoBackend(p.name(), NoBackend.Reason.CLOSED, "pool '" + p.name() + "': load balancer closed"));
@@ -356,60 +587,76 @@ public final class LoadBalancer implements AutoCloseable {
   private final class AdminImpl implements Admin {
     @Override
     public void addBackend(String pool, BackendSpec backend) {
-      Objects.requireNonNull(backend, "backend");
-      requireOpen();
-      requirePool(pool).add(backend);
+      synchronized (changes) {
+        Objects.requireNonNull(backend, "backend");
+        requireOpen();
+        requirePool(pool).add(backend);
+      }
     }
 
     @Override
     public void removeBackend(String pool, String backendId) {
-      Objects.requireNonNull(backendId, "backendId");
-      requireOpen();
-      requirePool(pool).remove(backendId);
+      synchronized (changes) {
+        Objects.requireNonNull(backendId, "backendId");
+        requireOpen();
+        requirePool(pool).remove(backendId);
+      }
     }
 
     @Override
     public void setWeight(String pool, String backendId, int weight) {
-      Objects.requireNonNull(backendId, "backendId");
-      requireOpen();
-      PoolImpl p = requirePool(pool);
-      BackendSpec.checkWeight("pools." + pool + ".backends." + backendId + ".weight", weight);
-      p.setWeight(backendId, weight);
+      synchronized (changes) {
+        Objects.requireNonNull(backendId, "backendId");
+        requireOpen();
+        PoolImpl p = requirePool(pool);
+        BackendSpec.checkWeight("pools." + pool + ".backends." + backendId + ".weight", weight);
+        p.setWeight(backendId, weight);
+      }
     }
 
     @Override
     public void drain(String pool, String backendId) {
-      Objects.requireNonNull(backendId, "backendId");
-      requireOpen();
-      requirePool(pool).setDraining(backendId, true);
+      synchronized (changes) {
+        Objects.requireNonNull(backendId, "backendId");
+        requireOpen();
+        requirePool(pool).setDraining(backendId, true);
+      }
     }
 
     @Override
     public void undrain(String pool, String backendId) {
-      Objects.requireNonNull(backendId, "backendId");
-      requireOpen();
-      requirePool(pool).setDraining(backendId, false);
+      synchronized (changes) {
+        Objects.requireNonNull(backendId, "backendId");
+        requireOpen();
+        requirePool(pool).setDraining(backendId, false);
+      }
     }
 
     @Override
     public void disable(String pool, String backendId) {
-      Objects.requireNonNull(backendId, "backendId");
-      requireOpen();
-      requirePool(pool).setDisabled(backendId, true);
+      synchronized (changes) {
+        Objects.requireNonNull(backendId, "backendId");
+        requireOpen();
+        requirePool(pool).setDisabled(backendId, true);
+      }
     }
 
     @Override
     public void enable(String pool, String backendId) {
-      Objects.requireNonNull(backendId, "backendId");
-      requireOpen();
-      requirePool(pool).setDisabled(backendId, false);
+      synchronized (changes) {
+        Objects.requireNonNull(backendId, "backendId");
+        requireOpen();
+        requirePool(pool).setDisabled(backendId, false);
+      }
     }
 
     @Override
     public void setBackends(String pool, List<BackendSpec> backends) {
-      Objects.requireNonNull(backends, "backends");
-      requireOpen();
-      requirePool(pool).setBackends(backends);
+      synchronized (changes) {
+        Objects.requireNonNull(backends, "backends");
+        requireOpen();
+        requirePool(pool).setBackends(backends);
+      }
     }
   }
 }

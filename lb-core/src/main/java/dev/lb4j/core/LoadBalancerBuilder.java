@@ -230,43 +230,7 @@ public final class LoadBalancerBuilder {
    * @throws IllegalArgumentException naming the first invalid field
    */
   public LoadBalancer build() {
-    if (pools.isEmpty()) {
-      throw new IllegalArgumentException("pools: empty (expected: at least one pool)");
-    }
-    for (PoolBuilder pool : pools.values()) {
-      pool.validate();
-    }
-    String defaultName = defaultPool;
-    for (RoutingRule rule : rules) {
-      if (rule instanceof Route route) {
-        for (Policy p : route.policies()) {
-          for (Policy g : policies) {
-            if (g == p || g.name().equals(p.name())) {
-              throw new IllegalArgumentException(
-                  "routes." + route.name() + ".policies." + p.name() + ": also a global policy"
-                      + " (expected: each policy once per request; global policies already run"
-                      + " for every route)");
-            }
-          }
-        }
-        for (String pool : route.pools()) {
-          if (!pools.containsKey(pool)) {
-            throw new IllegalArgumentException(
-                "routes." + route.name() + (route.pools().size() == 1 ? ".toPool" : ".split")
-                    + ": '" + pool + "' (expected: one of the pools " + pools.keySet() + ")");
-          }
-        }
-      }
-    }
-    if (defaultName == null) {
-      if (pools.size() == 1) {
-        defaultName = pools.keySet().iterator().next();
-      }
-      // else: routing (or selectByHost) decides; requests nothing routes get NO_ROUTE
-    } else if (!pools.containsKey(defaultName)) {
-      throw new IllegalArgumentException(
-          "defaultPool: '" + defaultName + "' (expected: one of " + pools.keySet() + ")");
-    }
+    String defaultName = validate();
     Ticker clock = ticker == null ? Ticker.system() : ticker;
     long decayNanos = (latencyDecay == null ? DEFAULT_LATENCY_DECAY : latencyDecay).toNanos();
     boolean needsScheduler = false;
@@ -308,6 +272,8 @@ public final class LoadBalancerBuilder {
             defaultName,
             clock,
             owned,
+            timer,
+            decayNanos,
             events,
             List.copyOf(rules),
             List.copyOf(policies));
@@ -315,6 +281,92 @@ public final class LoadBalancerBuilder {
       p.start();
     }
     return lb;
+  }
+
+  /**
+   * The cross-field rules of {@link #build()}, also what {@link LoadBalancer#reconfigure} checks
+   * before it changes anything: pools non-empty, each pool's own rules, no route policy that is also
+   * a global one, every route's pools defined, the default pool defined.
+   *
+   * @return the default pool's name (the only pool's when there is one and none was named), or
+   *     {@code null} for none
+   * @throws IllegalArgumentException naming the first invalid field, its value and what is allowed
+   */
+  @Nullable String validate() {
+    if (pools.isEmpty()) {
+      throw new IllegalArgumentException("pools: empty (expected: at least one pool)");
+    }
+    for (PoolBuilder pool : pools.values()) {
+      pool.validate();
+    }
+    String defaultName = defaultPool;
+    for (RoutingRule rule : rules) {
+      if (rule instanceof Route route) {
+        for (Policy p : route.policies()) {
+          for (Policy g : policies) {
+            if (g == p || g.name().equals(p.name())) {
+              throw new IllegalArgumentException(
+                  "routes." + route.name() + ".policies." + p.name() + ": also a global policy"
+                      + " (expected: each policy once per request; global policies already run"
+                      + " for every route)");
+            }
+          }
+        }
+        for (String pool : route.pools()) {
+          if (!pools.containsKey(pool)) {
+            throw new IllegalArgumentException(
+                "routes." + route.name() + (route.pools().size() == 1 ? ".toPool" : ".split")
+                    + ": '" + pool + "' (expected: one of the pools " + pools.keySet() + ")");
+          }
+        }
+      }
+    }
+    if (defaultName == null) {
+      if (pools.size() == 1) {
+        defaultName = pools.keySet().iterator().next();
+      }
+      // else: routing (or selectByHost) decides; requests nothing routes get NO_ROUTE
+    } else if (!pools.containsKey(defaultName)) {
+      throw new IllegalArgumentException(
+          "defaultPool: '" + defaultName + "' (expected: one of " + pools.keySet() + ")");
+    }
+    return defaultName;
+  }
+
+  /** The pools, in definition order (for {@link LoadBalancer#reconfigure}). */
+  Map<String, PoolBuilder> pools() {
+    return pools;
+  }
+
+  /** The routing rules, in declaration order. */
+  List<RoutingRule> rules() {
+    return List.copyOf(rules);
+  }
+
+  /** The global policies, in the order added. */
+  List<Policy> policies() {
+    return List.copyOf(policies);
+  }
+
+  /**
+   * The first setting that belongs to a running load balancer and that a reconfiguration cannot
+   * change, if this builder sets it: {@code ticker}, {@code scheduler}, {@code latencyDecay} or
+   * {@code healthListener}, with its value; else {@code null}.
+   */
+  @Nullable String engineSetting() {
+    if (ticker != null) {
+      return "ticker: " + ticker;
+    }
+    if (scheduler != null) {
+      return "scheduler: " + scheduler;
+    }
+    if (latencyDecay != null) {
+      return "latencyDecay: " + latencyDecay;
+    }
+    if (!listeners.isEmpty()) {
+      return "healthListener: " + listeners;
+    }
+    return null;
   }
 
   @Override

@@ -91,6 +91,21 @@ final class BoundedLoad implements Algorithm {
     return fallback;
   }
 
+  /** Equal to a bounded-load algorithm with the same settings: a reconfiguration keeps the pool. */
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof BoundedLoad b
+        && Double.compare(b.balanceFactor, balanceFactor) == 0
+        && b.minRingSize == minRingSize
+        && b.maxRingSize == maxRingSize
+        && b.pointsPerWeight == pointsPerWeight;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(balanceFactor, minRingSize, maxRingSize, pointsPerWeight);
+  }
+
   @Override
   public String toString() {
     return name() + "(balanceFactor=" + balanceFactor + ", "

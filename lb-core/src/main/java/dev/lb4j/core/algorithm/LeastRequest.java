@@ -71,6 +71,19 @@ final class LeastRequest implements Algorithm {
         : new WeightedOfTwo(backends, new AliasTable(weights), bias == 0.0);
   }
 
+  /** Equal to a least-request algorithm with the same settings: a reconfiguration keeps the pool. */
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof LeastRequest l
+        && l.fullScanMax == fullScanMax
+        && Double.compare(l.bias, bias) == 0;
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * fullScanMax + Double.hashCode(bias);
+  }
+
   @Override
   public String toString() {
     return name() + "(fullScanMax=" + fullScanMax + ", activeRequestBias=" + bias + ")";

@@ -241,6 +241,17 @@ final class Maglev implements Algorithm {
     return null;
   }
 
+  /** Equal to a Maglev algorithm with the same table size: a reconfiguration keeps the pool. */
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof Maglev m && m.tableSize == tableSize;
+  }
+
+  @Override
+  public int hashCode() {
+    return tableSize;
+  }
+
   @Override
   public String toString() {
     return name() + "(tableSize=" + tableSize + ")";

@@ -116,6 +116,20 @@ final class RingHash implements Algorithm {
     return null;
   }
 
+  /** Equal to a ring-hash algorithm with the same ring settings: a reconfiguration keeps the pool. */
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof RingHash r
+        && r.minRingSize == minRingSize
+        && r.maxRingSize == maxRingSize
+        && r.pointsPerWeight == pointsPerWeight;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(minRingSize, maxRingSize, pointsPerWeight);
+  }
+
   @Override
   public String toString() {
     return name() + "(" + describeRing(pointsPerWeight, minRingSize, maxRingSize) + ")";

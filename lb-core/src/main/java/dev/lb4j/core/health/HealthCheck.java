@@ -3,6 +3,7 @@ package dev.lb4j.core.health;
 import dev.lb4j.api.HealthProbe;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Active health checking for one pool: a {@link HealthProbe} run against every backend at an
@@ -148,6 +149,29 @@ public final class HealthCheck {
    */
   public InitialState initialState() {
     return initialState;
+  }
+
+  /**
+   * Equal to a check with the same settings and an equal probe (built-in probes are singletons; a
+   * probe of your own is equal as its {@code equals} says): a reconfiguration then keeps the pool's
+   * probe loops as they are.
+   */
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof HealthCheck c
+        && c.probe.equals(probe)
+        && c.interval.equals(interval)
+        && c.timeout.equals(timeout)
+        && Double.compare(c.jitter, jitter) == 0
+        && c.unhealthyThreshold == unhealthyThreshold
+        && c.healthyThreshold == healthyThreshold
+        && c.initialState == initialState;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        probe, interval, timeout, jitter, unhealthyThreshold, healthyThreshold, initialState);
   }
 
   @Override

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import java.util.Set;
 
 /**
@@ -207,6 +208,37 @@ public final class OutlierDetection {
     long base = baseEjectionTime.toNanos();
     long cap = Math.max(base, maxEjectionTime.toNanos());
     return n > cap / base ? cap : Math.min(cap, base * n); // n <= cap / base: base * n cannot overflow
+  }
+
+  /** Equal to outlier detection with the same settings: a reconfiguration keeps the pool. */
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof OutlierDetection d
+        && d.consecutiveFailures == consecutiveFailures
+        && Arrays.equals(d.failureStatus, failureStatus)
+        && d.failureErrors.equals(failureErrors)
+        && d.interval.equals(interval)
+        && d.baseEjectionTime.equals(baseEjectionTime)
+        && d.maxEjectionTime.equals(maxEjectionTime)
+        && d.maxEjectionPercent == maxEjectionPercent
+        && d.failurePercentageThreshold == failurePercentageThreshold
+        && d.failurePercentageMinimumRequests == failurePercentageMinimumRequests
+        && d.failurePercentageMinimumBackends == failurePercentageMinimumBackends;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        consecutiveFailures,
+        Arrays.hashCode(failureStatus),
+        failureErrors,
+        interval,
+        baseEjectionTime,
+        maxEjectionTime,
+        maxEjectionPercent,
+        failurePercentageThreshold,
+        failurePercentageMinimumRequests,
+        failurePercentageMinimumBackends);
   }
 
   @Override

@@ -1,6 +1,8 @@
 package dev.lb4j.core.health;
 
 import java.time.Duration;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Slow start for one pool: a backend that joins the pool, or comes back after being unhealthy,
@@ -119,6 +121,20 @@ public final class SlowStart {
     double time = Math.max(0, elapsedNanos) / (double) windowNanos;
     double ramp = aggression == 1.0 ? time : Math.pow(time, 1.0 / aggression);
     return Math.max(minWeightPercent / 100.0, ramp);
+  }
+
+  /** Equal to a ramp with the same window, aggression and minimum weight. */
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof SlowStart s
+        && s.window.equals(window)
+        && Double.compare(s.aggression, aggression) == 0
+        && s.minWeightPercent == minWeightPercent;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(window, aggression, minWeightPercent);
   }
 
   @Override

@@ -38,6 +38,30 @@ public final class HealthEvents {
     }
   }
 
+  /**
+   * Holds delivery back for a change made of several steps (a reconfiguration), so that no listener
+   * runs, and perhaps calls back into the engine, halfway through it: events posted meanwhile queue
+   * up. Pair with {@link #release}.
+   *
+   * @return whether this call holds delivery (false when another thread is delivering: it delivers
+   *     what is posted meanwhile)
+   */
+  public boolean hold() {
+    return delivering.compareAndSet(false, true);
+  }
+
+  /**
+   * Ends a {@link #hold()} and delivers what queued up.
+   *
+   * @param held what {@link #hold()} returned
+   */
+  public void release(boolean held) {
+    if (held) {
+      delivering.set(false);
+    }
+    deliver();
+  }
+
   /** Delivers queued events unless another thread is doing so (it will deliver ours too). */
   public void deliver() {
     while (!queue.isEmpty() && delivering.compareAndSet(false, true)) {

@@ -246,6 +246,39 @@ public record BackendHealth(
     return new BackendHealth(Admin.NONE, probe, Ejection.NONE, warmUp, status, reason, now);
   }
 
+  /**
+   * The health of a backend that stays in its pool while the pool's health settings change: every
+   * signal carries over (admin decisions, the probe's verdict and counters, an ejection with its end
+   * time and history, slow start's progress), except a signal whose source the new settings remove,
+   * which could never change again: without an active check the verdict is passing, without outlier
+   * detection an ejection ends now (its history stays), without slow start a ramp ends. Then the
+   * state is settled again.
+   *
+   * @param check the new active check, or null
+   * @param detectsOutliers whether the new settings have outlier detection
+   * @param slowStart the new ramp, or null
+   * @param now the ticker reading
+   * @return this value when nothing changes, else the settled new one
+   */
+  public BackendHealth reconfigured(
+      @Nullable HealthCheck check, boolean detectsOutliers, @Nullable SlowStart slowStart, long now) {
+    BackendHealth next = this;
+    boolean changed = false;
+    if (check == null && !probe.equals(Probe.PASSING)) {
+      next = next.withProbe(Probe.PASSING);
+      changed = true;
+    }
+    if (!detectsOutliers && ejection.ejected()) {
+      next = next.withEjection(ejection.ended(now));
+      changed = true;
+    }
+    if (slowStart == null && warmUp.warming()) {
+      next = next.withWarmUp(new WarmUp(false, warmUp.sinceNanos(), false));
+      changed = true;
+    }
+    return changed ? next.settle(slowStart, now, "reconfigured") : this;
+  }
+
   /** The same state with other admin decisions; call {@link #settle} next. */
   public BackendHealth withAdmin(Admin next) {
     return new BackendHealth(next, probe, ejection, warmUp, status, reason, sinceNanos);

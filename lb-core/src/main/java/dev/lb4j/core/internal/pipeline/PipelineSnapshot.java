@@ -41,6 +41,9 @@ public final class PipelineSnapshot {
   private static final HeaderChanges NO_EDITS = HeaderChanges.none();
 
   private final Map<String, PoolImpl> pools;
+  private final @Nullable String defaultPoolName;
+  private final List<RoutingRule> rules;
+  private final List<Policy> globalPolicyList;
   private final @Nullable PoolImpl defaultPool;
   private final @Nullable Router router;
   private final Policy[] globalPolicies;
@@ -71,6 +74,9 @@ public final class PipelineSnapshot {
       byName.put(p.name(), p);
     }
     this.pools = Collections.unmodifiableMap(byName);
+    this.defaultPoolName = defaultPool;
+    this.rules = List.copyOf(rules);
+    this.globalPolicyList = List.copyOf(globalPolicies);
     this.router = rules.isEmpty() ? null : new Router(rules);
     this.globalPolicies = globalPolicies.toArray(new Policy[0]);
     this.noRoute =
@@ -114,6 +120,21 @@ public final class PipelineSnapshot {
   /** The pools by name, in definition order; immutable. */
   public Map<String, PoolImpl> pools() {
     return pools;
+  }
+
+  /**
+   * The same routes, policies and default pool over other pools of the same names (a pool that a
+   * reconfiguration replaced, say).
+   *
+   * @param replacements the pools to use instead of those of the same name
+   * @return the new snapshot
+   */
+  public PipelineSnapshot withPools(Map<String, PoolImpl> replacements) {
+    List<PoolImpl> next = new ArrayList<>(pools.size());
+    for (PoolImpl p : pools.values()) {
+      next.add(replacements.getOrDefault(p.name(), p));
+    }
+    return new PipelineSnapshot(next, defaultPoolName, rules, globalPolicyList);
   }
 
   /** The default pool, or {@code null}. */

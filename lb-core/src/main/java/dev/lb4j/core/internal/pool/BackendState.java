@@ -30,6 +30,7 @@ public final class BackendState implements Backend {
   private static final VarHandle IN_FLIGHT;
   private static final VarHandle EWMA;
   private static final VarHandle CONSECUTIVE_FAILURES;
+  private static final VarHandle OWNER;
 
   static {
     try {
@@ -38,19 +39,28 @@ public final class BackendState implements Backend {
       EWMA = lookup.findVarHandle(BackendState.class, "ewmaNanos", long.class);
       CONSECUTIVE_FAILURES =
           lookup.findVarHandle(BackendState.class, "consecutiveFailures", int.class);
+      OWNER = lookup.findVarHandle(BackendState.class, "owner", PoolImpl.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
-  private final PoolImpl owner;
+  /**
+   * The pool this backend belongs to. Replaced only when a reconfiguration hands the backend, with
+   * all its state, to a pool that succeeds its owner (see {@link #adopt}); written under both pools'
+   * locks before the successor is published through a volatile write, so a selection that reached
+   * the successor sees it. A plain field: the request path reads it as it read the final one; the
+   * slow path reads it with acquire semantics ({@link #ownerAcquire}), which pairs with the release
+   * write in {@link #adopt}, so whoever sees the new owner also sees the retired pool's successor.
+   */
+  private PoolImpl owner;
   private final String id;
   private final URI uri;
   private final String zone;
   private final Map<String, String> metadata;
   private final BackendSpec spec;
   private final long idHash;
-  private final @Nullable OutlierDetection outlier;
+  private volatile @Nullable OutlierDetection outlier;
   private volatile int weight;
 
   /**
@@ -65,8 +75,8 @@ public final class BackendState implements Backend {
   @SuppressWarnings("UnusedVariable") // updated through CONSECUTIVE_FAILURES
   private volatile int consecutiveFailures;
 
-  final @Nullable LongAdder windowRequests;
-  final @Nullable LongAdder windowFailures;
+  volatile @Nullable LongAdder windowRequests;
+  volatile @Nullable LongAdder windowFailures;
 
   /**
    * The generation of the first pool snapshot that left this backend out (drained or removed), or
@@ -147,6 +157,28 @@ public final class BackendState implements Backend {
   /** The pool this backend belongs to. */
   public PoolImpl owner() {
     return owner;
+  }
+
+  /**
+   * Hands this backend to {@code successor}, the pool that replaces its owner in a reconfiguration,
+   * with the successor's outlier detection. Live load (in flight, EWMA, counters) stays, as the
+   * object does; the failure-percentage window starts afresh if the detection's settings changed.
+   * Only the successor's construction calls this, under the owner's lock, once the successor's
+   * first snapshot is built.
+   */
+  void adopt(PoolImpl successor, @Nullable OutlierDetection od) {
+    if (!java.util.Objects.equals(od, outlier)) {
+      boolean percentage = od != null && od.failurePercentageThreshold() > 0;
+      this.windowRequests = percentage ? new LongAdder() : null;
+      this.windowFailures = percentage ? new LongAdder() : null;
+      this.outlier = od;
+    }
+    OWNER.setRelease(this, successor); // after the old owner's successor was set
+  }
+
+  /** The owner, read with acquire semantics: see {@link #owner}. */
+  PoolImpl ownerAcquire() {
+    return (PoolImpl) OWNER.getAcquire(this);
   }
 
   /** The current health; a pick may see it a moment before or after the snapshot that uses it. */

@@ -73,7 +73,7 @@ final class ConcurrencyLimits {
             next = null;
           }
         }
-        if (!(next instanceof BackendState s) || !RequestPath.usable(s, pool)) {
+        if (!(next instanceof BackendState s) || !(RequestPath.ownedByOrAfter(s, pool) && s.unavailableFrom() == Long.MAX_VALUE)) {
           pick.clearSkips();
           if (maxPerPool > 0) {
             releasePool();

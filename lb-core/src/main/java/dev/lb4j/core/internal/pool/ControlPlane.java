@@ -83,6 +83,95 @@ final class ControlPlane {
     }
   }
 
+  /**
+   * Builds the first snapshot of a pool that succeeds another in a reconfiguration, over {@code
+   * initial} (adopted and new backends) with {@code health} as proposed. {@code firstGeneration}
+   * continues the predecessor's numbering, so that the availability stamps of adopted backends stay
+   * comparable with this pool's snapshots.
+   *
+   * @throws IllegalArgumentException or IllegalStateException if the algorithm cannot build a picker
+   */
+  Snapshot initialAdopted(
+      List<BackendState> initial,
+      java.util.function.Function<BackendState, BackendHealth> health,
+      long firstGeneration) {
+    synchronized (lock) {
+      Snapshot first = builder.build(initial, health, firstGeneration, null, true);
+      generation = firstGeneration;
+      members = List.copyOf(initial);
+      return first;
+    }
+  }
+
+  /** Stamps the members' availability for the first snapshot, once adopted backends are ours. */
+  void stampInitial(Snapshot first) {
+    synchronized (lock) {
+      stampAvailability(members, first, generation);
+    }
+  }
+
+  /** The generation of the newest snapshot. */
+  @GuardedBy("lock")
+  long generation() {
+    return generation;
+  }
+
+  /**
+   * Retires this pool for the one that succeeds it in a reconfiguration: no change may publish
+   * again (timers find the pool closed), timed work stops, and {@code forwarding}, whose picker picks
+   * from the successor, is published, so that selections that still reach this pool are served.
+   */
+  @GuardedBy("lock")
+  void retire(Snapshot forwarding) {
+    closed = true;
+    generation = forwarding.generation;
+    java.util.Objects.requireNonNull(path, "path").publish(forwarding);
+    for (HealthTimers t : timers) {
+      t.close();
+    }
+  }
+
+  /**
+   * Tells the timers about every member as if each had just joined with its current health: probe
+   * loops start, ejections end and slow-start windows close at the times they carry. Starts a pool
+   * that succeeds another, whose adopted members bring that state along.
+   */
+  void replayToTimers() {
+    try {
+      synchronized (lock) {
+        long now = ticker.nanoTime();
+        for (HealthTimers t : timers) {
+          for (BackendState b : members) {
+            t.onChange(b, null, b.health(), now);
+          }
+        }
+      }
+    } finally {
+      finish();
+    }
+  }
+
+  /**
+   * Posts {@link HealthEvent.BackendAdded} (or {@link HealthEvent.BackendRemoved}) for every member,
+   * as adding (or removing) them one by one would: a reconfiguration adds or removes a whole pool.
+   */
+  void announceMembers(boolean added) {
+    try {
+      synchronized (lock) {
+        long now = ticker.nanoTime();
+        for (BackendState b : members) {
+          BackendHealth h = b.health();
+          events.post(
+              added
+                  ? new HealthEvent.BackendAdded(name, b.id(), h.status(), h.reason(), now)
+                  : new HealthEvent.BackendRemoved(name, b.id(), h.status(), "removed", now));
+        }
+      }
+    } finally {
+      finish();
+    }
+  }
+
   /** Connects the request path and the timers; called once, before any change. */
   void connect(RequestPath path, List<HealthTimers> timers) {
     synchronized (lock) {

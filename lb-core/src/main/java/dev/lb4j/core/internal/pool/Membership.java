@@ -49,7 +49,8 @@ final class Membership {
     return new BackendState(pool, spec, outlier, BackendHealth.atBuild(check, now));
   }
 
-  private BackendState joining(BackendSpec spec, long now) {
+  /** A member that joins a running pool (slow start ramps it, if the pool has it). */
+  BackendState joining(BackendSpec spec, long now) {
     return new BackendState(pool, spec, outlier, BackendHealth.joining(check, slowStart, "added", now));
   }
 
@@ -154,7 +155,7 @@ final class Membership {
     plane.commit(c);
   }
 
-  private static boolean sameExceptWeight(BackendSpec a, BackendSpec b) {
+  static boolean sameExceptWeight(BackendSpec a, BackendSpec b) {
     return a.uri().equals(b.uri()) && a.zone().equals(b.zone()) && a.metadata().equals(b.metadata());
   }
 

@@ -3,6 +3,7 @@ package dev.lb4j.core.internal.pool;
 import dev.lb4j.api.Algorithm;
 import dev.lb4j.api.Backend;
 import dev.lb4j.api.ErrorKind;
+import dev.lb4j.api.Picker;
 import dev.lb4j.api.RequestView;
 import dev.lb4j.core.BackendSpec;
 import dev.lb4j.core.BackendStats;
@@ -61,6 +62,11 @@ public final class PoolImpl implements Pool {
   private final @Nullable OutlierDetector detector;
   private final PoolExplainer explainer;
   private final @Nullable HashKey hashKey;
+  private final HealthConfig health;
+  private final HealthEvents events;
+
+  /** The pool that replaced this one in a reconfiguration; set once, when this one retires. */
+  private volatile @Nullable PoolImpl successor;
 
   /**
    * Creates a pool and publishes its first snapshot.
@@ -77,6 +83,21 @@ public final class PoolImpl implements Pool {
       HealthConfig health,
       @Nullable Scheduler scheduler,
       HealthEvents events) {
+    this(name, algorithm, hashKey, ticker, latencyDecayNanos, backends, health, scheduler, events,
+        null);
+  }
+
+  private PoolImpl(
+      String name,
+      Algorithm algorithm,
+      @Nullable HashKey hashKey,
+      Ticker ticker,
+      long latencyDecayNanos,
+      List<BackendSpec> backends,
+      HealthConfig health,
+      @Nullable Scheduler scheduler,
+      HealthEvents events,
+      @Nullable Succession succession) {
     if (health.needsScheduler() && scheduler == null) {
       throw new IllegalArgumentException("pool '" + name + "': health checking needs a scheduler");
     }
@@ -87,6 +108,8 @@ public final class PoolImpl implements Pool {
     this.latencyDecayNanos = latencyDecayNanos;
     this.check = health.check();
     this.slowStart = health.slowStart();
+    this.health = health;
+    this.events = events;
     OutlierDetection outlier = health.outlier();
     this.limits =
         health.maxRequests() > 0 || health.maxRequestsPerBackend() > 0
@@ -102,12 +125,17 @@ public final class PoolImpl implements Pool {
         new SnapshotBuilder(this, health.panicThreshold(), health.panicMode(), algorithmFailed);
     this.plane = new ControlPlane(this, ticker, builder, events);
     this.membership = new Membership(this, plane, check, outlier, slowStart);
-    long now = ticker.nanoTime();
-    List<BackendState> initial = new ArrayList<>(backends.size());
-    for (BackendSpec spec : backends) {
-      initial.add(membership.initial(spec, now));
+    Snapshot first;
+    if (succession == null) {
+      long now = ticker.nanoTime();
+      List<BackendState> initial = new ArrayList<>(backends.size());
+      for (BackendSpec spec : backends) {
+        initial.add(membership.initial(spec, now));
+      }
+      first = plane.initial(initial);
+    } else {
+      first = succession.firstSnapshot(this, plane, membership, backends);
     }
-    Snapshot first = plane.initial(initial);
     this.path =
         new RequestPath(this, hashKey, slowStart, ticker, counters, limits, algorithmFailed, first);
     List<HealthTimers> timers = new ArrayList<>(3);
@@ -141,6 +169,128 @@ public final class PoolImpl implements Pool {
     if (d != null) {
       d.start();
     }
+  }
+
+  /**
+   * Builds the pool that replaces {@code old} because a reconfiguration changed its settings, and
+   * retires {@code old}, in one step under {@code old}'s lock. The new pool adopts every backend of
+   * {@code old} that stays (same id, URI, zone and metadata) as the very same object: in-flight
+   * count, latency EWMA and outcome counters carry on, and leases opened before release into them;
+   * their health carries over as {@link BackendHealth#reconfigured} says (admin decisions, probe
+   * verdict and counters, ejection with its end time and history, slow-start progress). Backends
+   * whose id is new join as {@link dev.lb4j.core.Admin#addBackend} would have them join; the others
+   * leave. {@code old} then stops its timed work and serves the selections that still reach it
+   * (requests that read the configuration just before, {@link dev.lb4j.core.Pool} handles kept
+   * across the change) from the new pool's picker; leases it grants count in its own counters, as
+   * leases opened before the change do. The new pool's timers run once {@link #startSucceeding()}
+   * is called.
+   *
+   * @throws IllegalStateException if {@code old} is closed, or the algorithm cannot build a picker
+   *     (then nothing changed)
+   * @throws IllegalArgumentException if the algorithm's configuration does not fit the backends
+   */
+  public static PoolImpl succeed(
+      PoolImpl old,
+      Algorithm algorithm,
+      @Nullable HashKey hashKey,
+      List<BackendSpec> backends,
+      HealthConfig health,
+      @Nullable Scheduler scheduler) {
+    try {
+      synchronized (old.plane.lock) {
+        old.plane.requireOpen();
+        Succession s =
+            new Succession(old.plane.members(), old.plane.generation(), old.ticker.nanoTime());
+        PoolImpl next =
+            new PoolImpl(
+                old.name,
+                algorithm,
+                hashKey,
+                old.ticker,
+                old.latencyDecayNanos,
+                backends,
+                health,
+                scheduler,
+                old.events,
+                s);
+        old.successor = next; // before any backend names next as its owner
+        s.commit(next, next.plane, old.events);
+        NoBackend retired =
+            new NoBackend(
+                old.name,
+                NoBackend.Reason.CLOSED,
+                "pool '" + old.name + "': replaced by a reconfiguration");
+        old.plane.retire(
+            new Snapshot(
+                old,
+                s.forwardingGeneration(),
+                List.of(),
+                new ForwardingPicker(next),
+                retired,
+                false,
+                null,
+                List.of(),
+                false,
+                0,
+                0,
+                ""));
+        return next;
+      }
+    } finally {
+      old.plane.finish();
+    }
+  }
+
+  /** Starts the timed work of a pool made by {@link #succeed}, for the state its members carry. */
+  public void startSucceeding() {
+    plane.replayToTimers();
+    OutlierDetector d = detector;
+    if (d != null) {
+      d.start();
+    }
+  }
+
+  /**
+   * Whether this pool runs with exactly these settings, so a reconfiguration can keep it and only
+   * replace its member list. Settings are compared with {@code equals}: the built-in algorithms,
+   * key sources and health settings are value objects; a plugin's are equal as it defines.
+   */
+  public boolean hasSettings(Algorithm algorithm, @Nullable HashKey hashKey, HealthConfig health) {
+    return this.algorithm.equals(algorithm)
+        && java.util.Objects.equals(this.hashKey, hashKey)
+        && this.health.equals(health);
+  }
+
+  /** The health settings. */
+  HealthConfig healthConfig() {
+    return health;
+  }
+
+  /** The pool that replaced this one in a reconfiguration, or null. */
+  @Nullable PoolImpl successor() {
+    return successor;
+  }
+
+  /** The picker selections use now, or null when none is available. */
+  @Nullable Picker currentPicker() {
+    return path.snapshot().picker;
+  }
+
+  /**
+   * Posts a {@link dev.lb4j.core.health.HealthEvent.BackendAdded} for every member: the pool was
+   * added by a reconfiguration.
+   */
+  public void announceAdded() {
+    plane.announceMembers(true);
+  }
+
+  /**
+   * Posts a {@link dev.lb4j.core.health.HealthEvent.BackendRemoved} for every member, then closes
+   * the pool like {@link #close}: a reconfiguration removed it. Its open leases finish normally.
+   */
+  public void closeRemoved(NoBackend whenClosed) {
+    plane.announceMembers(false);
+    close(whenClosed);
   }
 
   @Override

@@ -36,4 +36,29 @@ public final class ProbeCloser {
       }
     }
   }
+
+  /**
+   * Closes, once each, the distinct probes of {@code stopped} pools (removed or replaced by a
+   * reconfiguration, already closed or retired) that no pool in {@code running} uses.
+   *
+   * @param stopped pools whose probe loops have stopped
+   * @param running the pools of the configuration now in effect
+   */
+  public static void closeUnusedProbes(Collection<PoolImpl> stopped, Collection<PoolImpl> running) {
+    Set<HealthProbe> inUse = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (PoolImpl pool : running) {
+      HealthCheck check = pool.healthCheck();
+      if (check != null) {
+        inUse.add(check.probe());
+      }
+    }
+    java.util.List<PoolImpl> unused = new java.util.ArrayList<>();
+    for (PoolImpl pool : stopped) {
+      HealthCheck check = pool.healthCheck();
+      if (check != null && !inUse.contains(check.probe())) {
+        unused.add(pool);
+      }
+    }
+    closeProbes(unused);
+  }
 }

@@ -142,6 +142,21 @@ final class RequestPath {
         && state.unavailableFrom() == Long.MAX_VALUE;
   }
 
+  /**
+   * Whether {@code state} belongs to {@code pool} or to a pool that took over from it in a
+   * reconfiguration: a replaced pool's forwarding picker returns its successor's backends (out of
+   * line: only the slow path asks).
+   */
+  static boolean ownedByOrAfter(BackendState state, PoolImpl pool) {
+    PoolImpl owner = state.ownerAcquire();
+    for (PoolImpl p = pool; p != null; p = p.successor()) {
+      if (p == owner) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private Selection grant(Snapshot current, PickState pick, BackendState state) {
     ConcurrencyLimits l = limits;
     if (l != null) {
@@ -162,7 +177,7 @@ final class RequestPath {
             ? allExcluded
             : noneAcceptable;
       }
-      if (!(picked instanceof BackendState state) || state.owner() != pool) {
+      if (!(picked instanceof BackendState state) || !ownedByOrAfter(state, pool)) {
         return algorithmFailure("returned a backend outside its snapshot: " + picked.id(), null);
       }
       long unavailableFrom = state.unavailableFrom();
@@ -287,6 +302,9 @@ final class RequestPath {
   private static @Nullable BackendState firstNotExcluded(Snapshot current, PickState pick) {
     List<Backend> backends = current.backends();
     int n = backends.size();
+    if (n == 0) {
+      return null; // a replaced pool's forwarding snapshot lists none
+    }
     int start = ThreadLocalRandom.current().nextInt(n);
     for (int i = 0; i < n; i++) {
       Backend b = backends.get((start + i) % n);
