@@ -163,8 +163,13 @@ public final class ConfigReloader implements AutoCloseable {
         return publish(new ReloadEvent(
             ReloadEvent.Outcome.UNCHANGED, next.source(), diff, List.of(), Instant.now()));
       }
+      if (!Objects.equals(running.model().latencyDecay(), next.model().latencyDecay())) {
+        return rejected(next.source(), List.of(new ConfigProblem("latencyDecay",
+            "changed", "expected: the running value; it belongs to the running load balancer"
+                + " and changes with a restart")));
+      }
       try {
-        loadBalancer.reconfigure(next.newBuilder());
+        loadBalancer.reconfigure(next.reconfiguration());
       } catch (IllegalArgumentException | IllegalStateException e) {
         return rejected(next.source(),
             List.of(dev.lb4j.config.internal.Mapper.fromBuilder("(document)", e.getMessage())));
@@ -195,7 +200,7 @@ public final class ConfigReloader implements AutoCloseable {
       Lb4jConfig running = current;
       ConfigDiff diff = running.diff(previous);
       try {
-        loadBalancer.reconfigure(previous.newBuilder());
+        loadBalancer.reconfigure(previous.reconfiguration());
       } catch (IllegalArgumentException | IllegalStateException e) {
         return rejected("rollback to " + previous.source(),
             List.of(dev.lb4j.config.internal.Mapper.fromBuilder("(document)", e.getMessage())));

@@ -8,7 +8,6 @@ import dev.lb4j.config.internal.Overrides;
 import dev.lb4j.config.internal.Printer;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.LoadBalancerBuilder;
-import dev.lb4j.core.Scheduler;
 import dev.lb4j.core.Ticker;
 import dev.lb4j.core.policy.RetryPolicy;
 import java.io.IOException;
@@ -88,8 +87,17 @@ public final class Lb4jConfig {
    * @return a new builder
    */
   public LoadBalancerBuilder newBuilder() {
+    return builder(true);
+  }
+
+  /** The builder for {@link LoadBalancer#reconfigure}: without the running engine's settings. */
+  LoadBalancerBuilder reconfiguration() {
+    return builder(false);
+  }
+
+  private LoadBalancerBuilder builder(boolean engineSettings) {
     List<ConfigProblem> problems = new ArrayList<>();
-    LoadBalancerBuilder builder = new Mapper(problems).loadBalancer(model);
+    LoadBalancerBuilder builder = new Mapper(problems).loadBalancer(model, engineSettings);
     if (!problems.isEmpty()) { // validated at load; only a provider that changed since can fail
       throw new ConfigException(source, problems);
     }
@@ -339,7 +347,7 @@ public final class Lb4jConfig {
     }
   }
 
-  /** Maps the model and builds it once, on a scheduler that never runs, to surface every rule. */
+  /** Maps the model and checks the builder's cross-field rules, building and starting nothing. */
   static void check(Model.Root model, Binder binder, List<ConfigProblem> problems) {
     Mapper mapper = new Mapper(problems, binder::isComplete);
     LoadBalancerBuilder builder = mapper.loadBalancer(model);
@@ -347,9 +355,8 @@ public final class Lb4jConfig {
     if (!problems.isEmpty()) {
       return;
     }
-    Scheduler idle = (task, delayNanos) -> () -> {};
     try {
-      builder.scheduler(idle).build().close(); // built: every cross-field rule holds
+      builder.validate();
     } catch (IllegalArgumentException | IllegalStateException e) {
       problems.add(dev.lb4j.config.internal.Mapper.fromBuilder("(document)", e.getMessage()));
     }

@@ -36,14 +36,14 @@ class ReloadUnderLoadTest {
   private static final RequestView STABLE = RequestView.of("GET", "/stable/x");
   private static final RequestView EXTRA = RequestView.of("GET", "/extra/x");
 
-  /** The i-th configuration: 'stable' always (with s0 always), other parts come and go. */
+  /** The i-th configuration: 'stable' always (with s0 and s1 always), other parts come and go. */
   static String config(int i, Random random) {
     StringBuilder y = new StringBuilder("pools:\n  stable:\n");
-    y.append(i % 3 == 0 ? "    algorithm: least_request\n" : "    algorithm: round_robin\n");
+    y.append(i % 3 == 0 ? "    algorithm: least_request\n" : "    algorithm: weighted_round_robin\n");
     y.append("    backends:\n      - {uri: http://s0:80, weight: ").append(1 + random.nextInt(5))
         .append("}\n");
     for (int b = 1; b < 6; b++) {
-      if (random.nextBoolean()) {
+      if (b == 1 || random.nextBoolean()) { // s1 always: s0 is drained
         y.append("      - {uri: http://s").append(b).append(":80, weight: ")
             .append(1 + random.nextInt(5)).append("}\n");
       }

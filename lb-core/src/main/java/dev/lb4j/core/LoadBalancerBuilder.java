@@ -284,15 +284,16 @@ public final class LoadBalancerBuilder {
   }
 
   /**
-   * The cross-field rules of {@link #build()}, also what {@link LoadBalancer#reconfigure} checks
-   * before it changes anything: pools non-empty, each pool's own rules, no route policy that is also
-   * a global one, every route's pools defined, the default pool defined.
+   * Checks what {@link #build()} checks, without building or starting anything (configuration
+   * tools use it to validate a set-up); {@link LoadBalancer#reconfigure} checks the same before it
+   * changes anything: pools non-empty, each pool's own rules, no route policy that is also a global
+   * one, every route's pools defined, the default pool defined.
    *
    * @return the default pool's name (the only pool's when there is one and none was named), or
    *     {@code null} for none
    * @throws IllegalArgumentException naming the first invalid field, its value and what is allowed
    */
-  @Nullable String validate() {
+  public @Nullable String validate() {
     if (pools.isEmpty()) {
       throw new IllegalArgumentException("pools: empty (expected: at least one pool)");
     }

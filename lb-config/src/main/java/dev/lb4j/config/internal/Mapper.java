@@ -121,6 +121,18 @@ public final class Mapper {
    * @return the builder; use it only when no problem was added
    */
   public LoadBalancerBuilder loadBalancer(Model.Root root) {
+    return loadBalancer(root, true);
+  }
+
+  /**
+   * Builds the builder, optionally without the settings that belong to a running load balancer
+   * ({@code latencyDecay}), as {@link dev.lb4j.core.LoadBalancer#reconfigure} requires.
+   *
+   * @param root the bound model
+   * @param engineSettings whether to set {@code latencyDecay}
+   * @return the builder; use it only when no problem was added
+   */
+  public LoadBalancerBuilder loadBalancer(Model.Root root, boolean engineSettings) {
     LoadBalancerBuilder lb = dev.lb4j.core.LoadBalancer.builder();
     Map<String, Model.Pool> pools = root.pools() == null ? Map.of() : root.pools();
     for (Map.Entry<String, Model.Pool> e : pools.entrySet()) {
@@ -213,7 +225,7 @@ public final class Mapper {
             "expected one of the pools " + new TreeSet<>(pools.keySet())));
       }
     }
-    if (root.latencyDecay() != null) {
+    if (engineSettings && root.latencyDecay() != null) {
       attempt("latencyDecay", () -> lb.latencyDecay(root.latencyDecay()));
     }
     return lb;
