@@ -143,6 +143,20 @@ class OverridesTest {
   }
 
   @Test
+  void overridesBelowAPlainValueAreErrors() {
+    assertThatThrownBy(() -> load(Map.of("LB4J_DEFAULT_POOL_NAME", "x"),
+            List.of("pools.api.algorithm.name.first=x", "routes[0].toPool.x=1")))
+        .isInstanceOfSatisfying(ConfigException.class, e ->
+            assertThat(e.problems()).map(ConfigProblem::toString).containsExactly(
+                "environment LB4J_DEFAULT_POOL_NAME: words left after defaultPool (expected: the"
+                    + " variable to end at a plain value)",
+                "flag --set pools.api.algorithm.name.first=x: 'first' at pools.api.algorithm.name"
+                    + " names nothing (expected nothing below a plain value)",
+                "flag --set routes[0].toPool.x=1: 'x' at routes.0.toPool names nothing (expected"
+                    + " nothing below a plain value)"));
+  }
+
+  @Test
   void commandLineArgumentsAreSetFlagsAndNothingElse() {
     assertThat(Lb4jConfig.loader().text(FILE, "file").environment(Map.of())
             .args("--set", "pools.api.algorithm=random", "--set=defaultPool=api").load().toYaml())

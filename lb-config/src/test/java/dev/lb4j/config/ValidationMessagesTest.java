@@ -93,6 +93,14 @@ class ValidationMessagesTest {
                 + " with a letter or digit)"),
         Arguments.of(POOL + "routes:\n  - {name: r, split: {api: null}}\n",
             "routes[0].split.api: null (expected: a whole number)"),
+        Arguments.of("pools:\n  api:\n    backends: []\n",
+            "pools.api.backends: empty (expected: at least one element)"),
+        Arguments.of("pools:\n  api:\n    backends: [{uri: http://a:1, zone: 7}]\n",
+            "pools.api.backends[0].zone: 7 (expected: a string (quote it))"),
+        Arguments.of(POOL + "routes:\n  - {name: r, toPool: api, match: {headers: [{name: X,"
+                + " present: false}]}}\n",
+            "routes[0].match.headers[0]: none of [exact, regex, present, absent] set (expected:"
+                + " exactly one of them)"),
         Arguments.of(POOL + "pools2: 1\n",
             "pools2: unknown key (expected one of [pools, defaultPool, routes, policies, retries,"
                 + " admin, latencyDecay]; did you mean 'pools'?)"));
@@ -150,7 +158,11 @@ class ValidationMessagesTest {
             "routes[0].match.cookies[0]: regex (expected: exact or present: true (cookies))"),
         Arguments.of(POOL + "routes:\n  - {name: r, toPool: api, match: {pathRegex: '(a'}}\n",
             "routes[0].match.pathRegex: PLACEHOLDER"),
-        Arguments.of("pools: {}\n", "pools: empty (expected: at least one entry)"));
+        Arguments.of("pools: {}\n", "pools: empty (expected: at least one entry)"),
+        Arguments.of(POOL + "routes:\n  - name: r\n    toPool: api\n    match:\n"
+                + "      queryParameters: [{name: debug, absent: true}]\n",
+            "routes[0].match.queryParameters[0]: absent or present: false (expected: exact, regex"
+                + " or present: true)"));
   }
 
   @ParameterizedTest
