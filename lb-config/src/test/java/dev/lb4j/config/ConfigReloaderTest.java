@@ -186,6 +186,22 @@ class ConfigReloaderTest {
   }
 
   @Test
+  void aPoolWhoseSettingsAreTheSameIsKeptAsItIsHttpProbeIncluded() {
+    String probed = V1.replace("backends: [http://a:1, http://b:2]", """
+        backends: [http://a:1, http://b:2]
+            healthCheck: {probe: {name: http, options: {path: /healthz}}, interval: 5s}""");
+    start(probed);
+    dev.lb4j.core.Pool before = lb.pool("api");
+    assertThat(reloader.apply(probed.replace("pathPrefix: /api", "pathPrefix: /api/v1"), "v2")
+        .outcome()).isEqualTo(ReloadEvent.Outcome.APPLIED);
+    assertThat(lb.pool("api")).as("the same pool: equal algorithm, probe and settings")
+        .isSameAs(before);
+    assertThat(reloader.apply(probed.replace("/healthz", "/ready"), "v3").outcome())
+        .isEqualTo(ReloadEvent.Outcome.APPLIED);
+    assertThat(lb.pool("api")).as("another probe: the pool is replaced").isNotSameAs(before);
+  }
+
+  @Test
   void aWatchedFileIsAppliedWhenWrittenOrReplacedAndRejectedWhenBroken(@TempDir Path dir)
       throws Exception {
     Path file = dir.resolve("lb4j.yaml");

@@ -180,6 +180,28 @@ public final class HttpProbe implements HealthProbe {
             + (message == null ? "" : " " + message));
   }
 
+  /**
+   * Probes are equal when they check the same way (path, method, statuses, body text) through the
+   * same client: the shared one, or the same client passed to both builders. A reconfiguration
+   * keeps a pool whose probe is equal, so a reload that names the same probe restarts nothing.
+   */
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof HttpProbe p
+        && path.equals(p.path)
+        && method.equals(p.method)
+        && minStatus == p.minStatus
+        && maxStatus == p.maxStatus
+        && java.util.Objects.equals(bodyContains, p.bodyContains)
+        && ownClient == p.ownClient;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(path, method, minStatus, maxStatus, bodyContains)
+        + System.identityHashCode(ownClient);
+  }
+
   @Override
   public String toString() {
     return "http " + method + " " + path + " expecting " + minStatus + ".." + maxStatus

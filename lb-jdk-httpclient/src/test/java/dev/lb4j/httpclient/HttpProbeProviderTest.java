@@ -95,6 +95,17 @@ class HttpProbeProviderTest {
   }
 
   @Test
+  void probesByTheSameOptionsAreEqualSoAReloadKeepsTheirPool() {
+    assertThat(http().create(Map.of("path", "/ready", "expectStatus", "200-299")))
+        .isEqualTo(http().create(Map.of("path", "/ready", "expectStatus", "200-299")))
+        .hasSameHashCodeAs(http().create(Map.of("path", "/ready", "expectStatus", "200-299")))
+        .isNotEqualTo(http().create(Map.of("path", "/ready")))
+        .isNotEqualTo(http().create(Map.of("path", "/healthz", "expectStatus", "200-299")));
+    assertThat(HttpProbe.builder("/x").method("HEAD").build())
+        .isNotEqualTo(HttpProbe.builder("/x").build());
+  }
+
+  @Test
   void badOptionsNameTheOptionAndWhatIsAllowed() {
     assertThatThrownBy(() -> http().create(Map.of()))
         .hasMessage("probe 'http' option 'path': missing (expected: an absolute path such as"
