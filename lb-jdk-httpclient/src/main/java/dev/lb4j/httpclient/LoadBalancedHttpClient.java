@@ -14,6 +14,7 @@ import dev.lb4j.core.Selection;
 import dev.lb4j.core.health.HealthEvent;
 import dev.lb4j.core.health.HealthListener;
 import dev.lb4j.core.Scheduler;
+import dev.lb4j.core.Ticker;
 import dev.lb4j.core.policy.HedgingPolicy;
 import dev.lb4j.core.policy.RetryPolicy;
 import dev.lb4j.core.retry.Attempt;
@@ -50,11 +51,15 @@ import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import org.jspecify.annotations.Nullable;
@@ -144,8 +149,12 @@ import org.slf4j.LoggerFactory;
  * ofInputStream}, {@code ofLines}, {@code ofPublisher}) ends with it (an {@code IOException}
  * caused by it, for a stream). The attempt's lease then ends as a {@code TIMEOUT} failure of its
  * backend, or as cancelled under the deadline rule below; the lease of a streaming response ended
- * with its headers and stays as it was. The timeout fires on the JDK's shared delayed executor, so
- * a call ends a few milliseconds after it (more on a loaded machine). An attempt that times out
+ * with its headers and stays as it was. Every timer of a call (the request's and each attempt's
+ * timeout, a body's deadline, a back-off, a hedge's delay) runs on the client's {@linkplain
+ * Builder#scheduler scheduler} and reads its {@linkplain Builder#ticker ticker}: by default the
+ * JDK's shared delayed executor and {@link System#nanoTime()}, so a call ends a few milliseconds
+ * after its timeout (more on a loaded machine); the JDK client's own request timeout is not used.
+ * An attempt that times out
  * with less than half of its due time left (the request's timeout, or its even split over the
  * attempts when the policy splits it) is not held against its backend (counted as cancelled): the
  * call's deadline, not the backend, cut it short. A streaming body handler gets its response when
@@ -192,6 +201,8 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
   private final @Nullable RetryPolicy retryPolicy;
   private final @Nullable HedgingPolicy hedging;
   private final AttemptLoop loop;
+  private final Ticker ticker;
+  private final Scheduler scheduler;
   private final UnknownHosts unknownHosts;
   private final @Nullable HealthListener healthLog;
 
@@ -202,7 +213,15 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     this.retryPolicy = b.noRetries ? null : b.retryPolicy != null ? b.retryPolicy
         : RetryPolicy.builder().build();
     this.hedging = b.hedging;
-    AttemptLoop.Builder attempts = AttemptLoop.builder(lb).retryPolicy(retryPolicy);
+    this.ticker = b.ticker;
+    Scheduler s = b.scheduler;
+    this.scheduler = s != null ? s : LoadBalancedHttpClient::delayed;
+    AttemptLoop.Builder attempts =
+        AttemptLoop.builder(lb)
+            .retryPolicy(retryPolicy)
+            .ticker(ticker)
+            .scheduler(scheduler)
+            .sleeper(this::sleep);
     if (hedging != null) {
       attempts.hedging(hedging);
     }
@@ -471,6 +490,26 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         + "}";
   }
 
+  /** The default scheduler: the JDK's shared delayed executor, no thread of the client's own. */
+  private static Scheduler.Cancellable delayed(Runnable task, long delayNanos) {
+    CompletableFuture<Void> f =
+        CompletableFuture.runAsync(
+            task, CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS));
+    return () -> f.cancel(false); // a cancelled runAsync never runs its task
+  }
+
+  /** A blocking call's back-off: over when the scheduler runs a task after it, by its ticker. */
+  private void sleep(long nanos) throws InterruptedException {
+    CountDownLatch over = new CountDownLatch(1);
+    Scheduler.Cancellable wake = scheduler.schedule(over::countDown, nanos);
+    try {
+      over.await();
+    } catch (InterruptedException e) {
+      wake.cancel();
+      throw e;
+    }
+  }
+
   private static void logHealth(HealthEvent event) {
     if (event instanceof HealthEvent.StatusChanged c) {
       LOG.info("pool '{}' backend '{}': {} -> {} ({})", c.pool(), c.backendId(), c.from(), c.to(),
@@ -501,7 +540,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     private final boolean replayable;
     private final Execution<Sent> execution;
     private final boolean hasDeadline;
-    private final long deadline; // System.nanoTime() when the request's own timeout ends
+    private final long deadline; // the ticker's reading when the request's own timeout ends
     private @Nullable Result result; // asynchronous calls only
 
     Call(
@@ -518,7 +557,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       Duration timeout = original.timeout().orElse(null);
       long t = timeout == null ? Long.MAX_VALUE : saturatedNanos(timeout);
       this.hasDeadline = t < Long.MAX_VALUE / 2;
-      this.deadline = hasDeadline ? System.nanoTime() + t : 0;
+      this.deadline = hasDeadline ? ticker.nanoTime() + t : 0;
       this.execution = loop.begin(view, first, replayable, timeout);
     }
 
@@ -558,7 +597,10 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       }
     }
 
-    /** One attempt with the wrapped client's blocking send. */
+    /**
+     * One attempt of a blocking call, on the calling thread: the wrapped client's exchange, waited
+     * for, its failure shaped as the wrapped client's {@code send} would throw it.
+     */
     private AttemptResult<Sent> sendOne(Attempt<Sent> attempt) throws InterruptedException {
       HttpRequest forwarded;
       try {
@@ -567,11 +609,79 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         return AttemptResult.notSent(e);
       }
       Sent sent = new Sent(attempt, forwarded);
+      Exchange exchange;
       try {
-        return sent.result(client.send(forwarded, sent), null);
-      } catch (IOException | RuntimeException e) {
+        exchange = exchange(sent, true);
+      } catch (RuntimeException e) {
         return sent.result(null, e);
       }
+      try {
+        return exchange.outcome.get();
+      } catch (InterruptedException e) {
+        exchange.cancel(); // as the wrapped client's send does when interrupted
+        throw e;
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof Error err) {
+          throw err;
+        }
+        throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
+      }
+    }
+
+    /**
+     * Starts one attempt with the wrapped client's {@code sendAsync}; its outcome completes {@link
+     * Exchange#outcome}. The attempt's timeout runs on the client's scheduler: when it passes
+     * before the response's headers arrived, the exchange is cancelled and the attempt ends with
+     * an {@link HttpTimeoutException}, as the JDK client's own request timeout would end it (the
+     * forwarded request carries no timeout of its own). The body's time is {@link Bounded}'s.
+     *
+     * @param blocking shape failures as the wrapped client's blocking {@code HttpClient.send}
+     *     throws them
+     */
+    private Exchange exchange(Sent sent, boolean blocking) {
+      Exchange exchange = new Exchange();
+      Duration timeout = sent.attempt.timeout();
+      // Armed before the request goes out, so the timer runs from the moment it is sent.
+      if (timeout != null) {
+        exchange.timer =
+            scheduler.schedule(
+                () -> {
+                  if (sent.headersOrTimeout.compareAndSet(false, true)) {
+                    exchange.outcome.complete(
+                        AttemptResult.failure(
+                            ErrorKind.TIMEOUT,
+                            new HttpTimeoutException("request timed out"),
+                            false,
+                            sent));
+                    exchange.cancel();
+                  }
+                },
+                saturatedNanos(timeout));
+      }
+      CompletableFuture<HttpResponse<Object>> f;
+      try {
+        f = client.sendAsync(sent.forwarded, sent, blocking ? null : pushHandler());
+      } catch (RuntimeException e) {
+        exchange.cancel();
+        throw e;
+      }
+      exchange.started(f);
+      @SuppressWarnings("unused") // the callback completes the outcome either way
+      CompletableFuture<?> unused =
+          f.whenComplete(
+              (response, error) -> {
+                exchange.timer.cancel();
+                try {
+                  exchange.outcome.complete(
+                      sent.result(
+                          response,
+                          error == null || !blocking ? error : asSendThrows(unwrap(error))));
+                } catch (RuntimeException | Error e) {
+                  exchange.outcome.completeExceptionally(e);
+                }
+              });
+      return exchange;
     }
 
     /** A blocking call that may be hedged: the asynchronous call, waited for. */
@@ -627,17 +737,20 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         return () -> {};
       }
       Sent sent = new Sent(attempt, forwarded);
-      CompletableFuture<HttpResponse<Object>> f;
+      Exchange exchange;
       try {
-        f = client.sendAsync(forwarded, sent, pushHandler());
+        exchange = exchange(sent, false);
       } catch (RuntimeException e) { // IllegalArgumentException from a misconfigured client
         attempt.complete(AttemptResult.notSent(e));
         return () -> {};
       }
       @SuppressWarnings("unused") // the callback completes the attempt either way
       CompletableFuture<?> unused =
-          f.whenComplete((response, error) -> attempt.complete(sent.result(response, error)));
-      return () -> f.cancel(true);
+          exchange.outcome.whenComplete(
+              (r, error) ->
+                  attempt.complete(
+                      r != null ? r : AttemptResult.callerFailure(unwrap(error), 0, sent)));
+      return exchange::cancel;
     }
 
     private void finalAsync(Result r, CallResult<Sent> done) {
@@ -751,13 +864,10 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         }
       }
       builder.uri(URI.create(target.toString()));
-      // The loop's timeout: the per-try timeout, cut to what is left of the request's own.
-      Duration timeout = attempt.timeout();
-      if (timeout == null && original.timeout().isPresent()) {
-        timeout = MAX_JDK_TIMEOUT; // a timeout the JDK client cannot handle: none, in effect
-      }
-      if (timeout != null) {
-        builder.timeout(timeout);
+      // The attempt's timeout runs on the client's scheduler (see exchange), not the JDK client's
+      // timer: the forwarded request must not keep the original's timeout.
+      if (original.timeout().isPresent()) {
+        builder.timeout(MAX_JDK_TIMEOUT); // the longest the JDK client handles: none, in effect
       }
       HttpRequest forwarded = builder.build();
       LOG.debug("{} {} -> {}/{} {}", view, attempt, lease.pool(), backend.id(), forwarded.uri());
@@ -908,6 +1018,31 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       }
     }
 
+    /** An attempt's exchange: how it ended, and how to stop it (and its timer). */
+    private final class Exchange {
+      final CompletableFuture<AttemptResult<Sent>> outcome = new CompletableFuture<>();
+      volatile Scheduler.Cancellable timer = () -> {};
+      private volatile @Nullable CompletableFuture<HttpResponse<Object>> response;
+      private volatile boolean cancelled;
+
+      /** The wrapped client's exchange started; cancelled at once if the attempt already was. */
+      void started(CompletableFuture<HttpResponse<Object>> f) {
+        response = f;
+        if (cancelled) {
+          f.cancel(true);
+        }
+      }
+
+      void cancel() {
+        cancelled = true;
+        timer.cancel();
+        CompletableFuture<HttpResponse<Object>> f = response;
+        if (f != null) {
+          f.cancel(true); // the JDK client aborts the exchange
+        }
+      }
+    }
+
     /**
      * One attempt on the wire: its forwarded request; its body handler keeps the body aside while
      * the loop may still retry (or hedge), hands it to the caller's handler once the attempt is
@@ -916,7 +1051,9 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     private final class Sent implements HttpResponse.BodyHandler<Object> {
       final Attempt<Sent> attempt;
       final HttpRequest forwarded;
-      final long sentAt = System.nanoTime();
+      final long sentAt = ticker.nanoTime();
+      /** Set once: by the response's headers, or by the attempt's timeout if it passes first. */
+      final AtomicBoolean headersOrTimeout = new AtomicBoolean();
       volatile int status;
       volatile boolean keptAside;
       volatile @Nullable Observed<T> callersHandler;
@@ -930,6 +1067,10 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       @Override
       @SuppressWarnings("unchecked")
       public HttpResponse.BodySubscriber<Object> apply(HttpResponse.ResponseInfo info) {
+        if (!headersOrTimeout.compareAndSet(false, true)) { // timed out: the attempt is over
+          return (HttpResponse.BodySubscriber<Object>)
+              (HttpResponse.BodySubscriber<?>) HttpResponse.BodySubscribers.discarding();
+        }
         status = info.statusCode();
         if (attempt.mayRetry(status)) {
           keptAside = true;
@@ -942,7 +1083,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
           HttpResponse.BodySubscriber<byte[]> bytes = HttpResponse.BodySubscribers.ofByteArray();
           return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>)
               (own == null && !hasDeadline ? bytes
-                  : new Bounded<>(bytes, until, "attempt timed out while its response body"
+                  : new Bounded<>(bytes, until, ticker, scheduler, "attempt timed out while its response body"
                       + " (kept aside, status " + status + ") was arriving"));
         }
         if (!attempt.commit()) { // another attempt is the answer, or the call was cancelled
@@ -954,7 +1095,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         // The call's answer: its body, however the caller's handler reads it, is bounded by the
         // request's own timeout (the JDK client's stops at the headers).
         return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>)
-            (hasDeadline ? new Bounded<>(observed, deadline, "request timed out while its"
+            (hasDeadline ? new Bounded<>(observed, deadline, ticker, scheduler, "request timed out while its"
                 + " response body was arriving (timeout " + original.timeout().orElse(null) + ")")
                 : observed);
       }
@@ -1048,6 +1189,38 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     return publisher.isEmpty()
         || publisher.get().contentLength() == 0
         || ReplayableBody.isReplayable(publisher.get());
+  }
+
+  /**
+   * What the wrapped client's blocking {@code send} throws for an exchange that failed with
+   * {@code c} (the JDK's {@code send} waits for its own asynchronous exchange and throws a new
+   * exception of the same kind, with the message and, mostly, the original as its cause): a
+   * blocking call's attempt fails as it failed when it was sent with {@code send}.
+   */
+  static Throwable asSendThrows(Throwable c) {
+    String message = c.getMessage();
+    if (c instanceof IllegalArgumentException) {
+      return new IllegalArgumentException(message, c);
+    }
+    if (c instanceof SecurityException) {
+      return new SecurityException(message, c);
+    }
+    Throwable e;
+    if (c instanceof HttpConnectTimeoutException) {
+      e = new HttpConnectTimeoutException(message);
+    } else if (c instanceof HttpTimeoutException) {
+      return new HttpTimeoutException(message);
+    } else if (c instanceof ConnectException) {
+      e = new ConnectException(message);
+    } else if (c instanceof SSLHandshakeException) {
+      e = new SSLHandshakeException(message);
+    } else if (c instanceof SSLException) {
+      return new SSLException(message, c);
+    } else {
+      return new IOException(message, c); // any other failure, the body handler's included
+    }
+    e.initCause(c);
+    return e;
   }
 
   /** The duration in nanoseconds, {@link Long#MAX_VALUE} beyond. */
@@ -1203,19 +1376,21 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
   private static final class Bounded<T> implements HttpResponse.BodySubscriber<T> {
     private final HttpResponse.BodySubscriber<T> delegate;
     private final String message;
-    private final CompletableFuture<Void> timer;
+    private final Scheduler.Cancellable timer;
     // Guarded by this.
     private Flow.@Nullable Subscription subscription;
     private boolean done;
 
-    Bounded(HttpResponse.BodySubscriber<T> delegate, long deadline, String message) {
+    Bounded(
+        HttpResponse.BodySubscriber<T> delegate,
+        long deadline,
+        Ticker ticker,
+        Scheduler scheduler,
+        String message) {
       this.delegate = delegate;
       this.message = message;
-      long delay = Math.max(0, deadline - System.nanoTime());
-      this.timer =
-          CompletableFuture.runAsync(
-              this::expire,
-              CompletableFuture.delayedExecutor(delay, java.util.concurrent.TimeUnit.NANOSECONDS));
+      long delay = Math.max(0, deadline - ticker.nanoTime());
+      this.timer = scheduler.schedule(this::expire, delay);
     }
 
     private void expire() {
@@ -1271,7 +1446,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         done = true;
         delegate.onError(throwable);
       }
-      timer.cancel(false);
+      timer.cancel();
     }
 
     @Override
@@ -1283,7 +1458,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         done = true;
         delegate.onComplete();
       }
-      timer.cancel(false);
+      timer.cancel();
     }
   }
 
@@ -1330,6 +1505,9 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     private @Nullable HedgingPolicy hedging;
     private UnknownHosts unknownHosts = UnknownHosts.REJECT;
     private boolean logHealthChanges = true;
+    private Ticker ticker = Ticker.system();
+    private boolean tickerSet;
+    private @Nullable Scheduler scheduler;
 
     private Builder(LoadBalancer lb) {
       this.lb = Objects.requireNonNull(lb, "loadBalancer");
@@ -1420,6 +1598,50 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
      */
     public Builder logHealthChanges(boolean log) {
       this.logHealthChanges = log;
+      return this;
+    }
+
+    /**
+     * Reads time for every timing decision of a call from this ticker: the request's deadline,
+     * each attempt's timeout and its share of the deadline, the deadline of a response body, and
+     * whether an attempt was cut short by the deadline. Default: {@link Ticker#system()}. Set it
+     * together with a {@link #scheduler(Scheduler) scheduler} that runs by it; the load balancer's
+     * own ticker (latencies, ejections) is set on its builder, usually to the same one.
+     *
+     * @param ticker the ticker
+     * @return this builder
+     * @throws IllegalStateException if already set
+     * @since 0.1.0
+     */
+    public Builder ticker(Ticker ticker) {
+      Objects.requireNonNull(ticker, "ticker");
+      if (tickerSet) {
+        throw new IllegalStateException("ticker was already set to " + this.ticker);
+      }
+      this.ticker = ticker;
+      this.tickerSet = true;
+      return this;
+    }
+
+    /**
+     * Runs every timer of a call on this scheduler, in the {@link #ticker(Ticker) ticker}'s
+     * nanoseconds: the request's and each attempt's timeout, the deadline of a response body, the
+     * back-off before a retry (a blocking {@code send} waits for the scheduler to run it) and the
+     * delay before a hedge. A test passes a manual clock as both ticker and scheduler and decides
+     * when each of them fires, without sleeping. Default: the JDK's shared delayed executor ({@link
+     * CompletableFuture#delayedExecutor}), no thread of the client's own.
+     *
+     * @param scheduler the scheduler; it must not run a task on the calling thread
+     * @return this builder
+     * @throws IllegalStateException if already set
+     * @since 0.1.0
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      Objects.requireNonNull(scheduler, "scheduler");
+      if (this.scheduler != null) {
+        throw new IllegalStateException("scheduler was already set to " + this.scheduler);
+      }
+      this.scheduler = scheduler;
       return this;
     }
 

@@ -491,105 +491,131 @@ class CallEdgeCasesTest extends WireMockPoolFixture {
   // ------------------------------------------- 6. an interrupted send() during the back-off
 
   @Test
-  void anInterruptDuringTheBackOffThrowsInterruptedExceptionAndRefundsTheBudget() {
+  void anInterruptDuringTheBackOffThrowsInterruptedExceptionAndRefundsTheBudget()
+      throws Exception {
     WireMockServer busy = server();
     busy.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(503).withBody("busy")));
     WireMockServer good = server();
     good.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("fine")));
-    RetryBudget budget = RetryBudget.of(0, 1, Duration.ofSeconds(1), now::get);
+    ManualClock clock = new ManualClock();
+    RetryBudget budget = RetryBudget.of(0, 1, Duration.ofSeconds(1), clock);
     RetryPolicy policy =
         RetryPolicy.builder()
             .backoff(Duration.ofSeconds(2), Duration.ofSeconds(2))
             .budget(budget)
-            .ticker(now::get)
+            .ticker(clock)
             .build();
-    RecordingClient wrapped = new RecordingClient(http11());
-    LoadBalancedHttpClient client = balance(policy, Ticker.system(),
-        p -> p.algorithm(new InOrder()), List.of(uri(busy), uri(good)), wrapped);
-    // The interrupt arrives on the calling thread as the first exchange ends, before the client
-    // has even decided to retry: the back-off's sleep then throws at once, whatever back-off was
-    // drawn, and no timing decides the outcome. (A back-off of exactly 0, probability 1 in 2e9,
-    // would skip the sleep.)
-    AtomicBoolean interrupted = new AtomicBoolean();
-    wrapped.afterExchange(
-        request -> {
-          if (interrupted.compareAndSet(false, true)) {
-            Thread.currentThread().interrupt();
-          }
-        });
-    double before = budget.balance();
-    assertThat(before).as("the budget's one retry").isEqualTo(1.0);
+    LoadBalancedHttpClient client =
+        balanceOn(clock, policy, p -> p.algorithm(new InOrder()), List.of(uri(busy), uri(good)));
+    assertThat(budget.balance()).as("the budget's one retry").isEqualTo(1.0);
+    AtomicReference<@Nullable Throwable> thrown = new AtomicReference<>();
+    Thread caller = new Thread(() -> {
+      try {
+        client.send(request("/orders", 0).GET().build(), HttpResponse.BodyHandlers.ofString());
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        thrown.set(e);
+      }
+    }, "blocked-in-back-off");
+    caller.start();
+    try {
+      // The retry was granted (its token taken) and its back-off is the one timer on the clock,
+      // which never moves: the caller is in the back-off, however slow the machine.
+      awaitTrue(() -> budget.balance() == 0.0 && clock.pendingTasks() == 1,
+          "the caller waiting out its back-off");
 
-    assertThatThrownBy(() -> CallMode.SEND.call(client, request("/orders", 0).GET().build(),
-            HttpResponse.BodyHandlers.ofString()))
-        .isInstanceOf(InterruptedException.class);
+      caller.interrupt();
+      caller.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+    } finally {
+      caller.interrupt();
+      caller.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+    }
 
-    assertThat(interrupted).isTrue();
-    assertThat(wrapped.sent()).as("attempts sent").hasSize(1);
+    assertThat(caller.isAlive()).as("send() still blocked after the interrupt").isFalse();
+    assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+    assertThat(clock.pendingTasks()).as("the back-off's timer, cancelled").isZero();
+    assertThat(received(busy)).hasSize(1);
     assertThat(received(good)).as("no retry after the interrupt").isEmpty();
     PoolStats pool = poolStats();
     assertThat(pool.inFlight()).isZero();
     assertThat(pool.retries()).isZero();
     assertThat(pool.backend(id(busy)).completed()).as("the 503 was recorded").isEqualTo(1);
-    assertThat(budget.balance()).as("the retry never sent gave its token back").isEqualTo(before);
+    assertThat(budget.balance()).as("the retry never sent gave its token back").isEqualTo(1.0);
   }
 
   // ------------------------------------ 7. an attempt cut short by the request's own deadline
 
   @ParameterizedTest
   @EnumSource(CallMode.class)
-  void anAttemptCutShortByTheRequestsDeadlineIsNotHeldAgainstItsBackend(CallMode mode) {
-    // The first backend answers 503 after 1.2 s of the request's 2 s; the retry goes at once (no
-    // back-off) to a backend that takes 10 s, with what is left (under 0.8 s, less than half of
-    // the request's timeout): it times out because the call's deadline passes, not because it is
-    // slower than the request allows.
-    WireMockServer busy = server();
-    busy.stubFor(any(anyUrl()).willReturn(
-        aResponse().withStatus(503).withBody("busy").withFixedDelay(1200)));
-    WireMockServer slow = asyncServer();
-    slow.stubFor(any(anyUrl()).willReturn(
-        aResponse().withStatus(200).withBody("late").withFixedDelay(10_000)));
+  void anAttemptCutShortByTheRequestsDeadlineIsNotHeldAgainstItsBackend(CallMode mode)
+      throws Exception {
+    // The first backend answers 503 after 1.2 s of the request's 2 s (on the manual clock); the
+    // retry goes at once (no back-off) to a backend that never answers, with the 0.8 s left: less
+    // than half of the request's timeout, so it times out because the call's deadline passes,
+    // not because the backend is slower than the request allows.
+    ManualClock clock = new ManualClock();
+    HeldBackend busy = held(503, "busy");
+    HeldBackend silent = held(200, "never sent");
     // Not split: the first attempt may use the whole timeout, so the retry is what gets cut.
-    LoadBalancedHttpClient client = balance(fastRetries().splitRequestTimeout(false).build(),
-        p -> p.algorithm(new InOrder()), List.of(uri(busy), uri(slow)));
+    LoadBalancedHttpClient client = balanceOn(clock, fastRetries().splitRequestTimeout(false)
+        .build(), p -> p.algorithm(new InOrder()), List.of(busy.uri(), silent.uri()));
 
-    assertThatThrownBy(() -> mode.call(client,
-            request("/search", 0).timeout(Duration.ofSeconds(2)).GET().build(),
-            HttpResponse.BodyHandlers.ofString()))
-        .isInstanceOf(HttpTimeoutException.class);
+    CallMode.Pending<String> call = mode.start(client,
+        request("/search", 0).timeout(Duration.ofSeconds(2)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    busy.awaitReceived(1);
+    clock.advance(Duration.ofMillis(1200));
+    busy.release();
+    silent.awaitReceived(1);
 
-    assertThat(received(busy)).hasSize(1);
-    assertThat(received(slow)).as("the retry was sent").hasSize(1);
+    assertThat(clock.pendingTasks()).as("the retry's timeout, armed").isEqualTo(1);
+    clock.advance(Duration.ofMillis(799));
+    assertThat(clock.pendingTasks()).as("the retry's timeout, 1 ms before the deadline")
+        .isEqualTo(1);
+    assertThat(call.isDone()).isFalse();
+    clock.advance(Duration.ofMillis(1));
+    assertThat(clock.pendingTasks()).as("the retry's timeout, at the deadline").isZero();
+
+    assertThatThrownBy(call::await).isInstanceOf(HttpTimeoutException.class);
+    assertThat(busy.received()).isEqualTo(1);
+    assertThat(silent.received()).as("the retry was sent").isEqualTo(1);
     assertThat(poolStats().retries()).isEqualTo(1);
-    BackendStats cut = stats(id(slow));
+    BackendStats cut = stats(silent.id());
     assertThat(cut.failures()).as("the deadline's timeout is not the backend's failure").isZero();
     assertThat(cut.cancelled()).as("the cut attempt counts as cancelled").isEqualTo(1);
     assertThat(cut.completed()).isZero();
     assertThat(cut.inFlight()).isZero();
-    assertThat(stats(id(busy)).failures()).as("the 503 is the first backend's").isEqualTo(1);
+    assertThat(stats(busy.id()).failures()).as("the 503 is the first backend's").isEqualTo(1);
   }
 
   @ParameterizedTest
   @EnumSource(CallMode.class)
-  void aRetryWithMostOfTheRequestsTimeoutLeftThatTimesOutIsTheBackendsFailure(CallMode mode) {
-    // The first backend answers 503 at once; the retry gets nearly the whole 1 s and the backend
-    // takes 10 s: that timeout is the backend's.
+  void aRetryWithMostOfTheRequestsTimeoutLeftThatTimesOutIsTheBackendsFailure(CallMode mode)
+      throws Exception {
+    // The first backend answers 503 while the clock stands still; the retry gets the whole 1 s
+    // left and the backend never answers: that timeout is the backend's.
+    ManualClock clock = new ManualClock();
     WireMockServer busy = server();
     busy.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(503).withBody("busy")));
-    WireMockServer slow = asyncServer();
-    slow.stubFor(any(anyUrl()).willReturn(
-        aResponse().withStatus(200).withBody("late").withFixedDelay(10_000)));
-    LoadBalancedHttpClient client = balance(fastRetries().build(), p -> p.algorithm(new InOrder()),
-        List.of(uri(busy), uri(slow)));
+    HeldBackend silent = held(200, "never sent");
+    LoadBalancedHttpClient client = balanceOn(clock, fastRetries().build(),
+        p -> p.algorithm(new InOrder()), List.of(uri(busy), silent.uri()));
 
-    assertThatThrownBy(() -> mode.call(client,
-            request("/search", 0).timeout(Duration.ofSeconds(1)).GET().build(),
-            HttpResponse.BodyHandlers.ofString()))
-        .isInstanceOf(HttpTimeoutException.class);
+    CallMode.Pending<String> call = mode.start(client,
+        request("/search", 0).timeout(Duration.ofSeconds(1)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    silent.awaitReceived(1);
 
-    assertThat(received(slow)).as("the retry was sent").hasSize(1);
-    BackendStats timedOut = stats(id(slow));
-    assertThat(timedOut.failures()).as("a timeout with most of the time given").isEqualTo(1);
+    clock.advance(Duration.ofMillis(999));
+    assertThat(clock.pendingTasks()).as("the retry's timeout, 1 ms before the deadline")
+        .isEqualTo(1);
+    assertThat(call.isDone()).isFalse();
+    clock.advance(Duration.ofMillis(1));
+
+    assertThatThrownBy(call::await).isInstanceOf(HttpTimeoutException.class);
+    assertThat(received(busy)).hasSize(1);
+    assertThat(silent.received()).as("the retry was sent").isEqualTo(1);
+    BackendStats timedOut = stats(silent.id());
+    assertThat(timedOut.failures()).as("a timeout with all the time left").isEqualTo(1);
     assertThat(timedOut.cancelled()).isZero();
     assertThat(timedOut.inFlight()).isZero();
   }

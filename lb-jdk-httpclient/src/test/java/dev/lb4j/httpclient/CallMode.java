@@ -18,51 +18,88 @@ import java.util.concurrent.TimeoutException;
 enum CallMode {
   SEND {
     @Override
-    <T> HttpResponse<T> call(
-        HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler)
-        throws Exception {
+    <T> Pending<T> start(
+        HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
       FutureTask<HttpResponse<T>> task = new FutureTask<>(() -> client.send(request, handler));
       Thread caller = new Thread(task, "send-" + request.uri());
       caller.start();
-      try {
-        return task.get(WAIT_SECONDS, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        throw rethrow(e);
-      } catch (TimeoutException e) {
-        caller.interrupt();
-        caller.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
-        throw new AssertionError("send() did not return within " + WAIT_SECONDS + " s", e);
-      }
+      return new Pending<>() {
+        @Override
+        public boolean isDone() {
+          return task.isDone();
+        }
+
+        @Override
+        public HttpResponse<T> await() throws Exception {
+          try {
+            return task.get(WAIT_SECONDS, TimeUnit.SECONDS);
+          } catch (ExecutionException e) {
+            throw rethrow(e);
+          } catch (TimeoutException e) {
+            caller.interrupt();
+            caller.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+            throw new AssertionError("send() did not return within " + WAIT_SECONDS + " s", e);
+          }
+        }
+      };
     }
   },
   SEND_ASYNC {
     @Override
-    <T> HttpResponse<T> call(
-        HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler)
-        throws Exception {
+    <T> Pending<T> start(
+        HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
       CompletableFuture<HttpResponse<T>> future = client.sendAsync(request, handler);
-      try {
-        return future.get(WAIT_SECONDS, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        throw rethrow(e);
-      } catch (TimeoutException e) {
-        boolean cancelled = future.cancel(true);
-        throw new AssertionError("sendAsync() did not complete within " + WAIT_SECONDS
-            + " s (cancelled: " + cancelled + ")", e);
-      }
+      return new Pending<>() {
+        @Override
+        public boolean isDone() {
+          return future.isDone();
+        }
+
+        @Override
+        public HttpResponse<T> await() throws Exception {
+          try {
+            return future.get(WAIT_SECONDS, TimeUnit.SECONDS);
+          } catch (ExecutionException e) {
+            throw rethrow(e);
+          } catch (TimeoutException e) {
+            boolean cancelled = future.cancel(true);
+            throw new AssertionError("sendAsync() did not complete within " + WAIT_SECONDS
+                + " s (cancelled: " + cancelled + ")", e);
+          }
+        }
+      };
     }
   };
 
+  /** A call started and not yet waited for, so the test can move a manual clock meanwhile. */
+  interface Pending<T> {
+    /** Whether the call ended. */
+    boolean isDone();
+
+    /**
+     * Waits for the call, at most {@value CallMode#WAIT_SECONDS} s.
+     *
+     * @throws Exception the call's own failure, unwrapped
+     */
+    HttpResponse<T> await() throws Exception;
+  }
+
   static final int WAIT_SECONDS = 10;
+
+  /** Starts the call: {@code send} on a thread of its own, or {@code sendAsync}. */
+  abstract <T> Pending<T> start(
+      HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler);
 
   /**
    * Sends the request and waits for the response, at most {@value #WAIT_SECONDS} s.
    *
    * @throws Exception the call's own failure, unwrapped
    */
-  abstract <T> HttpResponse<T> call(
+  <T> HttpResponse<T> call(
       HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler)
-      throws Exception;
+      throws Exception {
+    return start(client, request, handler).await();
+  }
 
   private static Exception rethrow(ExecutionException e) {
     Throwable cause = e.getCause();

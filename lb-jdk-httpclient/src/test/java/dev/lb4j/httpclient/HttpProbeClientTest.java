@@ -111,11 +111,11 @@ class HttpProbeClientTest {
                           .healthCheck(
                               HealthCheck.builder(HttpProbe.builder("/healthz").client(probeClient).build())
                                   // Real time. A healthy backend turns unhealthy only if three
-                                  // probes in a row time out: a busy 2-core machine once stalled
-                                  // two 300 ms probes in a row. The timeout is as long as the
-                                  // interval allows.
-                                  .interval(Duration.ofMillis(500))
-                                  .timeout(Duration.ofMillis(500))
+                                  // probes in a row each take over a second (a busy 2-core
+                                  // machine once stalled two 300 ms probes in a row). The
+                                  // timeout is as long as the interval allows.
+                                  .interval(Duration.ofSeconds(1))
+                                  .timeout(Duration.ofSeconds(1))
                                   .unhealthyThreshold(3)
                                   .healthyThreshold(2)
                                   .build());

@@ -125,10 +125,10 @@ class HttpProbeTest {
                     .panicThreshold(0)
                     .healthCheck(
                         HealthCheck.builder(HttpProbe.of("/healthz"))
-                            // Real time: generous enough that a busy 2-core machine never
-                            // turns a 500 into a timeout (a 40 ms timeout once did).
-                            .interval(Duration.ofMillis(300))
-                            .timeout(Duration.ofMillis(300))
+                            // Real time: a 500 turns into a timeout (and the reason asserted
+                            // below into another) only if a loopback probe takes over a second.
+                            .interval(Duration.ofSeconds(1))
+                            .timeout(Duration.ofSeconds(1))
                             .unhealthyThreshold(2)
                             .healthyThreshold(2)
                             .build()))

@@ -1,14 +1,9 @@
 package dev.lb4j.httpclient;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.lb4j.core.BackendStats;
-import dev.lb4j.core.Ticker;
 import dev.lb4j.core.policy.RetryPolicy;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,119 +17,117 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The request's own {@link HttpRequest#timeout()} bounds the whole call, retries included, as it
- * bounds a call of the JDK client: each attempt is given what is left of it (or the retry policy's
- * per-try timeout when shorter), and no retry starts once it has passed.
+ * bounds a call of the JDK client: each attempt is given what is left of it (or its share of it,
+ * or the retry policy's per-try timeout when shorter), and no retry starts once it has passed.
  *
- * <p>Both backends answer after 3 s, far beyond the request's timeout, so every attempt ends by
- * timing out. No wall time is asserted: the wrapped client records the timeout each attempt was
- * sent with, and since an attempt that times out lasts at least its own timeout, the attempts'
- * timeouts can add up to at most the request's.
+ * <p>Both backends hold every request and never answer, and the client's ticker and scheduler are
+ * a {@link ManualClock}: each attempt times out exactly when the test moves the clock to the end of
+ * its timeout, never a moment before (the clock is moved to 1 ms short of it first), so every
+ * attempt's timeout is asserted exactly, whatever the machine's load.
  */
 @Timeout(60)
 class RequestTimeoutBoundsTheCallTest extends WireMockPoolFixture {
 
   private static final Duration REQUEST_TIMEOUT = Duration.ofMillis(500);
+  private static final Duration MS = Duration.ofMillis(1);
 
-  private List<WireMockServer> slow;
-  private final RecordingClient wrapped = new RecordingClient(http11());
+  private final ManualClock clock = new ManualClock();
+  private HeldBackend first;
+  private HeldBackend second;
 
   @BeforeEach
-  void slowBackends() {
-    slow = List.of(asyncServer(), asyncServer());
-    for (WireMockServer s : slow) {
-      s.stubFor(any(anyUrl()).willReturn(
-          aResponse().withStatus(200).withBody("late").withFixedDelay(3000)));
-    }
+  void silentBackends() throws Exception {
+    first = held(200, "never sent");
+    second = held(200, "never sent");
   }
 
   private LoadBalancedHttpClient client(RetryPolicy policy) {
-    return balance(policy, Ticker.system(), p -> { },
-        slow.stream().map(WireMockPoolFixture::uri).toList(), wrapped);
+    return balanceOn(clock, policy, p -> p.algorithm(new InOrder()),
+        List.of(first.uri(), second.uri()));
   }
 
   private static HttpRequest get() {
     return request("/search", 0).timeout(REQUEST_TIMEOUT).GET().build();
   }
 
-  private long picks() {
-    return poolStats().backends().stream().mapToLong(BackendStats::picks).sum();
+  /**
+   * The attempt that {@code backend}'s {@code nth} request is times out exactly {@code timeout}
+   * after it was sent: its timer is still armed 1 ms before, and gone at that moment.
+   */
+  private void timesOutAfter(HeldBackend backend, int nth, Duration timeout) throws Exception {
+    backend.awaitReceived(nth);
+    assertThat(clock.pendingTasks()).as("attempt %s: its timeout, armed", nth).isEqualTo(1);
+    clock.advance(timeout.minus(MS));
+    assertThat(clock.pendingTasks()).as("its timer 1 ms before %s", timeout).isEqualTo(1);
+    clock.advance(MS);
   }
 
-  private List<Duration> attemptTimeouts() {
-    return wrapped.sent().stream()
-        .map(r -> r.timeout().orElseThrow(() -> new AssertionError("attempt without timeout: " + r)))
-        .toList();
+  private long sum(java.util.function.ToLongFunction<BackendStats> stat) {
+    return poolStats().backends().stream().mapToLong(stat).sum();
   }
 
   @ParameterizedTest
   @EnumSource(CallMode.class)
-  void theFirstAttemptGetsAtMostTheRequestsTimeoutAndNoRetryStartsAfterIt(CallMode mode) {
-    // The default policy would retry a timeout (2 attempts); small back-off so a retry, if the
-    // client sent one, would go at once. Not split: the first attempt may take the whole timeout.
+  void theFirstAttemptGetsAtMostTheRequestsTimeoutAndNoRetryStartsAfterIt(CallMode mode)
+      throws Exception {
+    // The default policy would retry a timeout (2 attempts). Not split: the first attempt may
+    // take the whole timeout, which leaves nothing for a retry.
     LoadBalancedHttpClient client =
-        client(RetryPolicy.builder().backoff(Duration.ofMillis(1), Duration.ofMillis(5))
-            .splitRequestTimeout(false).build());
+        client(fastRetries().splitRequestTimeout(false).build());
 
-    assertThatThrownBy(() -> mode.call(client, get(), HttpResponse.BodyHandlers.ofString()))
-        .isInstanceOf(HttpTimeoutException.class);
+    CallMode.Pending<String> call = mode.start(client, get(), HttpResponse.BodyHandlers.ofString());
+    timesOutAfter(first, 1, REQUEST_TIMEOUT);
 
-    List<Duration> timeouts = attemptTimeouts();
-    assertThat(timeouts).as("attempts sent: the first used up the request's timeout").hasSize(1);
-    assertThat(timeouts.get(0)).isPositive().isLessThanOrEqualTo(REQUEST_TIMEOUT);
-    assertThat(picks()).as("backends picked").isEqualTo(1);
+    assertThatThrownBy(call::await).isInstanceOf(HttpTimeoutException.class);
+    assertThat(second.received()).as("no retry").isZero();
+    assertThat(sum(BackendStats::picks)).as("backends picked").isEqualTo(1);
     assertThat(poolStats().retries()).isZero();
-    assertThat(poolStats().backends().stream().mapToLong(BackendStats::failures).sum())
-        .as("the timed-out attempt is its backend's failure").isEqualTo(1);
+    assertThat(sum(BackendStats::failures)).as("the timed-out attempt is its backend's failure")
+        .isEqualTo(1);
   }
 
   @ParameterizedTest
   @EnumSource(CallMode.class)
-  void byDefaultTheFirstAttemptGetsHalfTheRequestsTimeoutLeavingTheRestForARetry(CallMode mode) {
-    LoadBalancedHttpClient client =
-        client(RetryPolicy.builder().backoff(Duration.ofMillis(1), Duration.ofMillis(5)).build());
+  void byDefaultTheFirstAttemptGetsHalfTheRequestsTimeoutLeavingTheRestForARetry(CallMode mode)
+      throws Exception {
+    LoadBalancedHttpClient client = client(fastRetries().build());
 
-    assertThatThrownBy(() -> mode.call(client, get(), HttpResponse.BodyHandlers.ofString()))
-        .isInstanceOf(HttpTimeoutException.class);
+    CallMode.Pending<String> call = mode.start(client, get(), HttpResponse.BodyHandlers.ofString());
+    timesOutAfter(first, 1, REQUEST_TIMEOUT.dividedBy(2));
+    timesOutAfter(second, 1, REQUEST_TIMEOUT.dividedBy(2));
 
-    List<Duration> timeouts = attemptTimeouts();
-    // Typically two attempts of about 250 ms each; on a slow machine the first attempt's timeout
-    // may fire so late that no time is left for the retry. Whatever the count, the first gets at
-    // most half, and together they stay within the request's timeout.
-    assertThat(timeouts).hasSizeBetween(1, 2);
-    assertThat(timeouts.get(0)).isPositive().isLessThanOrEqualTo(REQUEST_TIMEOUT.dividedBy(2));
-    assertThat(timeouts.stream().reduce(Duration.ZERO, Duration::plus))
-        .as("the attempts' timeouts %s added up", timeouts).isLessThanOrEqualTo(REQUEST_TIMEOUT);
-    assertThat(picks()).isEqualTo(timeouts.size());
-    assertThat(poolStats().backends().stream()
-            .mapToLong(b -> b.failures() + b.cancelled()).sum())
-        .as("every attempt's lease ended as a failure or cancelled").isEqualTo(timeouts.size());
+    assertThatThrownBy(call::await).isInstanceOf(HttpTimeoutException.class);
+    assertThat(clock.pendingTasks()).isZero();
+    assertThat(sum(BackendStats::picks)).isEqualTo(2);
+    assertThat(poolStats().retries()).isEqualTo(1);
+    assertThat(sum(BackendStats::failures))
+        .as("each attempt had its even share: both timeouts are the backends' failures")
+        .isEqualTo(2);
+    assertThat(sum(BackendStats::cancelled)).isZero();
   }
 
   @ParameterizedTest
   @EnumSource(CallMode.class)
-  void retriesShareTheRequestsTimeoutWithTheFirstAttempt(CallMode mode) {
+  void retriesShareTheRequestsTimeoutWithTheFirstAttempt(CallMode mode) throws Exception {
     Duration perTry = Duration.ofMillis(200);
     LoadBalancedHttpClient client =
         client(fastRetries().maxAttempts(3).perTryTimeout(perTry).build());
 
-    assertThatThrownBy(() -> mode.call(client, get(), HttpResponse.BodyHandlers.ofString()))
-        .isInstanceOf(HttpTimeoutException.class);
+    CallMode.Pending<String> call = mode.start(client, get(), HttpResponse.BodyHandlers.ofString());
+    timesOutAfter(first, 1, perTry);
+    timesOutAfter(second, 1, perTry);
+    // Every backend was tried: the third attempt goes to any but the previous one, with only
+    // what the first two left of the request's timeout.
+    timesOutAfter(first, 2, REQUEST_TIMEOUT.minus(perTry.multipliedBy(2)));
 
-    List<Duration> timeouts = attemptTimeouts();
-    // How many attempts fit depends on timing: 200 + 200 + what is left (about 100 ms) typically,
-    // fewer on a slow machine. Whatever the count, the first gets the per-try timeout (shorter than
-    // the request's), none gets more, and together they stay within the request's timeout: each
-    // later attempt got only what the earlier ones left.
-    assertThat(timeouts).hasSizeBetween(1, 3);
-    assertThat(timeouts.get(0)).isEqualTo(perTry);
-    assertThat(timeouts).allSatisfy(t -> assertThat(t).isPositive().isLessThanOrEqualTo(perTry));
-    Duration sum = timeouts.stream().reduce(Duration.ZERO, Duration::plus);
-    assertThat(sum).as("the attempts' timeouts %s added up", timeouts)
-        .isLessThanOrEqualTo(REQUEST_TIMEOUT);
-    if (timeouts.size() == 3) {
-      assertThat(timeouts.get(2)).as("the third attempt gets only what is left").isLessThan(perTry);
-    }
-    assertThat(picks()).isEqualTo(timeouts.size());
-    assertThat(poolStats().retries()).isEqualTo(timeouts.size() - 1);
+    assertThatThrownBy(call::await).isInstanceOf(HttpTimeoutException.class);
+    assertThat(clock.pendingTasks()).isZero();
+    assertThat(sum(BackendStats::picks)).isEqualTo(3);
+    assertThat(poolStats().retries()).isEqualTo(2);
+    assertThat(sum(BackendStats::failures)).as("the two attempts that had their per-try timeout")
+        .isEqualTo(2);
+    assertThat(sum(BackendStats::cancelled))
+        .as("the third, cut short by the request's deadline (100 ms of a 500 ms timeout)")
+        .isEqualTo(1);
   }
 }

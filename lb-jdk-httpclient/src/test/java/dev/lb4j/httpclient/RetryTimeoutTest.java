@@ -17,24 +17,21 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Timeouts of the retry policy: a per-try timeout turns a backend that does not answer into a
  * retry elsewhere (recorded as {@link ErrorKind#TIMEOUT}); a total timeout ends the call with an
- * {@link HttpTimeoutException} when every backend is slow. No timing is asserted: only outcomes and
- * which backends got requests.
+ * {@link HttpTimeoutException} when every backend is slow. Slow backends hold their requests and
+ * never answer; the client's and the retry policy's time is a {@link ManualClock}, so each attempt
+ * times out exactly when the test moves the clock to its end (its timer is still armed 1 ms before).
  */
+@Timeout(60)
 class RetryTimeoutTest extends WireMockPoolFixture {
 
-  /** Far beyond the timeouts below: an attempt on such a backend can only end by timing out. */
-  private static final int SLOW_MS = 3000;
+  private static final Duration MS = Duration.ofMillis(1);
 
-  private WireMockServer slow() {
-    WireMockServer s = server();
-    s.stubFor(any(anyUrl()).willReturn(
-        aResponse().withStatus(200).withBody("late").withFixedDelay(SLOW_MS)));
-    return s;
-  }
+  private final ManualClock clock = new ManualClock();
 
   private WireMockServer fast(String body) {
     WireMockServer s = server();
@@ -42,14 +39,23 @@ class RetryTimeoutTest extends WireMockPoolFixture {
     return s;
   }
 
+  /** The {@code nth} request {@code backend} got times out exactly {@code timeout} after it went. */
+  private void timesOutAfter(HeldBackend backend, int nth, Duration timeout) throws Exception {
+    backend.awaitReceived(nth);
+    clock.advance(timeout.minus(MS));
+    assertThat(clock.pendingTasks()).as("the attempt's timer 1 ms before %s", timeout)
+        .isEqualTo(1);
+    clock.advance(MS);
+  }
+
   @Test
   void aBackendSlowerThanThePerTryTimeoutIsLeftForAnotherAndTheGetSucceeds() throws Exception {
-    WireMockServer slow = slow();
+    HeldBackend slow = held(200, "never sent");
     WireMockServer good1 = fast("one");
     WireMockServer good2 = fast("two");
     LoadBalancedHttpClient client =
-        balance(
-            fastRetries().perTryTimeout(Duration.ofMillis(300)).build(),
+        balanceOn(clock,
+            fastRetries().perTryTimeout(Duration.ofMillis(300)).ticker(clock).build(),
             p -> p.algorithm(new InOrder())
                 .outlierDetection(
                     OutlierDetection.builder()
@@ -57,63 +63,69 @@ class RetryTimeoutTest extends WireMockPoolFixture {
                         .failureErrors(Set.of(ErrorKind.TIMEOUT)) // only a timeout ejects
                         .consecutiveFailures(1)
                         .build()),
-            List.of(uri(slow), uri(good1), uri(good2)));
+            List.of(slow.uri(), uri(good1), uri(good2)));
 
-    HttpResponse<String> r =
-        client.send(request("/search", 0).GET().build(), HttpResponse.BodyHandlers.ofString());
+    CallMode.Pending<String> call = CallMode.SEND.start(client,
+        request("/search", 0).GET().build(), HttpResponse.BodyHandlers.ofString());
+    timesOutAfter(slow, 1, Duration.ofMillis(300));
+    HttpResponse<String> r = call.await();
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("one");
-    assertThat(received(slow, 0)).as("the first attempt").hasSize(1);
+    assertThat(slow.received()).as("the first attempt").isEqualTo(1);
     assertThat(received(good1, 0)).as("the retry").hasSize(1);
     assertThat(received(good2)).isEmpty();
     assertThat(poolStats().retries()).isEqualTo(1);
-    BackendStats s = awaitStatus(id(slow), BackendStatus.EJECTED);
+    BackendStats s = awaitStatus(slow.id(), BackendStatus.EJECTED);
     assertThat(s.failures()).isEqualTo(1);
     assertThat(s.status()).as("its one failure was a TIMEOUT").isEqualTo(BackendStatus.EJECTED);
   }
 
   @Test
-  void whenEveryBackendIsSlowTheTotalTimeoutEndsTheCallWithHttpTimeoutException() {
-    List<WireMockServer> all = List.of(slow(), slow(), slow());
+  void whenEveryBackendIsSlowTheTotalTimeoutEndsTheCallWithHttpTimeoutException()
+      throws Exception {
+    List<HeldBackend> all =
+        List.of(held(200, "never sent"), held(200, "never sent"), held(200, "never sent"));
     LoadBalancedHttpClient client =
-        balance(
+        balanceOn(clock,
             fastRetries().maxAttempts(3).perTryTimeout(Duration.ofMillis(200))
-                .totalTimeout(Duration.ofMillis(500)).build(),
-            p -> { },
-            all.stream().map(WireMockPoolFixture::uri).toList());
+                .totalTimeout(Duration.ofMillis(500)).ticker(clock).build(),
+            p -> p.algorithm(new InOrder()),
+            all.stream().map(HeldBackend::uri).toList());
 
-    assertThatThrownBy(() -> client.send(request("/search", 0).GET().build(),
-            HttpResponse.BodyHandlers.ofString()))
-        .isInstanceOf(HttpTimeoutException.class);
+    CallMode.Pending<String> call = CallMode.SEND.start(client,
+        request("/search", 0).GET().build(), HttpResponse.BodyHandlers.ofString());
+    timesOutAfter(all.get(0), 1, Duration.ofMillis(200));
+    timesOutAfter(all.get(1), 1, Duration.ofMillis(200));
+    timesOutAfter(all.get(2), 1, Duration.ofMillis(100)); // what the total has left
 
-    // How many attempts fit in the total depends on timing; each went to a different backend and
-    // each was recorded as a failure of the backend it went to.
-    int attempts = 0;
-    for (WireMockServer s : all) {
-      List<?> got = received(s, 0);
-      assertThat(got).as("requests at %s", id(s)).hasSizeLessThanOrEqualTo(1);
-      attempts += got.size();
-      assertThat(stats(id(s)).failures()).isEqualTo(got.size());
+    assertThatThrownBy(call::await).isInstanceOf(HttpTimeoutException.class);
+    assertThat(clock.pendingTasks()).isZero();
+    for (HeldBackend b : all) {
+      assertThat(b.received()).as("requests at %s", b.id()).isEqualTo(1);
+      assertThat(stats(b.id()).failures()).as("the TIMEOUT at %s", b.id()).isEqualTo(1);
     }
-    assertThat(attempts).isBetween(1, 3);
+    assertThat(poolStats().retries()).isEqualTo(2);
   }
 
   @Test
-  void aTotalTimeoutAloneGivesTheFirstAttemptAllOfItAndLeavesNothingForARetry() {
-    List<WireMockServer> all = List.of(slow(), slow(), slow());
+  void aTotalTimeoutAloneGivesTheFirstAttemptAllOfItAndLeavesNothingForARetry()
+      throws Exception {
+    List<HeldBackend> all =
+        List.of(held(200, "never sent"), held(200, "never sent"), held(200, "never sent"));
     LoadBalancedHttpClient client =
-        balance(fastRetries().maxAttempts(3).totalTimeout(Duration.ofMillis(300)).build(),
-            p -> { }, all.stream().map(WireMockPoolFixture::uri).toList());
+        balanceOn(clock,
+            fastRetries().maxAttempts(3).totalTimeout(Duration.ofMillis(300)).ticker(clock)
+                .build(),
+            p -> p.algorithm(new InOrder()), all.stream().map(HeldBackend::uri).toList());
 
-    assertThatThrownBy(() -> client.send(request("/search", 0).GET().build(),
-            HttpResponse.BodyHandlers.ofString()))
-        .isInstanceOf(HttpTimeoutException.class);
+    CallMode.Pending<String> call = CallMode.SEND.start(client,
+        request("/search", 0).GET().build(), HttpResponse.BodyHandlers.ofString());
+    timesOutAfter(all.get(0), 1, Duration.ofMillis(300));
 
-    int attempts = 0;
-    for (WireMockServer s : all) {
-      attempts += received(s, 0).size();
-    }
-    assertThat(attempts).as("the first attempt's timeout is the whole total").isEqualTo(1);
+    assertThatThrownBy(call::await).isInstanceOf(HttpTimeoutException.class);
+    assertThat(all.get(1).received() + all.get(2).received())
+        .as("the first attempt's timeout is the whole total: no retry").isZero();
+    assertThat(poolStats().retries()).isZero();
   }
 }

@@ -38,6 +38,7 @@ abstract class WireMockPoolFixture {
   static final String POOL = "api";
 
   private final List<WireMockServer> servers = new ArrayList<>();
+  private final List<HeldBackend> heldBackends = new ArrayList<>();
   private @Nullable LoadBalancer lb;
   private @Nullable LoadBalancedHttpClient client;
 
@@ -79,6 +80,27 @@ abstract class WireMockPoolFixture {
     servers.add(s);
     s.start();
     return s;
+  }
+
+  /**
+   * Starts a backend that holds each request until the test releases it, then answers {@code
+   * status} with {@code body}; closed after the test.
+   */
+  final HeldBackend held(int status, String body) throws java.io.IOException {
+    HeldBackend b = new HeldBackend(status, body);
+    heldBackends.add(b);
+    return b;
+  }
+
+  /**
+   * Builds the load balancer and a client whose every timing decision is on {@code clock}: the
+   * load balancer's ticker (latencies) and the client's ticker and scheduler (the request's
+   * deadline, each attempt's timeout, back-offs, hedge delays). Nothing times out, and no back-off
+   * ends, until the test moves the clock.
+   */
+  final LoadBalancedHttpClient balanceOn(
+      ManualClock clock, RetryPolicy policy, Consumer<PoolBuilder> pool, List<String> backendUris) {
+    return balance(policy, clock, pool, backendUris, http11(), b -> b.ticker(clock).scheduler(clock));
   }
 
   /**
@@ -218,6 +240,25 @@ abstract class WireMockPoolFixture {
     return s;
   }
 
+  /**
+   * Waits until {@code condition} holds, polling every millisecond for at most 10 s: for a state
+   * another thread reaches (a call blocked in its back-off), never for time to pass.
+   */
+  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+    awaitTrue(condition, what, 10);
+  }
+
+  /** As above, waiting at most {@code seconds}. */
+  static void awaitTrue(java.util.function.BooleanSupplier condition, String what, int seconds) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("not within " + seconds + " s: " + what);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
+  }
+
   final BackendStats stats(String backendId) {
     return poolStats().backend(backendId);
   }
@@ -266,6 +307,7 @@ abstract class WireMockPoolFixture {
         l.close();
       }
       servers.forEach(WireMockServer::stop);
+      heldBackends.forEach(HeldBackend::close);
     }
   }
 

@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardSocketOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +31,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -44,6 +45,7 @@ class TcpProbeTest {
   private static final long WAIT_SECONDS = 20;
 
   private final List<ServerSocket> servers = new CopyOnWriteArrayList<>();
+  private final List<Socket> holders = new CopyOnWriteArrayList<>();
   private final Map<ServerSocket, Thread> acceptors = new ConcurrentHashMap<>();
   @RegisterExtension final EngineFixture engine = new EngineFixture();
   private final ManualClock clock = engine.clock();
@@ -53,6 +55,9 @@ class TcpProbeTest {
   void closeServers() throws Exception {
     for (ServerSocket s : servers) {
       closeAndWait(s);
+    }
+    for (Socket holder : holders) {
+      holder.close();
     }
   }
 
@@ -88,13 +93,46 @@ class TcpProbeTest {
     return server;
   }
 
+  /**
+   * Holds a loopback port for the whole test: a socket bound to it that never listens, with {@code
+   * SO_REUSEPORT}, so a server can {@linkplain #listenOn listen} on the port, close (a connect is
+   * then refused: nothing listens) and listen on it again, while no other socket can take the port
+   * in between. Closed after the test.
+   */
+  private Socket holdPort() throws IOException {
+    Socket holder = new Socket();
+    assertThat(holder.supportedOptions()).as("socket options of this platform")
+        .contains(StandardSocketOptions.SO_REUSEPORT);
+    holder.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+    holder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    holders.add(holder);
+    return holder;
+  }
+
+  /** A server listening on a port {@link #holdPort} holds. */
+  private ServerSocket listenOn(int heldPort) throws IOException {
+    ServerSocket server = new ServerSocket();
+    try {
+      server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+      server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), heldPort), 50);
+    } catch (IOException e) {
+      server.close();
+      throw e;
+    }
+    return serve(server);
+  }
+
   private ServerSocket newServer() throws IOException {
     return serve(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
   }
 
   private static String uri(ServerSocket server) {
-    String host = server.getInetAddress().getHostAddress();
-    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.getLocalPort();
+    return uri(server.getInetAddress(), server.getLocalPort());
+  }
+
+  private static String uri(InetAddress address, int port) {
+    String host = address.getHostAddress();
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
   }
 
   /**
@@ -150,7 +188,10 @@ class TcpProbeTest {
   @Test
   void aClosedServerTurnsUnhealthyAfterExactlyTheThresholdAndHealthyAgainWhenItListensAgain()
       throws Exception {
-    List<ServerSocket> three = List.of(newServer(), newServer(), newServer());
+    // The first backend's port stays held the whole test (see holdPort), so it can listen again.
+    Socket held = holdPort();
+    int port = held.getLocalPort();
+    List<ServerSocket> three = List.of(listenOn(port), newServer(), newServer());
     RelayedTcpProbe probe = new RelayedTcpProbe();
     LoadBalancer lb =
         engine.pool("api", p -> {
@@ -161,7 +202,6 @@ class TcpProbeTest {
     List<String> ids = new ArrayList<>();
     lb.stats().pool("api").backends().forEach(b -> ids.add(b.id()));
     String down = ids.get(0);
-    int port = three.get(0).getLocalPort();
 
     clock.runDue();
     assertThat(probe.deliver(3)).allMatch(HealthResult::isHealthy);
@@ -182,15 +222,7 @@ class TcpProbeTest {
     assertThat(status(lb, ids.get(1))).isEqualTo(BackendStatus.HEALTHY);
     assertThat(status(lb, ids.get(2))).isEqualTo(BackendStatus.HEALTHY);
 
-    ServerSocket again = new ServerSocket();
-    again.setReuseAddress(true);
-    try {
-      again.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
-    } catch (IOException e) {
-      again.close();
-      Assumptions.abort("cannot listen on port " + port + " again: " + e);
-    }
-    serve(again);
+    serve(listenOn(port));
     for (int passes = 1; passes <= HealthCheck.DEFAULT_HEALTHY_THRESHOLD; passes++) {
       assertThat(status(lb, down)).as("after %s passed probes", passes - 1)
           .isEqualTo(BackendStatus.UNHEALTHY);
@@ -226,10 +258,11 @@ class TcpProbeTest {
   @Test
   void tcpProbeOnItsOwnPassesForAListeningPortAndFailsForAClosedOne() throws Exception {
     ServerSocket open = newServer();
-    ServerSocket closed = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    String closedUri = uri(closed);
+    // A port held by a socket that never listens: a connect to it is refused, and no other
+    // socket can start listening on it meanwhile.
+    Socket closed = holdPort();
     int closedPort = closed.getLocalPort();
-    closed.close();
+    String closedUri = uri(closed.getLocalAddress(), closedPort);
     try (LoadBalancer lb = LoadBalancer.builder()
         .pool("api", p -> p.backend(uri(open)).backend(closedUri))
         .build()) {
