@@ -4,10 +4,11 @@ import dev.lb4j.core.LoadBalancer;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.ClosedWatchServiceException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Instant;
@@ -213,8 +214,10 @@ public final class ConfigReloader implements AutoCloseable {
   }
 
   /**
-   * Watches a file and applies it whenever it changes (written in place, or replaced by a rename
-   * as editors and config-map updates do), on a daemon thread named {@code lb4j-config-watch}.
+   * Watches a file and applies it whenever its content changes: written in place, replaced by a
+   * rename as editors do, or swapped behind a symbolic link as Kubernetes does with a mounted
+   * config map (any change in the file's directory makes the watcher read the file again; a content
+   * it has already seen is skipped). Runs on a daemon thread named {@code lb4j-config-watch};
    * {@link #close()} stops it. A file that does not load is {@link ReloadEvent.Outcome#REJECTED}
    * and the running configuration stays.
    *
@@ -229,6 +232,11 @@ public final class ConfigReloader implements AutoCloseable {
         throw new IllegalStateException("already watching " + watcher.file);
       }
       Watcher w = new Watcher(file.toAbsolutePath());
+      try {
+        w.seen = Files.readString(w.file, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        w.seen = null; // not there yet: its first version is applied when it appears
+      }
       watcher = w;
       w.thread.start();
     }
@@ -271,6 +279,8 @@ public final class ConfigReloader implements AutoCloseable {
     final Path file;
     final WatchService service;
     final Thread thread;
+    /** The content last read, so that events which change nothing in the file are skipped. */
+    private @Nullable String seen;
 
     Watcher(Path file) throws IOException {
       this.file = file;
@@ -291,18 +301,9 @@ public final class ConfigReloader implements AutoCloseable {
       try {
         while (!Thread.currentThread().isInterrupted()) {
           WatchKey key = service.take();
-          boolean ours = false;
-          for (WatchEvent<?> event : key.pollEvents()) {
-            if (event.context() instanceof Path p && p.equals(file.getFileName())) {
-              ours = true;
-            } else if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
-              ours = true;
-            }
-          }
+          key.pollEvents(); // whatever changed in the directory: read the file again
           key.reset();
-          if (ours) {
-            applyFile(file);
-          }
+          readAndApply();
         }
       } catch (InterruptedException | ClosedWatchServiceException e) {
         // stopping
@@ -311,13 +312,29 @@ public final class ConfigReloader implements AutoCloseable {
       }
     }
 
-    void stop() {
-      thread.interrupt();
+    private void readAndApply() {
+      String text;
       try {
-        service.close();
+        text = Files.readString(file, StandardCharsets.UTF_8);
+      } catch (IOException | RuntimeException e) {
+        // between a delete and a create, say; the next event reads it again
+        LOG.log(Level.DEBUG, "cannot read " + file + " yet: " + e);
+        return;
+      }
+      if (text.equals(seen)) {
+        return;
+      }
+      seen = text;
+      apply(text, file.toString());
+    }
+
+    void stop() {
+      try {
+        service.close(); // wakes take() with ClosedWatchServiceException
       } catch (IOException e) {
         LOG.log(Level.DEBUG, "closing the watch of " + file + ": " + e);
       }
+      thread.interrupt();
       try {
         thread.join(10_000);
       } catch (InterruptedException e) {

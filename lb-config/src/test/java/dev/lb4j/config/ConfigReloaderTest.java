@@ -225,6 +225,25 @@ class ConfigReloaderTest {
         .noneMatch(t -> t.getName().equals("lb4j-config-watch"));
   }
 
+  @Test
+  void aConfigMapStyleSwapBehindSymbolicLinksIsApplied(@TempDir Path dir) throws Exception {
+    // the layout Kubernetes mounts: lb4j.yaml -> ..data/lb4j.yaml, ..data -> ..<version>
+    Path v1 = Files.createDirectory(dir.resolve("..v1"));
+    Files.writeString(v1.resolve("lb4j.yaml"), V1, StandardCharsets.UTF_8);
+    Files.createSymbolicLink(dir.resolve("..data"), v1.getFileName());
+    Path file = Files.createSymbolicLink(dir.resolve("lb4j.yaml"), Path.of("..data", "lb4j.yaml"));
+    start(V1);
+    reloader.watch(file);
+
+    Path v2 = Files.createDirectory(dir.resolve("..v2"));
+    Files.writeString(v2.resolve("lb4j.yaml"), V2, StandardCharsets.UTF_8);
+    Path staged = Files.createSymbolicLink(dir.resolve("..data_tmp"), v2.getFileName());
+    Files.move(staged, dir.resolve("..data"), StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
+    next(ReloadEvent.Outcome.APPLIED);
+    assertThat(lb.poolNames()).containsExactly("api", "admin");
+  }
+
   /** The next event with this outcome, skipping others (a write can show up as two events). */
   private ReloadEvent next(ReloadEvent.Outcome outcome) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
