@@ -61,6 +61,7 @@ abstract class ProxyFilterContract {
   private ProxyTestBackend api2;
   private ProxyTestBackend hang;
   private ProxyGarbageServer garbage;
+  private ProxyGarbageServer broken;
   private LoadBalancer lb;
   private ProxyContainer container;
   private HttpClient client;
@@ -71,6 +72,11 @@ abstract class ProxyFilterContract {
     api2 = new ProxyTestBackend();
     hang = new ProxyTestBackend();
     garbage = new ProxyGarbageServer();
+    // Promises 4 MiB, sends 512 KiB (more than a container's response buffer), then closes.
+    byte[] head = "HTTP/1.1 200 OK\r\nContent-Length: 4194304\r\n\r\n"
+        .getBytes(StandardCharsets.US_ASCII);
+    byte[] cut = java.util.Arrays.copyOf(head, head.length + 512 * 1024);
+    broken = new ProxyGarbageServer(cut);
     int refused1 = freePort();
     int refused2 = freePort();
     lb = LoadBalancer.builder()
@@ -81,11 +87,13 @@ abstract class ProxyFilterContract {
             .backend("http://127.0.0.1:" + refused2))
         .pool("hang", p -> p.backend(hang.uri()))
         .pool("garbage", p -> p.backend(garbage.uri()))
+        .pool("broken", p -> p.backend(broken.uri()))
         .route("api", r -> r.pathPrefix("/api/").toPool("api"))
         .route("down", r -> r.pathPrefix("/down/").toPool("down"))
         .route("dead", r -> r.pathPrefix("/dead/").toPool("dead"))
         .route("hang", r -> r.pathPrefix("/hang/").toPool("hang"))
         .route("garbage", r -> r.pathPrefix("/garbage/").toPool("garbage"))
+        .route("broken", r -> r.pathPrefix("/broken/").toPool("broken"))
         .defaultPool("api") // unrouted requests still go to the application (not proxyUnrouted)
         .build();
     lb.admin().drain("down", lb.pool("down").backends().get(0).id());
@@ -106,6 +114,7 @@ abstract class ProxyFilterContract {
       api2.close();
       hang.close();
       garbage.close();
+      broken.close();
     }
   }
 
@@ -315,6 +324,27 @@ abstract class ProxyFilterContract {
     assertThat(r.headers().firstValue(LoadBalancingFilter.ERROR_HEADER)).hasValue("bad-gateway");
     assertThat(r.body()).contains("not valid HTTP").doesNotContain("garbage");
     assertThat(garbage.requests.get()).isPositive();
+  }
+
+  @Test
+  void aBackendThatBreaksOffMidBodyNeverLooksLikeACompleteResponse() throws Exception {
+    long failuresBefore = sum(lb.pool("broken").stats(), BackendStats::failures);
+    // Jetty closes the connection at once; Tomcat keeps it open (its idle timeout, 60 s) after
+    // the proxy ends a response short of its Content-Length: a bounded wait stands for "never
+    // completes", and either way the client never gets a complete response.
+    java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> f = client.sendAsync(
+        HttpRequest.newBuilder(uri("/broken/x")).build(), HttpResponse.BodyHandlers.ofByteArray());
+    try {
+      HttpResponse<byte[]> r = f.get(3, TimeUnit.SECONDS);
+      // Only a response the proxy could still replace: its own 502.
+      assertThat(r.statusCode()).as("status of a response that arrived whole").isEqualTo(502);
+    } catch (java.util.concurrent.ExecutionException truncated) {
+      assertThat(truncated).hasCauseInstanceOf(IOException.class); // ended before Content-Length
+    } catch (java.util.concurrent.TimeoutException stalled) {
+      f.cancel(true); // closes the client's connection
+    }
+    awaitTrue(() -> sum(lb.pool("broken").stats(), BackendStats::failures) > failuresBefore,
+        "the lease failed (RESET)");
   }
 
   @Test

@@ -8,14 +8,24 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A backend on loopback that answers every request with bytes that are not HTTP. */
+/**
+ * A backend on loopback that answers every request with the same bytes and closes the connection:
+ * by default bytes that are not HTTP.
+ */
 final class ProxyGarbageServer implements AutoCloseable {
 
   private final ServerSocket socket;
+  private final byte[] answer;
   private final Thread thread;
   final AtomicInteger requests = new AtomicInteger();
 
   ProxyGarbageServer() throws IOException {
+    this("SURPRISE garbage-status\r\nnot a header\r\n\r\ngarbage-body"
+        .getBytes(StandardCharsets.US_ASCII));
+  }
+
+  ProxyGarbageServer(byte[] answer) throws IOException {
+    this.answer = answer.clone();
     socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     thread = new Thread(this::serve, "garbage-backend");
     thread.setDaemon(true);
@@ -42,8 +52,7 @@ final class ProxyGarbageServer implements AutoCloseable {
               ? state + 1 : 0;
         }
         requests.incrementAndGet();
-        s.getOutputStream().write(
-            "SURPRISE garbage-status\r\nnot a header\r\n\r\ngarbage-body".getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(answer);
         s.getOutputStream().flush();
       } catch (IOException closedOrBroken) {
         // closed by close(), or a connection the proxy gave up on: next one
