@@ -1,0 +1,14 @@
+/**
+ * lb4j in a servlet container: {@link dev.lb4j.servlet.LoadBalancingFilter}, a streaming,
+ * asynchronous reverse proxy that forwards the requests the load balancer's routes match to their
+ * backends over {@code java.net.http}.
+ *
+ * @since 0.1.0
+ */
+module dev.lb4j.servlet {
+  requires transitive dev.lb4j.core;
+  requires transitive java.net.http;
+  requires static transitive jakarta.servlet;
+
+  exports dev.lb4j.servlet;
+}
