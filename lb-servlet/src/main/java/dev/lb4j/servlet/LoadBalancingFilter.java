@@ -153,7 +153,7 @@ public final class LoadBalancingFilter implements Filter {
     }
     ServletRequestView view = new ServletRequestView(request);
     RouteMatch match = lb.route(view);
-    if (match == null || (!proxyUnrouted && isDefaultRoute(match))) {
+    if (match == null || (!proxyUnrouted && match.isDefault())) {
       chain.doFilter(req, res);
       return;
     }
@@ -180,10 +180,6 @@ public final class LoadBalancingFilter implements Filter {
     }
   }
 
-  /** The default route is the engine's, named {@code default}; route names cannot be. */
-  private static boolean isDefaultRoute(RouteMatch match) {
-    return !(match.rule() instanceof Route) && match.rule().name().equals("default");
-  }
 
   /** Why the raw request target is not a URI the JDK client can send, or {@code null}. */
   private static @Nullable String invalidTarget(ServletRequestView view) {

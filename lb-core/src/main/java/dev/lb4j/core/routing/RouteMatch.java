@@ -43,6 +43,17 @@ public final class RouteMatch {
   }
 
   /**
+   * Whether this is the load balancer's default route: no routing rule matched, and the request
+   * goes to the default pool. A proxy in front of an application uses it to leave such requests to
+   * the application. A rule of your own is never the default route, whatever its name.
+   *
+   * @return {@code true} for the default route
+   */
+  public boolean isDefault() {
+    return dev.lb4j.core.internal.pipeline.PipelineSnapshot.isDefaultRoute(this);
+  }
+
+  /**
    * The rule that matched: a {@link Route}, or a custom {@link RoutingRule}.
    *
    * @return the rule

@@ -39,6 +39,35 @@ class DefaultRouteTest {
   }
 
   @Test
+  void theDefaultRouteIsToldApartFromRoutesCustomRulesAndHostRoutes() {
+    dev.lb4j.api.RoutingRule mine = new dev.lb4j.api.RoutingRule() {
+      @Override
+      public String name() {
+        return "mine";
+      }
+
+      @Override
+      public @org.jspecify.annotations.Nullable String route(dev.lb4j.api.RequestView request) {
+        return request.path().startsWith("/mine") ? "b" : null;
+      }
+    };
+    try (LoadBalancer lb =
+        threePools()
+            .route("api", r -> r.pathPrefix("/api/").toPool("a"))
+            .rule(mine)
+            .defaultPool("c")
+            .build()) {
+      assertThat(routed(lb, get("/web")).isDefault()).as("no rule matched").isTrue();
+      assertThat(routed(lb, get("/api/x")).isDefault()).as("a route matched").isFalse();
+      assertThat(routed(lb, get("/mine")).isDefault()).as("a custom rule matched").isFalse();
+      RouteMatch byHost = lb.routeByHost(
+          dev.lb4j.api.RequestView.builder().method("GET").path("/web").host("b").build());
+      assertThat(byHost).isNotNull();
+      assertThat(java.util.Objects.requireNonNull(byHost).isDefault()).as("a host route").isFalse();
+    }
+  }
+
+  @Test
   void withoutRulesEveryRequestTakesTheDefaultRoute() {
     try (LoadBalancer lb = threePools().defaultPool("b").build()) {
       RouteMatch m = routed(lb, get("/api/x"));

@@ -93,7 +93,7 @@ public final class PipelineSnapshot {
           Objects.requireNonNull(byName.get(defaultPool), () -> "no pool named " + defaultPool);
       RouteMatch match =
           new RouteMatch(
-              new FixedRule("default", defaultPool, "default route -> " + defaultPool),
+              new FixedRule("default", defaultPool, "default route -> " + defaultPool, true),
               defaultPool);
       this.defaultMatch = match;
       this.defaultContext = new RequestContext(match, this.globalPolicies, NO_EDITS);
@@ -105,7 +105,8 @@ public final class PipelineSnapshot {
     Set<String> ambiguous = new HashSet<>();
     for (String name : byName.keySet()) {
       RouteMatch m =
-          new RouteMatch(new FixedRule("host", name, "host " + name + " -> pool " + name), name);
+          new RouteMatch(
+              new FixedRule("host", name, "host " + name + " -> pool " + name, false), name);
       byHost.put(name, m);
       String lower = name.toLowerCase(Locale.ROOT);
       if (byLowerHost.putIfAbsent(lower, m) != null) {
@@ -211,6 +212,17 @@ public final class PipelineSnapshot {
   }
 
   /**
+   * Whether a match is the engine's default route (no rule matched; the default pool takes the
+   * request), told by the rule object itself, not by its name.
+   *
+   * @param match a match
+   * @return {@code true} for the default route of any snapshot
+   */
+  public static boolean isDefaultRoute(RouteMatch match) {
+    return match.rule() instanceof FixedRule f && f.defaultRoute;
+  }
+
+  /**
    * A rule that always names one pool: the default route and the host routes. Their matches are
    * built once per snapshot, so their request contexts are memoised.
    */
@@ -218,11 +230,13 @@ public final class PipelineSnapshot {
     private final String name;
     private final String pool;
     private final String description;
+    private final boolean defaultRoute;
 
-    FixedRule(String name, String pool, String description) {
+    FixedRule(String name, String pool, String description, boolean defaultRoute) {
       this.name = name;
       this.pool = pool;
       this.description = description;
+      this.defaultRoute = defaultRoute;
     }
 
     @Override
