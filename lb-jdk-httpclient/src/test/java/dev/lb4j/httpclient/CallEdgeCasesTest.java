@@ -532,7 +532,8 @@ class CallEdgeCasesTest extends WireMockPoolFixture {
 
     assertThat(caller.isAlive()).as("send() still blocked after the interrupt").isFalse();
     assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
-    assertThat(clock.pendingTasks()).as("the back-off's timer, cancelled").isZero();
+    WireMockPoolFixture.awaitTrue(
+        () -> clock.pendingTasks() == 0, "the back-off's timer, cancelled");
     assertThat(received(busy)).hasSize(1);
     assertThat(received(good)).as("no retry after the interrupt").isEmpty();
     PoolStats pool = poolStats();
