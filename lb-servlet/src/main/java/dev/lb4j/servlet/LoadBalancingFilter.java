@@ -1,6 +1,11 @@
 package dev.lb4j.servlet;
 
 import dev.lb4j.api.HeaderChanges;
+import dev.lb4j.config.AdminSettings;
+import dev.lb4j.config.ConfigException;
+import dev.lb4j.config.ConfigReloader;
+import dev.lb4j.config.Lb4jConfig;
+import dev.lb4j.config.ReloadEvent;
 import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.NoBackend;
@@ -13,6 +18,8 @@ import dev.lb4j.core.routing.RouteMatch;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
@@ -23,9 +30,13 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Collections;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -69,11 +80,33 @@ import org.jspecify.annotations.Nullable;
  * kind, so health checking and outlier detection learn from proxied traffic; a client that goes
  * away cancels the exchange with the backend and its lease counts as cancelled.
  *
- * <p><b>Registration.</b> Programmatic, with {@code asyncSupported} on the filter and on every
- * filter before it on the same path, for example {@code ServletContext.addFilter("lb", new
- * LoadBalancingFilter(lb)).setAsyncSupported(true)}. Containers reject some encoded characters in
- * paths by default (Tomcat {@code %2F}, Jetty ambiguous paths); allow them in the container to
- * proxy such paths. The filter never closes the load balancer.
+ * <p><b>Registration.</b> With {@code asyncSupported} on the filter and on every filter before it
+ * on the same path. Programmatically, {@code ServletContext.addFilter("lb", new
+ * LoadBalancingFilter(lb)).setAsyncSupported(true)}, or with {@link #builder(LoadBalancer)}; such
+ * a filter never closes the load balancer. Or in {@code web.xml}, with the no-argument constructor
+ * and init parameters:
+ *
+ * <ul>
+ *   <li>{@value #CONFIG_PARAM}: the path of an lb-config file (YAML or JSON). The filter builds the
+ *       load balancer from it, takes the retry policy from its {@code retries} section, and
+ *       reloads it whenever the file changes (validated first; a file with problems is logged and
+ *       the running configuration stays). When its {@code admin} section is enabled, the filter
+ *       also serves the admin interface (see {@link AdminServlet}) under {@code admin.path} of the
+ *       web application, with {@code admin.token};
+ *   <li>or {@value #SUPPLIER_PARAM}: the name of a class with a public no-argument constructor
+ *       that implements {@code java.util.function.Supplier<LoadBalancer>};
+ *   <li>optionally {@value #TIMEOUT_PARAM} (such as {@code 30s}, {@code 500ms}, {@code PT1M}, or
+ *       {@code none}) and {@value #PROXY_UNROUTED_PARAM} ({@code true} or {@code false}).
+ * </ul>
+ *
+ * <p>A filter set up from init parameters owns the load balancer it built or was supplied: {@link
+ * #destroy()} stops watching the file and closes it. Either way the filter publishes its load
+ * balancer (and reloader, if any) as the servlet context attributes {@value
+ * #LOAD_BALANCER_ATTRIBUTE} and {@value #RELOADER_ATTRIBUTE}, where an {@link AdminServlet}
+ * declared in {@code web.xml} finds them.
+ *
+ * <p>Containers reject some encoded characters in paths by default (Tomcat {@code %2F}, Jetty
+ * ambiguous paths); allow them in the container to proxy such paths.
  *
  * <p>Thread-safe: one instance serves every request.
  *
@@ -87,12 +120,71 @@ public final class LoadBalancingFilter implements Filter {
   /** How long a request may take until the backend's response head arrives, by default: 30 s. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
-  private final LoadBalancer lb;
-  private final HttpClient client;
-  private final AttemptLoop loop;
-  private final @Nullable RetryPolicy retryPolicy;
-  private final @Nullable Duration timeout;
-  private final boolean proxyUnrouted;
+  /** The init parameter with the path of a configuration file: {@value}. */
+  public static final String CONFIG_PARAM = "config";
+
+  /** The init parameter naming a {@code Supplier<LoadBalancer>} class: {@value}. */
+  public static final String SUPPLIER_PARAM = "load-balancer-supplier";
+
+  /** The init parameter with the timeout: {@value}. */
+  public static final String TIMEOUT_PARAM = "timeout";
+
+  /** The init parameter that also proxies unrouted requests when {@code true}: {@value}. */
+  public static final String PROXY_UNROUTED_PARAM = "proxy-unrouted";
+
+  /** The servlet context attribute holding the filter's {@link LoadBalancer}: {@value}. */
+  public static final String LOAD_BALANCER_ATTRIBUTE = "dev.lb4j.servlet.LoadBalancer";
+
+  /** The servlet context attribute holding the filter's {@link ConfigReloader}: {@value}. */
+  public static final String RELOADER_ATTRIBUTE = "dev.lb4j.servlet.ConfigReloader";
+
+  private static final System.Logger LOG = System.getLogger(LoadBalancingFilter.class.getName());
+
+  /** Set at construction, or by {@link #init(FilterConfig)} for a filter made by the container. */
+  private volatile @Nullable Proxy proxy;
+
+  /** What the filter runs with. */
+  private static final class Proxy {
+    final LoadBalancer lb;
+    final HttpClient client;
+    final @Nullable Duration timeout;
+    final boolean proxyUnrouted;
+    final @Nullable ConfigReloader reloader;
+    /** Set when the retry policy follows the reloader's configuration. */
+    final boolean followsConfig;
+    volatile AttemptLoop loop;
+    volatile @Nullable RetryPolicy retryPolicy;
+    /** The admin interface the filter serves itself (from a configuration file), or null. */
+    @Nullable AdminApi admin;
+    String adminPath = "";
+    /** Whether {@link #destroy()} closes the load balancer (and the reloader). */
+    boolean owned;
+
+    Proxy(Builder b) {
+      this.lb = b.lb;
+      this.client = b.client != null ? b.client : defaultClient();
+      this.timeout = b.timeoutSet ? b.timeout : DEFAULT_TIMEOUT;
+      this.proxyUnrouted = b.proxyUnrouted;
+      this.reloader = b.reloader;
+      this.followsConfig = b.retryPolicy == null && b.reloader != null;
+      RetryPolicy policy = followsConfig ? Objects.requireNonNull(b.reloader).current()
+          .retryPolicy() : b.retryPolicy;
+      this.retryPolicy = policy;
+      this.loop = AttemptLoop.builder(b.lb).retryPolicy(policy).build();
+    }
+
+    /** Takes the retry policy of the configuration now running (after a reload or rollback). */
+    void onReload(ReloadEvent event) {
+      ConfigReloader r = reloader;
+      if (r == null || (event.outcome() != ReloadEvent.Outcome.APPLIED
+          && event.outcome() != ReloadEvent.Outcome.ROLLED_BACK)) {
+        return;
+      }
+      RetryPolicy policy = r.current().retryPolicy();
+      retryPolicy = policy;
+      loop = AttemptLoop.builder(lb).retryPolicy(policy).build();
+    }
+  }
 
   /**
    * A filter with the defaults: no retries, {@link #DEFAULT_TIMEOUT}, its own HTTP/1.1 client, and
@@ -104,13 +196,20 @@ public final class LoadBalancingFilter implements Filter {
     this(builder(loadBalancer));
   }
 
+  /**
+   * For {@code web.xml}: the load balancer comes from the init parameters (see the class
+   * description) when the container calls {@link #init(FilterConfig)}.
+   */
+  public LoadBalancingFilter() {
+    this.proxy = null;
+  }
+
   private LoadBalancingFilter(Builder b) {
-    this.lb = b.lb;
-    this.client = b.client != null ? b.client : defaultClient();
-    this.retryPolicy = b.retryPolicy;
-    this.loop = AttemptLoop.builder(b.lb).retryPolicy(b.retryPolicy).build();
-    this.timeout = b.timeoutSet ? b.timeout : DEFAULT_TIMEOUT;
-    this.proxyUnrouted = b.proxyUnrouted;
+    Proxy p = new Proxy(b);
+    if (p.followsConfig) {
+      Objects.requireNonNull(p.reloader).addListener(p::onReload);
+    }
+    this.proxy = p;
   }
 
   /**
@@ -129,6 +228,192 @@ public final class LoadBalancingFilter implements Filter {
         .followRedirects(HttpClient.Redirect.NEVER) // redirects are the client's to follow
         .proxy(HttpClient.Builder.NO_PROXY)
         .build();
+  }
+
+  /**
+   * Sets the filter up from its init parameters when it was made by the container (see the class
+   * description), and publishes its load balancer as a servlet context attribute.
+   *
+   * @param config the filter's configuration
+   * @throws ServletException naming the init parameter that is missing or wrong
+   */
+  @Override
+  public void init(FilterConfig config) throws ServletException {
+    Proxy p = proxy;
+    if (p == null) {
+      p = fromInitParameters(config);
+      proxy = p;
+    }
+    ServletContext context = config.getServletContext();
+    context.setAttribute(LOAD_BALANCER_ATTRIBUTE, p.lb);
+    if (p.reloader != null) {
+      context.setAttribute(RELOADER_ATTRIBUTE, p.reloader);
+    }
+  }
+
+  private static Proxy fromInitParameters(FilterConfig config) throws ServletException {
+    String file = config.getInitParameter(CONFIG_PARAM);
+    String supplier = config.getInitParameter(SUPPLIER_PARAM);
+    if ((file == null) == (supplier == null)) {
+      throw new ServletException("lb4j filter '" + config.getFilterName() + "': "
+          + (file == null ? "no init parameter " : "both init parameters ") + CONFIG_PARAM
+          + " and " + SUPPLIER_PARAM + (file == null ? "" : " are set")
+          + " (expected: exactly one: the path of a configuration file, or the name of a"
+          + " Supplier<LoadBalancer> class)");
+    }
+    Duration timeout = DEFAULT_TIMEOUT;
+    String t = config.getInitParameter(TIMEOUT_PARAM);
+    if (t != null) {
+      try {
+        timeout = parseTimeout(t);
+      } catch (IllegalArgumentException e) {
+        throw new ServletException("lb4j filter: init parameter " + TIMEOUT_PARAM + ": " + t
+            + " (expected: a positive duration such as 30s, 500ms, 2m or PT30S, or none)");
+      }
+    }
+    String unrouted = config.getInitParameter(PROXY_UNROUTED_PARAM);
+    if (unrouted != null && !unrouted.equals("true") && !unrouted.equals("false")) {
+      throw new ServletException("lb4j filter: init parameter " + PROXY_UNROUTED_PARAM + ": "
+          + unrouted + " (expected: true or false)");
+    }
+    if (supplier != null) {
+      LoadBalancer lb = supplied(supplier);
+      Builder b = builder(lb).timeout(timeout);
+      if ("true".equals(unrouted)) {
+        b.proxyUnrouted();
+      }
+      Proxy p = new Proxy(b);
+      p.owned = true;
+      return p;
+    }
+    Path path = Path.of(Objects.requireNonNull(file));
+    Lb4jConfig loaded;
+    try {
+      loaded = Lb4jConfig.loader().file(path).environment(System.getenv()).load();
+    } catch (ConfigException e) {
+      throw new ServletException("lb4j filter: init parameter " + CONFIG_PARAM + ": "
+          + e.getMessage(), e);
+    }
+    AdminSettings admin = loaded.admin();
+    if (admin.enabled()) {
+      String problem = AdminApi.tokenProblem(admin.token());
+      if (problem != null) {
+        throw new ServletException("lb4j filter: " + path + ": admin.token: "
+            + (admin.token() == null ? "not set" : "not usable") + " while admin.enabled is"
+            + " true (" + problem + ")");
+      }
+      if (!admin.path().startsWith("/") || admin.path().length() < 2
+          || admin.path().endsWith("/")) {
+        throw new ServletException("lb4j filter: " + path + ": admin.path: " + admin.path()
+            + " (expected: a path such as /lb-admin: starting with '/', not ending with one)");
+      }
+    }
+    LoadBalancer lb = loaded.build();
+    ConfigReloader reloader = ConfigReloader.of(lb, loaded);
+    try {
+      Builder b = builder(lb).timeout(timeout).reloader(reloader);
+      if ("true".equals(unrouted)) {
+        b.proxyUnrouted();
+      }
+      Proxy p = new Proxy(b);
+      reloader.addListener(p::onReload);
+      reloader.addListener(event -> LOG.log(
+          event.outcome() == ReloadEvent.Outcome.REJECTED
+              ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+          "lb4j: configuration {0}", event));
+      p.owned = true;
+      if (admin.enabled()) {
+        p.admin = new AdminApi(lb, Objects.requireNonNull(admin.token()), () -> reloader,
+            java.util.Map.of());
+        p.adminPath = admin.path();
+      }
+      reloader.watch(path);
+      return p;
+    } catch (IOException | RuntimeException e) {
+      reloader.close();
+      lb.close();
+      throw new ServletException("lb4j filter: cannot watch " + path + " for changes: " + e, e);
+    }
+  }
+
+  private static LoadBalancer supplied(String className) throws ServletException {
+    Object instance;
+    try {
+      Class<?> type = Class.forName(className, true, contextLoader());
+      instance = type.getConstructor().newInstance();
+    } catch (ReflectiveOperationException | LinkageError e) {
+      throw new ServletException("lb4j filter: init parameter " + SUPPLIER_PARAM + ": "
+          + className + " cannot be created (expected: a public class with a public no-argument"
+          + " constructor): " + e, e);
+    }
+    if (!(instance instanceof Supplier<?> s)) {
+      throw new ServletException("lb4j filter: init parameter " + SUPPLIER_PARAM + ": "
+          + className + " does not implement java.util.function.Supplier<LoadBalancer>");
+    }
+    Object lb = s.get();
+    if (!(lb instanceof LoadBalancer loadBalancer)) {
+      throw new ServletException("lb4j filter: init parameter " + SUPPLIER_PARAM + ": "
+          + className + ".get() returned " + (lb == null ? "null" : lb.getClass().getName())
+          + " (expected: a dev.lb4j.core.LoadBalancer)");
+    }
+    return loadBalancer;
+  }
+
+  private static ClassLoader contextLoader() {
+    ClassLoader l = Thread.currentThread().getContextClassLoader();
+    return l != null ? l : LoadBalancingFilter.class.getClassLoader();
+  }
+
+  /** A duration such as {@code 30s}, {@code 500ms}, {@code 2m}, {@code PT30S}; {@code none}. */
+  static @Nullable Duration parseTimeout(String text) {
+    String t = text.strip().toLowerCase(Locale.ROOT);
+    if (t.equals("none")) {
+      return null;
+    }
+    Duration d;
+    try {
+      if (t.startsWith("pt")) {
+        d = Duration.parse(t);
+      } else if (t.endsWith("ms")) {
+        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+      } else if (t.endsWith("s")) {
+        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+      } else if (t.endsWith("m")) {
+        d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+      } else {
+        throw new IllegalArgumentException("no unit");
+      }
+    } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
+      throw new IllegalArgumentException(text, e);
+    }
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException(text);
+    }
+    return d;
+  }
+
+  /**
+   * Closes what a filter set up from init parameters owns: it stops watching the configuration
+   * file and closes the load balancer. A filter given a load balancer leaves it open.
+   */
+  @Override
+  public void destroy() {
+    Proxy p = proxy;
+    if (p != null && p.owned) {
+      if (p.reloader != null) {
+        p.reloader.close();
+      }
+      p.lb.close();
+    }
+  }
+
+  private Proxy proxy() {
+    Proxy p = proxy;
+    if (p == null) {
+      throw new IllegalStateException("lb4j filter: not initialised (the container calls"
+          + " init(FilterConfig) before the first request)");
+    }
+    return p;
   }
 
   /**
@@ -151,9 +436,19 @@ public final class LoadBalancingFilter implements Filter {
       chain.doFilter(req, res);
       return;
     }
+    Proxy p = proxy();
+    AdminApi admin = p.admin;
+    if (admin != null) {
+      String rest = belowAdminPath(request, p.adminPath);
+      if (rest != null) {
+        admin.handle(request, response, rest);
+        return;
+      }
+    }
+    LoadBalancer lb = p.lb;
     ServletRequestView view = new ServletRequestView(request);
     RouteMatch match = lb.route(view);
-    if (match == null || (!proxyUnrouted && match.isDefault())) {
+    if (match == null || (!p.proxyUnrouted && match.isDefault())) {
       chain.doFilter(req, res);
       return;
     }
@@ -180,6 +475,17 @@ public final class LoadBalancingFilter implements Filter {
     }
   }
 
+
+  /** The raw path below the admin path, or {@code null} when the request is not for it. */
+  private static @Nullable String belowAdminPath(HttpServletRequest request, String adminPath) {
+    String uri = request.getRequestURI();
+    String prefix = request.getContextPath() + adminPath;
+    if (!uri.startsWith(prefix)) {
+      return null;
+    }
+    String rest = uri.substring(prefix.length());
+    return rest.isEmpty() || rest.startsWith("/") ? rest : null;
+  }
 
   /** Why the raw request target is not a URI the JDK client can send, or {@code null}. */
   private static @Nullable String invalidTarget(ServletRequestView view) {
@@ -211,25 +517,31 @@ public final class LoadBalancingFilter implements Filter {
   }
 
   LoadBalancer loadBalancer() {
-    return lb;
+    return proxy().lb;
   }
 
   HttpClient client() {
-    return client;
+    return proxy().client;
   }
 
   AttemptLoop loop() {
-    return loop;
+    return proxy().loop;
   }
 
   @Nullable Duration timeout() {
-    return timeout;
+    return proxy().timeout;
   }
 
   @Override
   public String toString() {
-    return "LoadBalancingFilter{" + (retryPolicy == null ? "no retries" : retryPolicy)
-        + ", timeout " + timeout + (proxyUnrouted ? ", proxies unrouted requests" : "") + "}";
+    Proxy p = proxy;
+    if (p == null) {
+      return "LoadBalancingFilter{not initialised}";
+    }
+    RetryPolicy policy = p.retryPolicy;
+    return "LoadBalancingFilter{" + (policy == null ? "no retries" : policy)
+        + ", timeout " + p.timeout + (p.proxyUnrouted ? ", proxies unrouted requests" : "")
+        + (p.reloader != null ? ", configuration " + p.reloader.current().source() : "") + "}";
   }
 
   /** Configures a {@link LoadBalancingFilter}. Each setting may be set once. Not thread-safe. */
@@ -240,6 +552,7 @@ public final class LoadBalancingFilter implements Filter {
     private @Nullable Duration timeout;
     private boolean timeoutSet;
     private boolean proxyUnrouted;
+    private @Nullable ConfigReloader reloader;
 
     private Builder(LoadBalancer lb) {
       this.lb = Objects.requireNonNull(lb, "loadBalancer");
@@ -304,6 +617,21 @@ public final class LoadBalancingFilter implements Filter {
     public Builder proxyUnrouted() {
       requireUnset(proxyUnrouted, "proxyUnrouted", true);
       this.proxyUnrouted = true;
+      return this;
+    }
+
+    /**
+     * Takes the retry policy from the {@code retries} section of the configuration this reloader
+     * runs, and the policy of every configuration it applies or rolls back to later, unless
+     * {@link #retryPolicy(RetryPolicy)} sets one. The reloader must be the one that reconfigures
+     * this filter's load balancer.
+     *
+     * @param reloader the reloader
+     * @return this builder
+     */
+    public Builder reloader(ConfigReloader reloader) {
+      requireUnset(this.reloader != null, "reloader", this.reloader);
+      this.reloader = Objects.requireNonNull(reloader, "reloader");
       return this;
     }
 

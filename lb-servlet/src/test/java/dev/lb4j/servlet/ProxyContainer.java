@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
@@ -27,6 +28,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An embedded servlet container on loopback, port 0, with the filter at {@code /*} in front of a
@@ -54,6 +56,16 @@ interface ProxyContainer extends AutoCloseable {
 
   /** Jetty 12, ee10. */
   static ProxyContainer jetty(Filter filter) throws Exception {
+    return jetty(filter, Map.of(), null, Map.of());
+  }
+
+  /**
+   * Jetty 12, ee10, with init parameters for the filter (as {@code web.xml} would give) and,
+   * optionally, an admin servlet at {@code /lb-admin/*} with its own init parameters.
+   */
+  static ProxyContainer jetty(
+      Filter filter, Map<String, String> filterParams, @Nullable HttpServlet admin,
+      Map<String, String> adminParams) throws Exception {
     Server server = new Server();
     HttpConfiguration config = new HttpConfiguration();
     config.setUriCompliance(UriCompliance.UNSAFE); // %2F in paths is the proxy's to forward
@@ -65,7 +77,13 @@ interface ProxyContainer extends AutoCloseable {
     context.getServletHandler().setDecodeAmbiguousURIs(true);
     FilterHolder holder = new FilterHolder(filter);
     holder.setAsyncSupported(true);
+    holder.setInitParameters(filterParams);
     context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST));
+    if (admin != null) {
+      ServletHolder a = new ServletHolder(admin);
+      a.setInitParameters(adminParams);
+      context.addServlet(a, "/lb-admin/*");
+    }
     ServletHolder app = new ServletHolder(new AppServlet());
     app.setAsyncSupported(true);
     context.addServlet(app, "/*");
@@ -104,6 +122,13 @@ interface ProxyContainer extends AutoCloseable {
 
   /** Tomcat 11. */
   static ProxyContainer tomcat(Filter filter) throws Exception {
+    return tomcat(filter, Map.of(), null, Map.of());
+  }
+
+  /** Tomcat 11, set up as {@link #jetty(Filter, Map, HttpServlet, Map)}. */
+  static ProxyContainer tomcat(
+      Filter filter, Map<String, String> filterParams, @Nullable HttpServlet admin,
+      Map<String, String> adminParams) throws Exception {
     Path base = Files.createTempDirectory("lb4j-tomcat");
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(base.toString());
@@ -120,11 +145,17 @@ interface ProxyContainer extends AutoCloseable {
     def.setFilterName("lb4j");
     def.setFilter(filter);
     def.setAsyncSupported("true");
+    filterParams.forEach(def::addInitParameter);
     context.addFilterDef(def);
     FilterMap map = new FilterMap();
     map.setFilterName("lb4j");
     map.addURLPattern("/*");
     context.addFilterMap(map);
+    if (admin != null) {
+      org.apache.catalina.Wrapper a = Tomcat.addServlet(context, "admin", admin);
+      adminParams.forEach(a::addInitParameter);
+      a.addMapping("/lb-admin/*");
+    }
     org.apache.catalina.Wrapper app = Tomcat.addServlet(context, "app", new AppServlet());
     app.setAsyncSupported(true);
     app.addMapping("/*");
