@@ -112,6 +112,7 @@ public record ConfigDiff(List<Change> changes) {
     setting(out, "latencyDecay", a.latencyDecay(), b.latencyDecay(), true);
     setting(out, "retries", a.retries(), b.retries(), false);
     setting(out, "admin", a.admin(), b.admin(), false);
+    setting(out, "server", a.server(), b.server(), false);
     return new ConfigDiff(out);
   }
 

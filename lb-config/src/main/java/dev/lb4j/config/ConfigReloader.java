@@ -164,10 +164,22 @@ public final class ConfigReloader implements AutoCloseable {
         return publish(new ReloadEvent(
             ReloadEvent.Outcome.UNCHANGED, next.source(), diff, List.of(), Instant.now()));
       }
+      List<ConfigProblem> restart = new java.util.ArrayList<>();
       if (!Objects.equals(running.model().latencyDecay(), next.model().latencyDecay())) {
-        return rejected(next.source(), List.of(new ConfigProblem("latencyDecay",
+        restart.add(new ConfigProblem("latencyDecay",
             "changed", "expected: the running value; it belongs to the running load balancer"
-                + " and changes with a restart")));
+                + " and changes with a restart"));
+      }
+      if (!Objects.equals(running.model().admin(), next.model().admin())) {
+        restart.add(new ConfigProblem("admin", "changed", "expected: the running section; the"
+            + " admin interface is set up at start and changes with a restart"));
+      }
+      if (!Objects.equals(running.model().server(), next.model().server())) {
+        restart.add(new ConfigProblem("server", "changed", "expected: the running section; the"
+            + " server's listeners are set up at start and change with a restart"));
+      }
+      if (!restart.isEmpty()) {
+        return rejected(next.source(), restart);
       }
       try {
         loadBalancer.reconfigure(next.reconfiguration());

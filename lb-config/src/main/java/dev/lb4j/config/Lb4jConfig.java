@@ -136,10 +136,32 @@ public final class Lb4jConfig {
   public AdminSettings admin() {
     Model.Admin a = model.admin();
     if (a == null) {
-      return new AdminSettings(false, AdminSettings.DEFAULT_PATH, null);
+      return new AdminSettings(false, AdminSettings.DEFAULT_PATH, null, null,
+          AdminSettings.DEFAULT_BIND);
     }
     return new AdminSettings(Boolean.TRUE.equals(a.enabled()),
-        a.path() == null ? AdminSettings.DEFAULT_PATH : a.path(), a.token());
+        a.path() == null ? AdminSettings.DEFAULT_PATH : a.path(), a.token(), a.port(),
+        a.bind() == null ? AdminSettings.DEFAULT_BIND : a.bind());
+  }
+
+  /**
+   * A standalone proxy server's listener settings (the {@code server} section, defaults filled
+   * in). The library and the servlet filter do not use them.
+   *
+   * @return the settings
+   */
+  public ServerSettings server() {
+    Model.Server s = model.server();
+    if (s == null) {
+      return new ServerSettings(ServerSettings.DEFAULT_PORT, ServerSettings.DEFAULT_BIND,
+          ServerSettings.DEFAULT_TIMEOUT, ServerSettings.DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+    return new ServerSettings(
+        s.port() == null ? ServerSettings.DEFAULT_PORT : s.port(),
+        s.bind() == null ? ServerSettings.DEFAULT_BIND : s.bind(),
+        s.timeout() == null ? ServerSettings.DEFAULT_TIMEOUT : s.timeout(),
+        s.shutdownTimeout() == null ? ServerSettings.DEFAULT_SHUTDOWN_TIMEOUT
+            : s.shutdownTimeout());
   }
 
   /**

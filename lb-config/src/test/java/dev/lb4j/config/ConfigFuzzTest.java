@@ -456,7 +456,8 @@ class ConfigFuzzTest {
       return m;
     }
     return new Model.Root(m.pools(), m.defaultPool(), m.routes(), m.policies(), m.retries(),
-        new Model.Admin(a.enabled(), a.path(), Printer.MASK), m.latencyDecay());
+        new Model.Admin(a.enabled(), a.path(), Printer.MASK, a.port(), a.bind()), m.server(),
+        m.latencyDecay());
   }
 
   private static String origin(Throwable t) {

@@ -90,7 +90,7 @@ class GoldenConfigTest {
         .build();
     assertThat(admitted(fromFile, login, 60)).isBetween(20, 39);
     assertThat(admitted(fromCode, login, 60)).isBetween(20, 39);
-    assertThat(config.admin()).isEqualTo(new AdminSettings(true, "/lb-admin", "change-me"));
+    assertThat(config.admin()).isEqualTo(new AdminSettings(true, "/lb-admin", "change-me", null, "127.0.0.1"));
     assertThat(config.admin().toString()).doesNotContain("change-me");
   }
 

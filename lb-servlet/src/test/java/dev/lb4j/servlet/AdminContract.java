@@ -68,7 +68,8 @@ abstract class AdminContract {
     for (String u : uris) {
       s.append("      - ").append(u).append('\n');
     }
-    return s + "routes:\n  - name: api\n    match:\n      pathPrefix: /api/\n    toPool: api\n";
+    return s + "routes:\n  - name: api\n    match:\n      pathPrefix: /api/\n    toPool: api\n"
+        + "admin:\n  token: hidden-value-42\n";
   }
 
   @BeforeAll
@@ -221,6 +222,8 @@ abstract class AdminContract {
   @Test
   void statusShowsPoolsBackendsStatesWeightsAndCounters() throws Exception {
     proxied(4);
+    // The client can read the last response a moment before the proxy releases its lease.
+    awaitTrue(() -> lb.pool("api").stats().inFlight() == 0, "the last lease released");
     HttpResponse<String> r = admin("GET", "/status", null);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
@@ -373,11 +376,10 @@ abstract class AdminContract {
 
   @Test
   void theConfigurationIsShownWithTheTokenMasked() throws Exception {
-    reloader.apply(config(b1.uri(), b2.uri()) + "admin:\n  enabled: true\n  token: hidden-"
-        + "value-42\n", "the test");
     HttpResponse<String> r = admin("GET", "/config", null);
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.body()).doesNotContain("hidden-value-42").contains("admin");
+    assertThat(json(r).get("config").get("admin").toString()).doesNotContain("hidden-value-42");
+    assertThat(r.body()).doesNotContain("hidden-value-42");
   }
 
   // ------------------------------------------------------------------ web.xml set-up
@@ -386,8 +388,8 @@ abstract class AdminContract {
   void aFilterFromAConfigFileServesItsAdminPathAndReloadsTheFile(@TempDir Path dir)
       throws Exception {
     Path file = dir.resolve("lb4j.yaml");
-    String admin = "admin:\n  enabled: true\n  path: /ops\n  token: " + TOKEN + "\n";
-    Files.writeString(file, config(b1.uri()) + admin);
+    String admin = "  enabled: true\n  path: /ops\n";
+    Files.writeString(file, config(b1.uri()).replace("hidden-value-42", TOKEN) + admin);
     LoadBalancingFilter filter = new LoadBalancingFilter();
     try (ProxyContainer c = start(filter, Map.of(LoadBalancingFilter.CONFIG_PARAM,
         file.toString(), LoadBalancingFilter.TIMEOUT_PARAM, "10s"), null, Map.of())) {
@@ -406,7 +408,7 @@ abstract class AdminContract {
       assertThat(status.statusCode()).as(status.body()).isEqualTo(200);
       assertThat(status.body()).contains(b1.uri());
 
-      Files.writeString(file, config(b2.uri()) + admin); // the file changes: reloaded
+      Files.writeString(file, config(b2.uri()).replace("hidden-value-42", TOKEN) + admin);
       awaitTrue(() -> {
         try {
           return http.send(HttpRequest.newBuilder(base.resolve("/ops/status"))

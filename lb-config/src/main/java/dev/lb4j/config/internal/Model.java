@@ -50,6 +50,8 @@ public final class Model {
           @Nullable Retries retries,
       @Doc("The admin interface (runtime changes, stats, explain, configuration apply/rollback).")
           @Nullable Admin admin,
+      @Doc("Where a standalone proxy server listens (not used by the library or the filter).")
+          @Nullable Server server,
       @Doc("How fast latency averages forget (default 10s).") @Nullable Duration latencyDecay) {}
 
   /** One pool. */
@@ -284,5 +286,21 @@ public final class Model {
       @Doc("Its path prefix (default /lb-admin).") @Nullable String path,
       @Doc("The bearer token admin calls must carry; printed masked.") @Secret
           @Pattern(value = "\\S.*", means = "a non-empty token, not starting with a space")
-          @Nullable String token) {}
+          @Nullable String token,
+      @Doc("A standalone proxy server serves it on this port of its own (0: any free port);"
+          + " without it, it is served on the traffic port under path.")
+          @Range(min = 0, max = 65535) @Nullable Integer port,
+      @Doc("The address that port binds (default 127.0.0.1: the admin interface stays on the"
+          + " machine).") @Nullable String bind) {}
+
+  /** A standalone proxy server's listener. */
+  @Doc("A standalone proxy server's traffic listener.")
+  public record Server(
+      @Doc("The traffic port (default 8080; 0: any free port).") @Range(min = 0, max = 65535)
+          @Nullable Integer port,
+      @Doc("The address it binds (default 0.0.0.0: every interface).") @Nullable String bind,
+      @Doc("How long a request may take until its backend's response head arrives (default"
+          + " 30s).") @Nullable Duration timeout,
+      @Doc("On shutdown, how long requests in flight may take to finish (default 30s).")
+          @Nullable Duration shutdownTimeout) {}
 }
