@@ -56,7 +56,7 @@ import org.jspecify.annotations.Nullable;
  * {@code Proxy-Authenticate}, {@code Proxy-Authorization}, {@code TE}, {@code Trailer}, {@code
  * Transfer-Encoding}, {@code Upgrade}), {@code Expect}, and {@code Host}: the backend gets its own
  * host in {@code Host} (the JDK client sets it from the backend's URI) and the client's in {@code
- * X-Forwarded-Host}. Added: {@code X-Forwarded-For} (the client's address appended to the list it
+ * X-Forwarded-Host}, unless {@link Builder#preserveHost()} forwards the client's. Added: {@code X-Forwarded-For} (the client's address appended to the list it
  * came with), {@code X-Forwarded-Proto}, {@code -Host} and {@code -Port} (as this hop saw them),
  * and an RFC 7239 {@code Forwarded} element appended to the list it came with. The backend's
  * status and end-to-end headers go back unchanged, as do the policies' header edits.
@@ -74,9 +74,11 @@ import org.jspecify.annotations.Nullable;
  * move through the servlet's non-blocking I/O ({@code ReadListener}, {@code WriteListener}) one
  * chunk at a time, at the pace of the slower side, so no container thread waits for a backend
  * and no body is held whole in memory. Retries, the retry budget, deadlines and the rule never to
- * try a backend twice come from lb-core's attempt loop; a request with a body is sent once (its
- * body streams and cannot be replayed), and a response status is never retried (its body streams
- * to the client as it arrives). Every lease is completed with the outcome, a status or an error
+ * try a backend twice come from lb-core's attempt loop. A request with a body is sent once (its
+ * body streams and cannot be replayed). A request without one is retried on another backend after
+ * a connection failure or a per-try timeout, and after a status the retry policy lists (502, 503,
+ * 504 by default): such a response is kept aside, up to 1 MiB, while the loop decides, and reaches
+ * the client whole when no retry follows; any other response streams to the client as it arrives. Every lease is completed with the outcome, a status or an error
  * kind, so health checking and outlier detection learn from proxied traffic; a client that goes
  * away cancels the exchange with the backend and its lease counts as cancelled.
  *
@@ -96,7 +98,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>or {@value #SUPPLIER_PARAM}: the name of a class with a public no-argument constructor
  *       that implements {@code java.util.function.Supplier<LoadBalancer>};
  *   <li>optionally {@value #TIMEOUT_PARAM} (such as {@code 30s}, {@code 500ms}, {@code PT1M}, or
- *       {@code none}) and {@value #PROXY_UNROUTED_PARAM} ({@code true} or {@code false}).
+ *       {@code none}), {@value #PROXY_UNROUTED_PARAM} and {@value #PRESERVE_HOST_PARAM} ({@code
+ *       true} or {@code false}).
  * </ul>
  *
  * <p>A filter set up from init parameters owns the load balancer it built or was supplied: {@link
@@ -132,6 +135,9 @@ public final class LoadBalancingFilter implements Filter {
   /** The init parameter that also proxies unrouted requests when {@code true}: {@value}. */
   public static final String PROXY_UNROUTED_PARAM = "proxy-unrouted";
 
+  /** The init parameter that forwards the client's {@code Host} when {@code true}: {@value}. */
+  public static final String PRESERVE_HOST_PARAM = "preserve-host";
+
   /** The servlet context attribute holding the filter's {@link LoadBalancer}: {@value}. */
   public static final String LOAD_BALANCER_ATTRIBUTE = "dev.lb4j.servlet.LoadBalancer";
 
@@ -149,6 +155,7 @@ public final class LoadBalancingFilter implements Filter {
     final HttpClient client;
     final @Nullable Duration timeout;
     final boolean proxyUnrouted;
+    final boolean preserveHost;
     final @Nullable ConfigReloader reloader;
     /** Set when the retry policy follows the reloader's configuration. */
     final boolean followsConfig;
@@ -161,10 +168,12 @@ public final class LoadBalancingFilter implements Filter {
     boolean owned;
 
     Proxy(Builder b) {
+      b.checkHostAllowed();
       this.lb = b.lb;
       this.client = b.client != null ? b.client : defaultClient();
       this.timeout = b.timeoutSet ? b.timeout : DEFAULT_TIMEOUT;
       this.proxyUnrouted = b.proxyUnrouted;
+      this.preserveHost = b.preserveHost;
       this.reloader = b.reloader;
       this.followsConfig = b.retryPolicy == null && b.reloader != null;
       RetryPolicy policy = followsConfig ? Objects.requireNonNull(b.reloader).current()
@@ -271,16 +280,16 @@ public final class LoadBalancingFilter implements Filter {
             + " (expected: a positive duration such as 30s, 500ms, 2m or PT30S, or none)");
       }
     }
-    String unrouted = config.getInitParameter(PROXY_UNROUTED_PARAM);
-    if (unrouted != null && !unrouted.equals("true") && !unrouted.equals("false")) {
-      throw new ServletException("lb4j filter: init parameter " + PROXY_UNROUTED_PARAM + ": "
-          + unrouted + " (expected: true or false)");
-    }
+    boolean unrouted = flag(config, PROXY_UNROUTED_PARAM);
+    boolean preserveHost = flag(config, PRESERVE_HOST_PARAM);
     if (supplier != null) {
       LoadBalancer lb = supplied(supplier);
       Builder b = builder(lb).timeout(timeout);
-      if ("true".equals(unrouted)) {
+      if (unrouted) {
         b.proxyUnrouted();
+      }
+      if (preserveHost) {
+        b.preserveHost();
       }
       Proxy p = new Proxy(b);
       p.owned = true;
@@ -312,8 +321,11 @@ public final class LoadBalancingFilter implements Filter {
     ConfigReloader reloader = ConfigReloader.of(lb, loaded);
     try {
       Builder b = builder(lb).timeout(timeout).reloader(reloader);
-      if ("true".equals(unrouted)) {
+      if (unrouted) {
         b.proxyUnrouted();
+      }
+      if (preserveHost) {
+        b.preserveHost();
       }
       Proxy p = new Proxy(b);
       reloader.addListener(p::onReload);
@@ -334,6 +346,15 @@ public final class LoadBalancingFilter implements Filter {
       lb.close();
       throw new ServletException("lb4j filter: cannot watch " + path + " for changes: " + e, e);
     }
+  }
+
+  private static boolean flag(FilterConfig config, String name) throws ServletException {
+    String value = config.getInitParameter(name);
+    if (value != null && !value.equals("true") && !value.equals("false")) {
+      throw new ServletException("lb4j filter: init parameter " + name + ": " + value
+          + " (expected: true or false)");
+    }
+    return "true".equals(value);
   }
 
   private static LoadBalancer supplied(String className) throws ServletException {
@@ -532,6 +553,10 @@ public final class LoadBalancingFilter implements Filter {
     return proxy().timeout;
   }
 
+  boolean preserveHost() {
+    return proxy().preserveHost;
+  }
+
   @Override
   public String toString() {
     Proxy p = proxy;
@@ -552,6 +577,7 @@ public final class LoadBalancingFilter implements Filter {
     private @Nullable Duration timeout;
     private boolean timeoutSet;
     private boolean proxyUnrouted;
+    private boolean preserveHost;
     private @Nullable ConfigReloader reloader;
 
     private Builder(LoadBalancer lb) {
@@ -580,7 +606,8 @@ public final class LoadBalancingFilter implements Filter {
 
     /**
      * Retries per this policy: requests without a body that failed before a response arrived
-     * (connection refused, reset, per-try timeout), on another backend. Default: no retries.
+     * (connection refused, reset, per-try timeout) or answered a status the policy retries, on
+     * another backend. Default: no retries.
      *
      * @param policy the policy
      * @return this builder
@@ -621,6 +648,20 @@ public final class LoadBalancingFilter implements Filter {
     }
 
     /**
+     * Forwards the client's {@code Host} header to the backend instead of the backend's own
+     * authority (for backends that serve several virtual hosts, or build links from it). The JDK
+     * client sends a caller's {@code Host} only when the JVM starts with the system property
+     * {@code jdk.httpclient.allowRestrictedHeaders=host}; {@link #build()} checks it.
+     *
+     * @return this builder
+     */
+    public Builder preserveHost() {
+      requireUnset(preserveHost, "preserveHost", true);
+      this.preserveHost = true;
+      return this;
+    }
+
+    /**
      * Takes the retry policy from the {@code retries} section of the configuration this reloader
      * runs, and the policy of every configuration it applies or rolls back to later, unless
      * {@link #retryPolicy(RetryPolicy)} sets one. The reloader must be the one that reconfigures
@@ -639,9 +680,24 @@ public final class LoadBalancingFilter implements Filter {
      * Builds the filter; the builder stays usable.
      *
      * @return the filter
+     * @throws IllegalStateException if {@link #preserveHost()} is set and the JDK client refuses
+     *     to send a {@code Host} header
      */
     public LoadBalancingFilter build() {
       return new LoadBalancingFilter(this);
+    }
+
+    private void checkHostAllowed() {
+      if (!preserveHost) {
+        return;
+      }
+      try {
+        java.net.http.HttpRequest.newBuilder().header("Host", "example.com");
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException("preserveHost: the JDK HTTP client refuses to send a Host"
+            + " header (expected: the JVM started with -Djdk.httpclient.allowRestrictedHeaders=host)",
+            e);
+      }
     }
   }
 }

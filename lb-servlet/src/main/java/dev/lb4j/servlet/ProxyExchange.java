@@ -28,6 +28,7 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -39,7 +40,10 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -237,6 +241,9 @@ final class ProxyExchange implements AsyncTransport<ProxyExchange.Sent>, AsyncLi
     String proto = request.getScheme();
     // The backend's Host is its own (the upstream URI's); the client's goes in X-Forwarded-Host.
     headers.put("x-forwarded-host", List.of(host));
+    if (filter.preserveHost()) {
+      headers.put("host", List.of(host)); // RFC 9110 section 7.2: as the client sent it
+    }
     headers.put("x-forwarded-proto", List.of(proto));
     headers.put("x-forwarded-port", List.of(Integer.toString(request.getServerPort())));
     // RFC 7239 section 4: a proxy appends its element to the Forwarded list.
@@ -309,7 +316,17 @@ final class ProxyExchange implements AsyncTransport<ProxyExchange.Sent>, AsyncLi
     }
     AttemptResult<Sent> r = done.result();
     switch (r.kind()) {
-      case RESPONSE -> { } // the writer ends the exchange once the body is written
+      case RESPONSE -> {
+        // Usually streaming already (the writer ends the exchange once the body is written); a
+        // response kept aside for a retry that did not follow is relayed whole now.
+        Sent sent = r.value();
+        Kept kept = sent == null ? null : sent.kept;
+        if (sent != null && !sent.relayed && kept != null && !clientGone) {
+          sent.relayed = true;
+          relayHead(kept.info, sent.attempt.lease());
+          writer.whole(kept.buffers);
+        }
+      }
       case FAILURE -> {
         if (r.errorKind() == ErrorKind.CANCELLED || clientGone) {
           writer.abort();
@@ -378,19 +395,33 @@ final class ProxyExchange implements AsyncTransport<ProxyExchange.Sent>, AsyncLi
   final class Sent implements HttpResponse.BodyHandler<@Nullable Void> {
     private final Attempt<Sent> attempt;
     private volatile boolean relayed;
+    private volatile @Nullable Kept kept;
 
     Sent(Attempt<Sent> attempt) {
       this.attempt = attempt;
     }
 
     /**
-     * The backend's head arrived: this attempt becomes the answer and its response streams to the
-     * client. A status is never retried here: the body streams rather than waits aside, so only
-     * failures before a response are retried.
+     * The backend's head arrived. A status the retry policy may still retry (a 503 of a request
+     * without a body, say) is kept aside, bounded, while the loop decides: retried on another
+     * backend, or relayed whole if no retry follows. Any other response becomes the answer and
+     * streams to the client.
      */
     @Override
     public HttpResponse.BodySubscriber<@Nullable Void> apply(HttpResponse.ResponseInfo info) {
-      if (clientGone || !attempt.commit()) {
+      if (clientGone) {
+        return HttpResponse.BodySubscribers.replacing(null);
+      }
+      if (attempt.mayRetry(info.statusCode())) {
+        Duration bound = attempt.timeout();
+        if (bound == null) {
+          bound = filter.timeout();
+        }
+        Kept k = new Kept(info, bound == null ? DEFAULT_KEPT_TIME : bound);
+        kept = k;
+        return k;
+      }
+      if (!attempt.commit()) {
         return HttpResponse.BodySubscribers.replacing(null);
       }
       relayed = true;
@@ -406,7 +437,100 @@ final class ProxyExchange implements AsyncTransport<ProxyExchange.Sent>, AsyncLi
       if (clientGone || c instanceof ResponseWriter.ClientGoneException) {
         return AttemptResult.failure(ErrorKind.CANCELLED, c, relayed, this);
       }
+      if (c instanceof KeptTooLarge) {
+        return AttemptResult.failure(ErrorKind.OTHER, c, false, this);
+      }
       return AttemptResult.failure(classify(c), c, relayed, this);
+    }
+  }
+
+  /** The largest body of a response kept aside for a possible retry: {@value} bytes. */
+  static final int MAX_KEPT = 1024 * 1024;
+
+  private static final Duration DEFAULT_KEPT_TIME = Duration.ofSeconds(30);
+
+  /** A kept-aside body that outgrew {@link #MAX_KEPT}: not relayed, the attempt failed. */
+  static final class KeptTooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    KeptTooLarge(int status) {
+      super("the backend's " + status + " response, kept aside for a possible retry, is larger"
+          + " than " + MAX_KEPT + " bytes");
+    }
+  }
+
+  /**
+   * The body of a response that may still be retried, held in memory up to {@link #MAX_KEPT}
+   * bytes and for at most the attempt's time (a backend that stalls mid-body does not hold the
+   * request).
+   */
+  static final class Kept implements HttpResponse.BodySubscriber<@Nullable Void> {
+    final HttpResponse.ResponseInfo info;
+    final List<ByteBuffer> buffers = new ArrayList<>();
+    private final CompletableFuture<@Nullable Void> body = new CompletableFuture<>();
+    private final Duration bound;
+    private long size;
+    private volatile Flow.@Nullable Subscription subscription;
+
+    Kept(HttpResponse.ResponseInfo info, Duration bound) {
+      this.info = info;
+      this.bound = bound;
+    }
+
+    @Override
+    public CompletionStage<@Nullable Void> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      // The timer holds the body weakly: a body that arrived is not kept for the timer's sake.
+      java.lang.ref.WeakReference<Kept> self = new java.lang.ref.WeakReference<>(this);
+      int status = info.statusCode();
+      Duration b = bound;
+      CompletableFuture.delayedExecutor(b.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        Kept k = self.get();
+        if (k != null) {
+          k.fail(new HttpTimeoutException("the backend's " + status
+              + " response body did not arrive within " + b));
+        }
+      });
+      s.request(Long.MAX_VALUE); // bounded by MAX_KEPT below
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+      synchronized (this) {
+        for (ByteBuffer b : item) {
+          size += b.remaining();
+          buffers.add(b);
+        }
+        if (size <= MAX_KEPT) {
+          return;
+        }
+        buffers.clear();
+      }
+      fail(new KeptTooLarge(info.statusCode()));
+    }
+
+    private void fail(Throwable t) {
+      if (body.completeExceptionally(t)) {
+        Flow.Subscription s = subscription;
+        if (s != null) {
+          s.cancel();
+        }
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      body.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      body.complete(null);
     }
   }
 

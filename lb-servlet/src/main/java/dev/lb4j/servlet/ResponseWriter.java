@@ -73,6 +73,20 @@ final class ResponseWriter implements WriteListener {
   }
 
   /**
+   * Writes a body that is already whole: a response kept aside for a retry that did not follow.
+   * The head must be set first.
+   */
+  void whole(List<ByteBuffer> body) {
+    for (ByteBuffer b : body) {
+      if (b.hasRemaining()) {
+        queue.add(b);
+      }
+    }
+    ended = true;
+    drain();
+  }
+
+  /**
    * Answers with the proxy's own error, unless the response is already committed: then the
    * exchange is aborted, as nothing truthful can follow a response that started.
    */

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 abstract class ProxyFilterContract {
 
-  private static final long LARGE = 256L * 1024 * 1024;
+  private static final long LARGE = 1024L * 1024 * 1024; // 1 GiB through a 160 MiB heap
 
   /** Starts the container under test with the filter in front of the application. */
   abstract ProxyContainer start(Filter filter) throws Exception;
@@ -60,6 +60,7 @@ abstract class ProxyFilterContract {
   private ProxyTestBackend api1;
   private ProxyTestBackend api2;
   private ProxyTestBackend hang;
+  private ProxyTestBackend busy;
   private ProxyGarbageServer garbage;
   private ProxyGarbageServer broken;
   private LoadBalancer lb;
@@ -71,6 +72,8 @@ abstract class ProxyFilterContract {
     api1 = new ProxyTestBackend();
     api2 = new ProxyTestBackend();
     hang = new ProxyTestBackend();
+    busy = new ProxyTestBackend();
+    busy.forcedStatus = 503;
     garbage = new ProxyGarbageServer();
     // Promises 4 MiB, sends 512 KiB (more than a container's response buffer), then closes.
     byte[] head = "HTTP/1.1 200 OK\r\nContent-Length: 4194304\r\n\r\n"
@@ -86,12 +89,17 @@ abstract class ProxyFilterContract {
         .pool("dead", p -> p.backend("http://127.0.0.1:" + refused1)
             .backend("http://127.0.0.1:" + refused2))
         .pool("hang", p -> p.backend(hang.uri()))
+        .pool("flaky", p -> p.backend(busy.uri()).backend(api1.uri())
+            .algorithm(Algorithms.roundRobin()))
+        .pool("busy", p -> p.backend(busy.uri()))
         .pool("garbage", p -> p.backend(garbage.uri()))
         .pool("broken", p -> p.backend(broken.uri()))
         .route("api", r -> r.pathPrefix("/api/").toPool("api"))
         .route("down", r -> r.pathPrefix("/down/").toPool("down"))
         .route("dead", r -> r.pathPrefix("/dead/").toPool("dead"))
         .route("hang", r -> r.pathPrefix("/hang/").toPool("hang"))
+        .route("flaky", r -> r.pathPrefix("/flaky/").toPool("flaky"))
+        .route("busy", r -> r.pathPrefix("/busy/").toPool("busy"))
         .route("garbage", r -> r.pathPrefix("/garbage/").toPool("garbage"))
         .route("broken", r -> r.pathPrefix("/broken/").toPool("broken"))
         .defaultPool("api") // unrouted requests still go to the application (not proxyUnrouted)
@@ -113,6 +121,7 @@ abstract class ProxyFilterContract {
       api1.close();
       api2.close();
       hang.close();
+      busy.close();
       garbage.close();
       broken.close();
     }
@@ -253,6 +262,20 @@ abstract class ProxyFilterContract {
   }
 
   @Test
+  void preservesTheClientsHostWhenConfigured() throws Exception {
+    try (ProxyContainer preserving = start(LoadBalancingFilter.builder(lb).preserveHost().build())) {
+      String host = "shop.example.test"; // this JVM's client may send Host (see the pom)
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(
+          "http://127.0.0.1:" + preserving.port() + "/api/echo/preserved-host"))
+          .header("Host", host).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      ProxyTestBackend.Seen seen = seenAt("/api/echo/preserved-host");
+      assertThat(seen.all("Host")).as("the client's Host, not the backend's").containsExactly(host);
+      assertThat(seen.all("X-Forwarded-Host")).containsExactly(host);
+    }
+  }
+
+  @Test
   void forwardsThePathAndQueryByteForByte() throws Exception {
     String path = "/api/echo/a%2Fb/c%20d/%25e";
     String query = "q=%2F&r=a+b%26c&empty&x=%E2%82%AC";
@@ -298,6 +321,50 @@ abstract class ProxyFilterContract {
     assertThat(r.body()).contains("no connection to the backend");
     assertThat(sum(lb.pool("dead").stats(), BackendStats::failures) - failuresBefore)
         .as("both attempts' leases failed (CONNECT), one per backend").isEqualTo(2);
+  }
+
+  @Test
+  void aRetryableStatusIsRetriedOnAnotherBackendWhenTheRequestHasNoBody() throws Exception {
+    int busyBefore = busy.requests.get();
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/flaky/echo")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as("request %d: %s", i, r.body()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("echo");
+    }
+    assertThat(busy.requests.get() - busyBefore).as("the 503 backend was tried").isPositive();
+  }
+
+  @Test
+  void aRetryableStatusWithNoOtherBackendReachesTheClientWhole() throws Exception {
+    HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/busy/x")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.body()).isEqualTo("busy");
+    assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(r.headers().firstValue(LoadBalancingFilter.ERROR_HEADER))
+        .as("the backend's own answer, not the proxy's").isEmpty();
+  }
+
+  @Test
+  void aRequestWithABodyIsNeverRetriedOnAStatus() throws Exception {
+    int busyBefore = busy.requests.get();
+    int apiBefore = api1.requests.get();
+    int unavailable = 0;
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/flaky/echo"))
+          .POST(HttpRequest.BodyPublishers.ofString("payload")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() == 503) {
+        assertThat(r.body()).isEqualTo("busy");
+        unavailable++;
+      } else {
+        assertThat(r.statusCode()).isEqualTo(200);
+      }
+    }
+    assertThat(unavailable).as("round robin sends half of them to the 503 backend").isEqualTo(2);
+    assertThat(busy.requests.get() - busyBefore).isEqualTo(2);
+    assertThat(api1.requests.get() - apiBefore).as("one attempt each, never a second").isEqualTo(2);
   }
 
   @Test
