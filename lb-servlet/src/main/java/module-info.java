@@ -9,6 +9,7 @@
 module dev.lb4j.servlet {
   requires transitive dev.lb4j.core;
   requires transitive dev.lb4j.config;
+  requires dev.lb4j.httpclient;
   requires tools.jackson.databind;
   requires transitive java.net.http;
   requires static transitive jakarta.servlet;

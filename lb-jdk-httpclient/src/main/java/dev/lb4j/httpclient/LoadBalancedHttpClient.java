@@ -39,7 +39,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +47,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -1113,7 +1111,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
         // error, a handler that threw) is not the backend's: the handler threw, or the JDK never
         // reported a transport error to it.
         boolean callers = observed != null && (observed.handlerFailed || !observed.transportFailed);
-        ErrorKind kind = callers ? null : classify(c);
+        ErrorKind kind = callers ? null : TransportErrors.classify(c);
         if (kind == null) {
           // Not an I/O failure: the caller's body handler or request body publisher threw.
           return AttemptResult.callerFailure(c, status, this);
@@ -1239,42 +1237,6 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       c = c.getCause();
     }
     return c;
-  }
-
-  /** The error kind of an attempt's failure, or {@code null} when it is not an I/O failure. */
-  static @Nullable ErrorKind classify(Throwable t) {
-    if (t instanceof CancellationException) {
-      return ErrorKind.CANCELLED;
-    }
-    if (t instanceof HttpConnectTimeoutException) {
-      return ErrorKind.CONNECT;
-    }
-    if (t instanceof HttpTimeoutException) {
-      return ErrorKind.TIMEOUT;
-    }
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof ConnectException
-          || c instanceof NoRouteToHostException
-          || c instanceof UnknownHostException
-          || c instanceof UnresolvedAddressException
-          || c instanceof SSLHandshakeException) {
-        return ErrorKind.CONNECT;
-      }
-      if (c.getCause() == c) {
-        break;
-      }
-    }
-    if (t.getClass() == IOException.class
-        && (t.getCause() instanceof RuntimeException || t.getCause() instanceof Error)) {
-      return null; // the JDK's send wraps what the caller's body publisher or handler threw
-    }
-    if (t instanceof java.net.ProtocolException) {
-      return ErrorKind.PROTOCOL;
-    }
-    if (t instanceof IOException) {
-      return ErrorKind.RESET; // reset, closed, EOF before a complete response
-    }
-    return null;
   }
 
   /** A response's status and headers, as body handlers and policies' response steps see them. */

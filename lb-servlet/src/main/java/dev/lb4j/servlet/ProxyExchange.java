@@ -12,18 +12,14 @@ import dev.lb4j.core.retry.AttemptResult;
 import dev.lb4j.core.retry.CallResult;
 import dev.lb4j.core.retry.Execution;
 import dev.lb4j.core.routing.RouteMatch;
+import dev.lb4j.httpclient.TransportErrors;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.ProtocolException;
 import java.net.URI;
-import java.net.UnknownHostException;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -549,29 +545,8 @@ final class ProxyExchange implements AsyncTransport<ProxyExchange.Sent>, AsyncLi
 
   /** Why an exchange with the backend failed, as the load balancer's health counts it. */
   static ErrorKind classify(Throwable t) {
-    if (t instanceof CancellationException) {
-      return ErrorKind.CANCELLED;
-    }
-    if (t instanceof HttpConnectTimeoutException) {
-      return ErrorKind.CONNECT;
-    }
-    if (t instanceof HttpTimeoutException) {
-      return ErrorKind.TIMEOUT;
-    }
-    int depth = 0;
-    for (Throwable c = t; c != null && depth < 8; c = c.getCause(), depth++) {
-      if (c instanceof ConnectException
-          || c instanceof NoRouteToHostException
-          || c instanceof UnknownHostException) {
-        return ErrorKind.CONNECT;
-      }
-      if (c instanceof ProtocolException) {
-        return ErrorKind.PROTOCOL;
-      }
-    }
-    if (t instanceof IOException) {
-      return ErrorKind.RESET;
-    }
-    return ErrorKind.OTHER;
+    ErrorKind kind = TransportErrors.classify(t);
+    return kind == null ? ErrorKind.OTHER : kind;
   }
+
 }
