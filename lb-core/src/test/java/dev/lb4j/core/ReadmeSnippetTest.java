@@ -6,13 +6,19 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
  * Keeps the README's quickstart honest: the code block in README.md must be exactly the region of
- * {@link Quickstart} that the build compiles and {@link QuickstartTest} runs.
+ * {@link Quickstart} that the build compiles and {@link QuickstartTest} runs, after the imports
+ * that region needs (the source file's own, and the same-package types it names).
  */
 class ReadmeSnippetTest {
 
@@ -48,7 +54,60 @@ class ReadmeSnippetTest {
 
     String region = between(source, "// region " + name + "\n", regionEnd);
     String block = between(readme, "<!-- " + name + " -->\n```java\n", "```");
-    assertThat(normalize(block)).isEqualTo(normalize(region));
+    List<String> lines = List.of(block.split("\n", -1));
+    List<String> imports = new ArrayList<>();
+    int code = 0;
+    while (code < lines.size()
+        && (lines.get(code).startsWith("import ") || lines.get(code).isBlank())) {
+      if (!lines.get(code).isBlank()) {
+        imports.add(lines.get(code));
+      }
+      code++;
+    }
+    assertThat(normalize(String.join("\n", lines.subList(code, lines.size()))))
+        .isEqualTo(normalize(region));
+    assertThat(imports)
+        .as("the imports shown at the top of the README's '%s' block", name)
+        .containsExactlyElementsOf(importsUsed(source, region, root.resolve("lb-core/src/main/java")));
+  }
+
+  /**
+   * The sorted import lines a region needs: the source file's imports whose simple name the code
+   * names, and the types of the source's own package (found in {@code mainSources}) that it names.
+   */
+  private static List<String> importsUsed(String source, String region, Path mainSources)
+      throws IOException {
+    // Only code counts: a type named in a comment or a string needs no import.
+    String code = region.replaceAll("//[^\n]*", "").replaceAll("\"[^\"\n]*\"", "\"\"");
+    TreeSet<String> used = new TreeSet<>();
+    Matcher imported = Pattern.compile("(?m)^import ([\\w.]+);").matcher(source);
+    while (imported.find()) {
+      String type = imported.group(1);
+      if (names(code, type.substring(type.lastIndexOf('.') + 1))) {
+        used.add("import " + type + ";");
+      }
+    }
+    Matcher pkg = Pattern.compile("(?m)^package ([\\w.]+);").matcher(source);
+    assertThat(pkg.find()).as("package declaration").isTrue();
+    List<String> samePackage;
+    try (var files = Files.list(mainSources.resolve(pkg.group(1).replace('.', '/')))) {
+      samePackage =
+          files
+              .map(f -> f.getFileName().toString())
+              .filter(f -> f.endsWith(".java") && !f.contains("-")) // not package-info.java
+              .map(f -> f.substring(0, f.length() - ".java".length()))
+              .collect(Collectors.toList());
+    }
+    for (String simple : samePackage) {
+      if (names(code, simple)) {
+        used.add("import " + pkg.group(1) + "." + simple + ";");
+      }
+    }
+    return List.copyOf(used);
+  }
+
+  private static boolean names(String code, String simpleName) {
+    return Pattern.compile("\\b" + Pattern.quote(simpleName) + "\\b").matcher(code).find();
   }
 
   private static String between(String text, String start, String end) {

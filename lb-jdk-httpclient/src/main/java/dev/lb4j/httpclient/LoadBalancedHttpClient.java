@@ -163,8 +163,9 @@ import org.slf4j.LoggerFactory;
  * response byte; the load balancer sees that as one attempt.
  *
  * <p>Logging (SLF4J, logger {@code dev.lb4j.httpclient.LoadBalancedHttpClient}): backend state
- * changes at INFO (unless {@link Builder#logHealthChanges(boolean) turned off}); every attempt, retry
- * and rejection at DEBUG, built only when DEBUG is on.
+ * changes at INFO (unless {@link Builder#logHealthChanges(boolean) turned off}); the client's
+ * set-up when it is built, and every attempt, retry and rejection, at DEBUG, built only when DEBUG
+ * is on.
  *
  * <p>Not balanced: {@link #newWebSocketBuilder()} returns the wrapped client's builder unchanged.
  * Closing this client ({@link #close()}, also {@code HttpClient.close()} on Java 21+) stops its
@@ -235,7 +236,8 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     } else {
       this.healthLog = null;
     }
-    LOG.info("balancing over pools {} ({}{}; unknown hosts: {})", lb.poolNames(),
+    // DEBUG: an application may build a client per use; INFO is for what changes in the pools.
+    LOG.debug("balancing over pools {} ({}{}; unknown hosts: {})", lb.poolNames(),
         retryPolicy == null ? "no retries" : retryPolicy,
         hedging == null ? "" : "; " + hedging, unknownHosts);
   }
@@ -513,12 +515,16 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       LOG.info("pool '{}' backend '{}': {} -> {} ({})", c.pool(), c.backendId(), c.from(), c.to(),
           c.reason());
     } else if (event instanceof HealthEvent.PanicChanged p) {
-      LOG.info("{}", p);
+      // In words, not the record: its nanoTime is a ticker reading that means nothing in a log.
+      // The reason has the numbers and the threshold.
+      LOG.info("pool '{}': {} panic mode ({})", p.pool(), p.panic() ? "entered" : "left",
+          p.reason());
     } else if (event instanceof HealthEvent.BackendAdded a) {
       LOG.info("pool '{}': backend '{}' added as {} ({})", a.pool(), a.backendId(), a.status(),
           a.reason());
     } else if (event instanceof HealthEvent.BackendRemoved r) {
-      LOG.info("{}", r);
+      LOG.info("pool '{}': backend '{}' removed, was {} ({})", r.pool(), r.backendId(),
+          r.lastStatus(), r.reason());
     }
   }
 

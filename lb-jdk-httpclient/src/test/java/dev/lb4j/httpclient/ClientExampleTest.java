@@ -14,6 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -73,7 +77,59 @@ class ClientExampleTest {
             StandardCharsets.UTF_8);
     String region = between(source, "// region client\n", "    // endregion");
     String block = between(readme, "<!-- client -->\n```java\n", "```");
-    assertThat(dedent(block)).isEqualTo(dedent(region));
+    // The block starts with the imports the region needs, then the region itself.
+    List<String> imports = new ArrayList<>();
+    String rest = block;
+    while (rest.startsWith("import ") || rest.startsWith("\n")) {
+      int end = rest.indexOf('\n') + 1;
+      if (!rest.startsWith("\n")) {
+        imports.add(rest.substring(0, end - 1));
+      }
+      rest = rest.substring(end);
+    }
+    assertThat(dedent(rest)).isEqualTo(dedent(region));
+    assertThat(imports)
+        .as("the imports shown at the top of the README's client block")
+        .containsExactlyElementsOf(
+            importsUsed(source, region, root.resolve("lb-jdk-httpclient/src/main/java")));
+  }
+
+  /**
+   * The sorted import lines a region needs: the source file's imports whose simple name its code
+   * names, and the types of the source's own package (in {@code mainSources}) that it names.
+   */
+  private static List<String> importsUsed(String source, String region, Path mainSources)
+      throws IOException {
+    // Only code counts: a type named in a comment or a string needs no import.
+    String code = region.replaceAll("//[^\n]*", "").replaceAll("\"[^\"\n]*\"", "\"\"");
+    TreeSet<String> used = new TreeSet<>();
+    Matcher imported = Pattern.compile("(?m)^import ([\\w.]+);").matcher(source);
+    while (imported.find()) {
+      String type = imported.group(1);
+      if (names(code, type.substring(type.lastIndexOf('.') + 1))) {
+        used.add("import " + type + ";");
+      }
+    }
+    String pkg = "dev.lb4j.httpclient";
+    List<String> samePackage;
+    try (var files = Files.list(mainSources.resolve(pkg.replace('.', '/')))) {
+      samePackage =
+          files
+              .map(f -> f.getFileName().toString())
+              .filter(f -> f.endsWith(".java") && !f.contains("-")) // not package-info.java
+              .map(f -> f.substring(0, f.length() - ".java".length()))
+              .collect(Collectors.toList());
+    }
+    for (String simple : samePackage) {
+      if (names(code, simple)) {
+        used.add("import " + pkg + "." + simple + ";");
+      }
+    }
+    return List.copyOf(used);
+  }
+
+  private static boolean names(String code, String simpleName) {
+    return Pattern.compile("\\b" + Pattern.quote(simpleName) + "\\b").matcher(code).find();
   }
 
   private static String between(String text, String start, String end) {

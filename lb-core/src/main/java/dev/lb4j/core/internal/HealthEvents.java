@@ -72,7 +72,10 @@ public final class HealthEvents {
             try {
               listener.onEvent(event);
             } catch (Exception | LinkageError | AssertionError e) { // checked ones too (Kotlin, Scala)
-              LOG.log(Level.WARNING, "health listener " + listener + " threw on " + event, e);
+              // The event's kind, pool and reason: its nanoTime would mean nothing in a log.
+              LOG.log(Level.WARNING, "health listener " + listener + " threw on "
+                  + event.getClass().getSimpleName() + " in pool '" + event.pool() + "' ("
+                  + event.reason() + ")", e);
             }
           }
         }
