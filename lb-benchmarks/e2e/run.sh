@@ -12,13 +12,14 @@
 #   E2E_THREADS    wrk threads (default 2)
 #   E2E_CONNS      wrk connections (default 32)
 #   E2E_JAVA_OPTS  JVM options for every Java process (backends, Jetty, lb4j); default none
+#   E2E_LB4J_JAR   lb4j proxy server jar (default examples/proxy-server/target/lb4j-proxy-server.jar)
 #   E2E_KEEP_TMP   set to 1 to keep the temporary directory (configs and logs) after the run
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BENCH_JAR="$ROOT/lb-benchmarks/target/benchmarks.jar"
 LB4J_DIR="$ROOT/examples/proxy-server"
-LB4J_JAR="$LB4J_DIR/target/lb4j-proxy-server.jar"
+LB4J_JAR="${E2E_LB4J_JAR:-$LB4J_DIR/target/lb4j-proxy-server.jar}"
 
 PORT_BASE="${E2E_PORT_BASE:-38080}"
 DURATION="${E2E_DURATION:-10}"
@@ -142,7 +143,7 @@ unzip_has() {
   command -v jar >/dev/null 2>&1 && jar tf "$1" | grep -qxF "$2"
 }
 
-# Prints "built", or "absent" when there is no proxy-server module to build.
+# Prints "built", "absent" when there is no proxy-server module to build, or "failed".
 ensure_lb4j_jar() {
   if [[ -f "$LB4J_JAR" ]]; then echo built; return; fi
   if [[ ! -d "$LB4J_DIR" ]]; then echo absent; return; fi
@@ -151,7 +152,7 @@ ensure_lb4j_jar() {
     echo built
   else
     log "examples/proxy-server did not build; its row is skipped"
-    echo absent
+    echo failed
   fi
 }
 
@@ -255,16 +256,29 @@ start_lb4j() {
 # --- measuring --------------------------------------------------------------------------------
 ROWS=()
 
+# run_wrk OUTPUT ARGS...: wrk in the background, so that a signal reaches the traps at once
+# instead of after wrk's run.
+run_wrk() {
+  local output=$1
+  shift
+  wrk -t"$THREADS" -c"$CONNS" "$@" >"$output" &
+  local pid=$!
+  PIDS+=("$pid")
+  wait "$pid" || die "wrk failed"
+  stop_pid "$pid"
+}
+
 # measure NAME PORT: a warm-up run (discarded), then the measured run; appends a row to ROWS.
 measure() {
   local name=$1 port=$2 url="http://127.0.0.1:$2/" out status
   status=$(curl -s -o /dev/null -w '%{http_code}' "$url" || true)
   [[ "$status" == 200 ]] || die "$name: GET $url answered '$status', not 200"
+  local file="$TMP/wrk-${name//[^a-z0-9]/_}.txt"
   log "$name: warm-up ${WARMUP}s"
-  wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" "$url" >/dev/null
+  run_wrk /dev/null -d"${WARMUP}s" "$url"
   log "$name: measuring ${DURATION}s"
-  out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$url")
-  printf '%s\n' "$out" >"$TMP/wrk-${name// /_}.txt"
+  run_wrk "$file" -d"${DURATION}s" --latency "$url"
+  out=$(cat "$file")
   local rps p50 p99 errors
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -305,6 +319,8 @@ if [[ "$LB4J_STATE" == built ]]; then
   start_lb4j
   measure "lb4j" "$LB4J_PORT"
   stop_pid "$LAST_PID"
+elif [[ "$LB4J_STATE" == failed ]]; then
+  ROWS+=("lb4j|n/a (build failed)|||")
 else
   ROWS+=("lb4j|n/a (not built)|||")
 fi
@@ -318,8 +334,8 @@ done
 
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(java -version 2>&1 | head -n 1), wrk -t$THREADS -c$CONNS -d${DURATION}s after ${WARMUP}s warm-up"
-printf '| %-24s | %15s | %9s | %9s | %9s |\n' proxy "req/s" p50 p99 "vs nginx"
-printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..26})" "$(printf -- '-%.0s' {1..17})" \
+printf '| %-24s | %16s | %9s | %9s | %9s |\n' proxy "req/s" p50 p99 "vs nginx"
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..26})" "$(printf -- '-%.0s' {1..18})" \
   "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})"
 for row in "${ROWS[@]}"; do
   IFS='|' read -r name rps p50 p99 flag <<<"$row"
@@ -329,7 +345,7 @@ for row in "${ROWS[@]}"; do
   fi
   if [[ "$rps" =~ ^[0-9.]+$ ]]; then rps=$(printf '%.0f' "$rps"); fi
   [[ -n "$flag" ]] && name="$name (errors!)"
-  printf '| %-24s | %15s | %9s | %9s | %9s |\n' "$name" "$rps" "$p50" "$p99" "$ratio"
+  printf '| %-24s | %16s | %9s | %9s | %9s |\n' "$name" "$rps" "$p50" "$p99" "$ratio"
 done
 echo
 log "done in $((SECONDS - START_SECONDS)) s"
