@@ -79,15 +79,22 @@ public final class WebappDemo implements AutoCloseable {
    * JVM is stopped with Ctrl-C), and stops it.
    *
    * @param args optionally the port to listen on (default {@value #DEFAULT_PORT}; 0 for any)
+   * @throws IllegalStateException if {@value #TOKEN_ENV} is not set
    * @throws Exception if the demo cannot start
    */
   public static void main(String[] args) throws Exception {
     int port = args.length == 0 ? DEFAULT_PORT : Integer.parseInt(args[0]);
+    String token = System.getenv(TOKEN_ENV);
+    if (token == null || token.isBlank()) {
+      throw new IllegalStateException(TOKEN_ENV + " is not set: it is the admin servlet's bearer"
+          + " token (web.xml, token-env), without which the application does not deploy. Set it,"
+          + " for example: " + TOKEN_ENV + "=demo-token-123 ./mvnw ...");
+    }
     WebappDemo demo = start(port);
     Thread stopOnExit = new Thread(demo::close, "lb4j-webapp-demo-stop");
     Runtime.getRuntime().addShutdownHook(stopOnExit);
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    demo.printWhatToTry(out, System.getenv(TOKEN_ENV) != null);
+    demo.printWhatToTry(out);
     if (waitForEnter(System.in)) {
       Runtime.getRuntime().removeShutdownHook(stopOnExit);
       demo.close();
@@ -218,9 +225,8 @@ public final class WebappDemo implements AutoCloseable {
    * Prints where everything runs and the {@code curl} commands to try.
    *
    * @param out where to print
-   * @param tokenSet whether {@value #TOKEN_ENV} is set, so that the admin servlet can start
    */
-  void printWhatToTry(PrintStream out, boolean tokenSet) {
+  void printWhatToTry(PrintStream out) {
     String base = "http://127.0.0.1:" + address.getPort();
     out.println("lb4j servlet-webapp demo");
     out.println("  web application  " + base + "/  (set up by src/main/webapp/WEB-INF/web.xml)");
@@ -229,7 +235,7 @@ public final class WebappDemo implements AutoCloseable {
       out.println("  " + b.name() + "        " + b.uri());
     }
     out.println();
-    out.println("Try:");
+    out.println("Try (or open " + base + "/ in a browser):");
     out.println("  # the application's own servlet; no route matches, the filter lets it through");
     out.println("  curl -s " + base + "/hello");
     out.println("  # proxied by the filter (route /api/), round robin over the three backends");
@@ -238,10 +244,6 @@ public final class WebappDemo implements AutoCloseable {
     out.println("  curl -s -i " + base + "/lb-admin/status");
     out.println("  curl -s -H \"Authorization: Bearer $" + TOKEN_ENV + "\" " + base
         + "/lb-admin/status");
-    if (!tokenSet) {
-      out.println("  (" + TOKEN_ENV + " is not set, so the admin servlet cannot start and"
-          + " /lb-admin/ answers 503; set it, restart the demo, and it answers)");
-    }
     out.println();
     out.println("Press Enter (or Ctrl-C) to stop.");
   }

@@ -152,6 +152,17 @@ class WebappDemoTest {
   }
 
   @Test
+  void theApplicationsStaticPageIsServedByTheContainer() throws Exception {
+    int[] before = served(demo);
+    HttpResponse<String> r = get(demo, "/", null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
+        v -> assertThat(v).startsWith("text/html"));
+    assertThat(r.body()).contains("a static file of the application");
+    assertThat(served(demo)).as("requests the backends served").containsExactly(before);
+  }
+
+  @Test
   void aPathNoRouteMatchesIsLeftToTheApplication() throws Exception {
     int[] before = served(demo);
     HttpResponse<String> r = get(demo, "/apix/orders", null); // the route is /api/
