@@ -148,8 +148,8 @@ public final class WebappDemo implements AutoCloseable {
       webapp.addOverrideDescriptor(override.toString());
       // The application's classes (and lb4j) are on the class path here, not in WEB-INF.
       webapp.setParentLoaderPriority(true);
-      // A filter that cannot start (a missing or invalid configuration file) fails start()
-      // instead of leaving an application that answers 503 to everything.
+      // A filter or servlet that cannot start (a missing or invalid configuration file, no admin
+      // token) fails start() instead of leaving an application that answers 503 to everything.
       webapp.setThrowUnavailableOnStartupException(true);
       server.setHandler(webapp);
       server.start();
