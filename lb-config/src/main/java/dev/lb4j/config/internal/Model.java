@@ -180,7 +180,8 @@ public final class Model {
   @Doc("A route's match: every condition given must hold.")
   public record Match(
       @Doc("The path, exactly.") @Nullable String pathExact,
-      @Doc("A path prefix, on segment boundaries.") @Nullable String pathPrefix,
+      @Doc("A path prefix, matched character by character (/api also matches /apis; end it"
+          + " with / for whole segments).") @Nullable String pathPrefix,
       @Doc("A path glob: * within a segment, ** across segments.") @Nullable String pathGlob,
       @Doc("A path regular expression (linear-time: no backreferences or lookaround).")
           @Nullable String pathRegex,
