@@ -27,13 +27,14 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -57,16 +58,25 @@ final class JettyProxy {
   private static final String TRAFFIC = "traffic";
   private static final String ADMIN = "admin";
 
+  /** How long a connection may stay idle, at least: Jetty's default. */
+  private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Beyond {@code server.timeout}, so that the proxy's own 504 is sent before the close. */
+  private static final Duration IDLE_TIMEOUT_MARGIN = Duration.ofSeconds(5);
+
   private final Server server;
   private final ServerConnector traffic;
   private final @Nullable ServerConnector admin;
   private final LoadBalancer lb;
   private final Duration shutdownTimeout;
   private final LoadBalancingFilter filter;
+  private final GracefulHandler graceful;
 
   private JettyProxy(Server server, ServerConnector traffic, @Nullable ServerConnector admin,
-      LoadBalancer lb, Duration shutdownTimeout, LoadBalancingFilter filter) {
+      LoadBalancer lb, Duration shutdownTimeout, LoadBalancingFilter filter,
+      GracefulHandler graceful) {
     this.server = server;
+    this.graceful = graceful;
     this.traffic = traffic;
     this.admin = admin;
     this.lb = lb;
@@ -97,6 +107,10 @@ final class JettyProxy {
     server.setStopAtShutdown(false);
 
     ServerConnector traffic = connector(server, TRAFFIC, settings.bind(), settings.port());
+    // A connection waiting for a slow backend is idle meanwhile: let it wait as long as the
+    // request may take (server.timeout), not only Jetty's default 30 s.
+    traffic.setIdleTimeout(Math.max(IDLE_TIMEOUT.toMillis(),
+        settings.timeout().plus(IDLE_TIMEOUT_MARGIN).toMillis()));
     server.addConnector(traffic);
 
     LoadBalancingFilter filter =
@@ -147,7 +161,8 @@ final class JettyProxy {
       stopQuietly(server);
       throw e;
     }
-    return new JettyProxy(server, traffic, adminConnector, lb, settings.shutdownTimeout(), filter);
+    return new JettyProxy(
+        server, traffic, adminConnector, lb, settings.shutdownTimeout(), filter, graceful);
   }
 
   private static ServerConnector connector(Server server, String name, String host, int port) {
@@ -189,16 +204,29 @@ final class JettyProxy {
    * Stops in three steps: closes the listening sockets at once (new connections are refused; a
    * request arriving on a connection that was already open gets 503), waits up to {@code
    * server.shutdownTimeout} for the requests in flight to complete, then stops Jetty, which closes
-   * whatever is still open.
+   * every connection still open.
+   *
+   * <p>Why not Jetty's own graceful stop ({@code Server.setStopTimeout}, or {@code
+   * Graceful.shutdown(server)})? It also shuts the connectors down gracefully, and a connector
+   * doing so sets every open connection's idle timeout to its shutdown idle timeout (one second):
+   * a proxied request whose backend is silent for longer than that would be cut off. Closing the
+   * server sockets ourselves and waiting on the {@link GracefulHandler} alone leaves the requests
+   * in flight their whole {@code server.timeout}.
    *
    * @return whether every request in flight completed within the shutdown timeout
    */
   boolean stopGracefully() {
+    for (Connector connector : server.getConnectors()) {
+      if (connector instanceof NetworkConnector network) {
+        try {
+          network.close(); // the listening socket only; open connections stay
+        } catch (RuntimeException e) {
+          LOG.warn("lb4j proxy: closing {}: {}", connector.getName(), e.toString());
+        }
+      }
+    }
     long inFlight = inFlight();
-    // Graceful.shutdown closes each connector's server socket before it returns, and marks the
-    // GracefulHandler as shutting down; the future completes when no request is in flight and
-    // every connection has closed (idle ones are closed after a second).
-    CompletableFuture<Void> drained = Graceful.shutdown(server);
+    CompletableFuture<Void> drained = graceful.shutdown();
     LOG.info("lb4j proxy shutting down: no new connections; waiting up to {} for {} request{}"
         + " in flight", DurationFormat.of(shutdownTimeout), inFlight, inFlight == 1 ? "" : "s");
     boolean complete = true;
@@ -209,7 +237,8 @@ final class JettyProxy {
       LOG.warn("lb4j proxy: the shutdown timeout ({}) passed with {} request(s) in flight; closing"
           + " their connections", DurationFormat.of(shutdownTimeout), inFlight());
     } catch (ExecutionException e) {
-      LOG.warn("lb4j proxy: waiting for requests in flight failed: {}", String.valueOf(e.getCause()));
+      LOG.warn("lb4j proxy: waiting for requests in flight failed: {}",
+          String.valueOf(e.getCause()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       complete = false;
