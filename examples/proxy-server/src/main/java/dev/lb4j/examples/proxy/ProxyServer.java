@@ -228,8 +228,7 @@ public final class ProxyServer {
       out.println("Admin token (random, for this run only): " + admin.token());
     }
     out.println("Try:");
-    out.println("  curl " + traffic + "/hello                      # again and again: demo-1, "
-        + "demo-2, demo-3, demo-1...");
+    out.println("  curl " + traffic + "/hello    # again and again: each backend in turn");
     if (admin.enabled()) {
       out.println("  curl " + auth + " " + adminBase + "/status");
       out.println("  curl " + auth + " -X POST " + adminBase + "/pools/" + Demo.POOL
