@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -134,7 +135,7 @@ final class JettyProxy {
     if (adminSettings.enabled()) {
       AdminServlet servlet =
           AdminServlet.builder(lb)
-              .token(java.util.Objects.requireNonNull(adminSettings.token(), "admin.token"))
+              .token(Objects.requireNonNull(adminSettings.token(), "admin.token"))
               .reloader(reloader)
               .build();
       ServletContextHandler adminContext = new ServletContextHandler(adminSettings.path());

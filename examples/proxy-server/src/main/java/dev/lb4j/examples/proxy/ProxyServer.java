@@ -10,6 +10,7 @@ import dev.lb4j.core.LoadBalancer;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,7 +129,7 @@ public final class ProxyServer {
     if (file != null) {
       loader.file(file);
     } else {
-      loader.text(java.util.Objects.requireNonNull(demo, "demo").document(), "the built-in demo");
+      loader.text(Objects.requireNonNull(demo, "demo").document(), "the built-in demo");
     }
     Lb4jConfig config = loader.environment(System.getenv()).flags(cli.overrides()).load();
     List<ConfigProblem> problems = ServerChecks.problems(config);
