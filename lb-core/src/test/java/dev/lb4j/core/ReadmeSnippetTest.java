@@ -16,30 +16,55 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps the README's quickstart honest: the code block in README.md must be exactly the region of
- * {@link Quickstart} that the build compiles and {@link QuickstartTest} runs, after the imports
- * that region needs (the source file's own, and the same-package types it names).
+ * Keeps the README's Java blocks honest: each must be exactly a region of a test source that the
+ * build compiles and a test runs ({@link Quickstart} and {@link QuickstartTest}, say), after the
+ * imports that region needs (the source file's own, and the same-package types it names).
  */
 class ReadmeSnippetTest {
 
+  private static final String CORE = "lb-core/src/test/java/dev/lb4j/core/";
+  private static final String CONFIG = "lb-config/src/test/java/dev/lb4j/config/examples/";
+
   @Test
   void readmeQuickstartIsTheCompiledQuickstartRegion() throws IOException {
-    assertReadmeBlockIsRegion("Quickstart.java", "quickstart", "      // endregion");
+    assertReadmeBlockIsRegion(CORE + "Quickstart.java", "quickstart", "      // endregion");
   }
 
   @Test
   void readmeHealthExampleIsTheCompiledHealthRegion() throws IOException {
-    assertReadmeBlockIsRegion("HealthExample.java", "health", "    // endregion");
+    assertReadmeBlockIsRegion(CORE + "HealthExample.java", "health", "    // endregion");
   }
 
   @Test
   void readmeRoutingExampleIsTheCompiledRoutingRegion() throws IOException {
-    assertReadmeBlockIsRegion("RoutingExample.java", "routing", "    // endregion");
+    assertReadmeBlockIsRegion(CORE + "RoutingExample.java", "routing", "    // endregion");
+  }
+
+  /**
+   * The "Extending lb4j" examples live in lb-config's tests, where {@code ExtendingExampleTest} runs
+   * them programmatically and by provider name from the README's configuration file.
+   */
+  @Test
+  void readmeExtendingExamplesAreTheCompiledExampleClasses() throws IOException {
+    assertReadmeBlockIsRegion(CONFIG + "ZoneFirst.java", "extend-algorithm", "// endregion");
+    assertReadmeBlockIsRegion(
+        CONFIG + "ZoneFirstProvider.java", "extend-algorithm-provider", "// endregion");
+    assertReadmeBlockIsRegion(CONFIG + "LoadReportProbe.java", "extend-probe", "// endregion");
+    assertReadmeBlockIsRegion(
+        CONFIG + "LoadReportProbeProvider.java", "extend-probe-provider", "// endregion");
+    assertReadmeBlockIsRegion(CONFIG + "TenantShardRule.java", "extend-rule", "// endregion");
+    assertReadmeBlockIsRegion(CONFIG + "ApiKeyPolicy.java", "extend-policy", "// endregion");
+    assertReadmeBlockIsRegion(
+        CONFIG + "ApiKeyPolicyProvider.java", "extend-policy-provider", "// endregion");
+    assertReadmeBlockIsRegion(
+        CONFIG + "ExtendingExample.java", "extend-builder", "    // endregion");
+    assertReadmeBlockIsRegion(
+        CONFIG + "ExtendingExample.java", "extend-config", "    // endregion");
   }
 
   /**
    * The README block after {@code <!-- name -->} must be the {@code // region name} of the named
-   * source file in this package.
+   * test source (a path from the repository's root), whose main sources are the same module's.
    */
   private static void assertReadmeBlockIsRegion(String file, String name, String regionEnd)
       throws IOException {
@@ -48,9 +73,9 @@ class ReadmeSnippetTest {
       root = root.getParent();
     }
     String readme = Files.readString(root.resolve("README.md"), StandardCharsets.UTF_8);
-    String source =
-        Files.readString(
-            root.resolve("lb-core/src/test/java/dev/lb4j/core/" + file), StandardCharsets.UTF_8);
+    String source = Files.readString(root.resolve(file), StandardCharsets.UTF_8);
+    Path module = root.resolve(file.substring(0, file.indexOf("/src/test/java/")));
+    Path mainSources = module.resolve("src/main/java");
 
     String region = between(source, "// region " + name + "\n", regionEnd);
     String block = between(readme, "<!-- " + name + " -->\n```java\n", "```");
@@ -68,7 +93,7 @@ class ReadmeSnippetTest {
         .isEqualTo(normalize(region));
     assertThat(imports)
         .as("the imports shown at the top of the README's '%s' block", name)
-        .containsExactlyElementsOf(importsUsed(source, region, root.resolve("lb-core/src/main/java")));
+        .containsExactlyElementsOf(importsUsed(source, region, mainSources));
   }
 
   /**
@@ -89,14 +114,17 @@ class ReadmeSnippetTest {
     }
     Matcher pkg = Pattern.compile("(?m)^package ([\\w.]+);").matcher(source);
     assertThat(pkg.find()).as("package declaration").isTrue();
-    List<String> samePackage;
-    try (var files = Files.list(mainSources.resolve(pkg.group(1).replace('.', '/')))) {
-      samePackage =
-          files
-              .map(f -> f.getFileName().toString())
-              .filter(f -> f.endsWith(".java") && !f.contains("-")) // not package-info.java
-              .map(f -> f.substring(0, f.length() - ".java".length()))
-              .collect(Collectors.toList());
+    Path packageDir = mainSources.resolve(pkg.group(1).replace('.', '/'));
+    List<String> samePackage = List.of(); // a package only the tests have
+    if (Files.isDirectory(packageDir)) {
+      try (var files = Files.list(packageDir)) {
+        samePackage =
+            files
+                .map(f -> f.getFileName().toString())
+                .filter(f -> f.endsWith(".java") && !f.contains("-")) // not package-info.java
+                .map(f -> f.substring(0, f.length() - ".java".length()))
+                .collect(Collectors.toList());
+      }
     }
     for (String simple : samePackage) {
       if (names(code, simple)) {
