@@ -70,7 +70,8 @@ import org.jspecify.annotations.Nullable;
  * gateway-timeout} when it does not answer in time.
  *
  * <p><b>Threading and streaming.</b> The filter puts proxied requests in asynchronous mode and
- * returns; the exchange with the backend runs on the JDK client's asynchronous API, and both bodies
+ * returns; the exchange with the backend runs on the asynchronous API of the {@link
+ * UpstreamTransport} (the JDK client by default), and both bodies
  * move through the servlet's non-blocking I/O ({@code ReadListener}, {@code WriteListener}) one
  * chunk at a time, at the pace of the slower side, so no container thread waits for a backend
  * and no body is held whole in memory. Retries, the retry budget, deadlines and the rule never to
@@ -152,7 +153,7 @@ public final class LoadBalancingFilter implements Filter {
   /** What the filter runs with. */
   private static final class Proxy {
     final LoadBalancer lb;
-    final HttpClient client;
+    final UpstreamTransport transport;
     final @Nullable Duration timeout;
     final boolean proxyUnrouted;
     final boolean preserveHost;
@@ -170,7 +171,8 @@ public final class LoadBalancingFilter implements Filter {
     Proxy(Builder b) {
       b.checkHostAllowed();
       this.lb = b.lb;
-      this.client = b.client != null ? b.client : defaultClient();
+      this.transport = b.transport != null ? b.transport
+          : UpstreamTransport.of(b.client != null ? b.client : defaultClient());
       this.timeout = b.timeoutSet ? b.timeout : DEFAULT_TIMEOUT;
       this.proxyUnrouted = b.proxyUnrouted;
       this.preserveHost = b.preserveHost;
@@ -541,8 +543,8 @@ public final class LoadBalancingFilter implements Filter {
     return proxy().lb;
   }
 
-  HttpClient client() {
-    return proxy().client;
+  UpstreamTransport transport() {
+    return proxy().transport;
   }
 
   AttemptLoop loop() {
@@ -573,6 +575,7 @@ public final class LoadBalancingFilter implements Filter {
   public static final class Builder {
     private final LoadBalancer lb;
     private @Nullable HttpClient client;
+    private @Nullable UpstreamTransport transport;
     private @Nullable RetryPolicy retryPolicy;
     private @Nullable Duration timeout;
     private boolean timeoutSet;
@@ -600,7 +603,23 @@ public final class LoadBalancingFilter implements Filter {
      */
     public Builder client(HttpClient client) {
       requireUnset(this.client != null, "client", this.client);
+      requireUnset(this.transport != null, "client (a transport is set)", this.transport);
       this.client = Objects.requireNonNull(client, "client");
+      return this;
+    }
+
+    /**
+     * Sends to backends with this transport instead of a JDK {@link HttpClient} (see {@link
+     * UpstreamTransport} for its contract). Default: {@code UpstreamTransport.of} the filter's own
+     * HTTP/1.1 client. Excludes {@link #client(HttpClient)}.
+     *
+     * @param transport the transport
+     * @return this builder
+     */
+    public Builder transport(UpstreamTransport transport) {
+      requireUnset(this.transport != null, "transport", this.transport);
+      requireUnset(this.client != null, "transport (a client is set)", this.client);
+      this.transport = Objects.requireNonNull(transport, "transport");
       return this;
     }
 

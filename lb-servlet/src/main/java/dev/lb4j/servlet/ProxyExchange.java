@@ -145,7 +145,7 @@ final class ProxyExchange implements AsyncTransport<ProxyExchange.Sent>, AsyncLi
     Sent sent = new Sent(attempt);
     CompletableFuture<HttpResponse<@Nullable Void>> f;
     try {
-      f = filter.client().sendAsync(forwarded, sent);
+      f = filter.transport().send(forwarded, sent);
     } catch (RuntimeException e) {
       attempt.complete(AttemptResult.notSent(e));
       return NOTHING;

@@ -368,6 +368,46 @@ abstract class ProxyFilterContract {
   }
 
   @Test
+  void sendsThroughTheTransportItIsGiven() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+    UpstreamTransport jdk = UpstreamTransport.of(client);
+    UpstreamTransport counting = (request, handler) -> {
+      sent.incrementAndGet();
+      return jdk.send(request, handler);
+    };
+    try (ProxyContainer c = start(LoadBalancingFilter.builder(lb).transport(counting).build())) {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + c.port() + "/api/echo/transport")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("echo");
+      assertThat(sent.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aTransportsConnectionFailureIsRetriedThenAnswered502() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+    UpstreamTransport refusing = (request, handler) -> {
+      sent.incrementAndGet();
+      return java.util.concurrent.CompletableFuture.failedFuture(
+          new java.net.ConnectException("refused by the test's transport"));
+    };
+    long failuresBefore = sum(lb.pool("api").stats(), BackendStats::failures);
+    try (ProxyContainer c = start(LoadBalancingFilter.builder(lb).transport(refusing)
+        .retryPolicy(RetryPolicy.builder().maxAttempts(2).build()).build())) {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + c.port() + "/api/echo")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(502);
+      assertThat(r.body()).contains("no connection to the backend");
+      assertThat(sent.get()).as("both backends tried, once each").isEqualTo(2);
+      assertThat(sum(lb.pool("api").stats(), BackendStats::failures) - failuresBefore)
+          .as("each attempt counted as the backend's failure").isEqualTo(2);
+    }
+  }
+
+  @Test
   void answers504WhenTheBackendDoesNotAnswerInTime() throws Exception {
     try (ProxyContainer quick = start(LoadBalancingFilter.builder(lb)
         .timeout(Duration.ofMillis(300)).build())) {
