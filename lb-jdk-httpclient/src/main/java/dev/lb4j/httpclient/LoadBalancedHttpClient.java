@@ -1464,7 +1464,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     }
   }
 
-  /** Builds a {@link LoadBalancedHttpClient}. Not thread-safe. */
+  /** Builds a {@link LoadBalancedHttpClient}. Each setting may be set once. Not thread-safe. */
   public static final class Builder {
     private final LoadBalancer lb;
     private @Nullable HttpClient client;
@@ -1472,7 +1472,9 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
     private boolean noRetries;
     private @Nullable HedgingPolicy hedging;
     private UnknownHosts unknownHosts = UnknownHosts.REJECT;
+    private boolean unknownHostsSet;
     private boolean logHealthChanges = true;
+    private boolean logHealthChangesSet;
     private Ticker ticker = Ticker.system();
     private boolean tickerSet;
     private @Nullable Scheduler scheduler;
@@ -1481,15 +1483,24 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
       this.lb = Objects.requireNonNull(lb, "loadBalancer");
     }
 
+    /** Each setting may be set once: a second call is a mistake, not an override. */
+    private static void requireUnset(boolean set, String setting, @Nullable Object value) {
+      if (set) {
+        throw new IllegalStateException(setting + " was already set to " + value);
+      }
+    }
+
     /**
      * Sends through this client: its executor, SSL context, proxy, HTTP version, timeouts,
      * redirects, cookies and authenticator apply. Default: {@link HttpClient#newHttpClient()}.
      *
      * @param client the client; must not itself be a {@code LoadBalancedHttpClient}
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder client(HttpClient client) {
       Objects.requireNonNull(client, "client");
+      requireUnset(this.client != null, "client", this.client);
       if (client instanceof LoadBalancedHttpClient) {
         throw new IllegalArgumentException(
             "client: a LoadBalancedHttpClient (expected: the plain HttpClient that sends the"
@@ -1506,9 +1517,13 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
      *
      * @param policy the retry policy
      * @return this builder
+     * @throws IllegalStateException if a retry policy or {@link #noRetries()} was already set
      */
     public Builder retryPolicy(RetryPolicy policy) {
-      this.retryPolicy = Objects.requireNonNull(policy, "policy");
+      Objects.requireNonNull(policy, "policy");
+      requireUnset(retryPolicy != null || noRetries, "retryPolicy",
+          noRetries ? "noRetries()" : retryPolicy);
+      this.retryPolicy = policy;
       this.noRetries = false;
       return this;
     }
@@ -1517,8 +1532,11 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
      * Never retries: every request gets exactly one attempt.
      *
      * @return this builder
+     * @throws IllegalStateException if a retry policy or {@code noRetries()} was already set
      */
     public Builder noRetries() {
+      requireUnset(retryPolicy != null || noRetries, "noRetries",
+          noRetries ? "noRetries()" : retryPolicy);
       this.noRetries = true;
       this.retryPolicy = null;
       return this;
@@ -1539,9 +1557,7 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
      */
     public Builder hedging(HedgingPolicy policy) {
       Objects.requireNonNull(policy, "policy");
-      if (hedging != null) {
-        throw new IllegalStateException("hedging was already set to " + hedging);
-      }
+      requireUnset(hedging != null, "hedging", hedging);
       this.hedging = policy;
       return this;
     }
@@ -1552,9 +1568,13 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
      *
      * @param unknownHosts the choice
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder unknownHosts(UnknownHosts unknownHosts) {
-      this.unknownHosts = Objects.requireNonNull(unknownHosts, "unknownHosts");
+      Objects.requireNonNull(unknownHosts, "unknownHosts");
+      requireUnset(unknownHostsSet, "unknownHosts", this.unknownHosts);
+      this.unknownHosts = unknownHosts;
+      this.unknownHostsSet = true;
       return this;
     }
 
@@ -1563,9 +1583,12 @@ public final class LoadBalancedHttpClient extends HttpClient implements AutoClos
      *
      * @param log {@code false} when something else logs them already
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder logHealthChanges(boolean log) {
+      requireUnset(logHealthChangesSet, "logHealthChanges", logHealthChanges);
       this.logHealthChanges = log;
+      this.logHealthChangesSet = true;
       return this;
     }
 
