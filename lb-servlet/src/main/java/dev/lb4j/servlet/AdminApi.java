@@ -1,40 +1,46 @@
 package dev.lb4j.servlet;
 
+import static dev.lb4j.servlet.AdminHttp.JSON;
+import static dev.lb4j.servlet.AdminHttp.MAX_DOCUMENT;
+import static dev.lb4j.servlet.AdminHttp.invalid;
+import static dev.lb4j.servlet.AdminHttp.json;
+import static dev.lb4j.servlet.AdminHttp.notFound;
+import static dev.lb4j.servlet.AdminHttp.only;
+import static dev.lb4j.servlet.AdminHttp.problem;
+import static dev.lb4j.servlet.AdminHttp.readBody;
+import static dev.lb4j.servlet.AdminHttp.readJson;
+import static dev.lb4j.servlet.AdminJson.backend;
+import static dev.lb4j.servlet.AdminJson.backendSpec;
+import static dev.lb4j.servlet.AdminJson.diff;
+import static dev.lb4j.servlet.AdminJson.pool;
+import static dev.lb4j.servlet.AdminJson.requestView;
+import static dev.lb4j.servlet.AdminJson.status;
+
 import dev.lb4j.api.Backend;
 import dev.lb4j.api.PolicyDecision;
 import dev.lb4j.api.RequestView;
-import dev.lb4j.api.RequestViewBuilder;
-import dev.lb4j.config.ConfigDiff;
 import dev.lb4j.config.ConfigProblem;
 import dev.lb4j.config.ConfigReloader;
 import dev.lb4j.config.ReloadEvent;
 import dev.lb4j.core.BackendSpec;
-import dev.lb4j.core.BackendStats;
 import dev.lb4j.core.Explanation;
 import dev.lb4j.core.LoadBalancer;
-import dev.lb4j.core.LoadBalancerStats;
-import dev.lb4j.core.PoolStats;
 import dev.lb4j.core.routing.RouteMatch;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -48,13 +54,6 @@ final class AdminApi {
 
   private static final System.Logger LOG = System.getLogger("dev.lb4j.servlet.admin");
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final String JSON_TYPE = "application/json";
-  private static final String PROBLEM_TYPE = "application/problem+json";
-  /** The largest JSON body an admin call may send. */
-  static final int MAX_JSON = 64 * 1024;
-  /** The largest configuration document an admin call may send. */
-  static final int MAX_DOCUMENT = 1024 * 1024;
 
   private final LoadBalancer lb;
   private final byte[] tokenDigest;
@@ -139,7 +138,7 @@ final class AdminApi {
     }
     try {
       route(request, response, path, rest);
-    } catch (BadInput e) {
+    } catch (AdminHttp.BadInput e) {
       problem(response, e.status, e.type, e.title, String.valueOf(e.getMessage()), e.extra);
     }
   }
@@ -225,7 +224,7 @@ final class AdminApi {
     }
     if (n == 2) {
       only(method, "GET");
-      json(response, 200, pool(lb.stats().pool(pool)));
+      json(response, 200, pool(lb.pool(pool).stats()));
       return;
     }
     if (!path.get(2).equals("backends")) {
@@ -234,7 +233,7 @@ final class AdminApi {
     if (n == 3) {
       only(method, "GET", "POST");
       if (method.equals("GET")) {
-        json(response, 200, pool(lb.stats().pool(pool)).get("backends"));
+        json(response, 200, pool(lb.pool(pool).stats()).get("backends"));
       } else {
         addBackend(request, response, pool);
       }
@@ -247,7 +246,7 @@ final class AdminApi {
     if (n == 4) {
       only(method, "GET", "DELETE");
       if (method.equals("GET")) {
-        json(response, 200, backend(lb.stats().pool(pool).backend(id)));
+        json(response, 200, backend(lb.pool(pool).stats().backend(id)));
       } else {
         change(() -> lb.admin().removeBackend(pool, id));
         LOG.log(System.Logger.Level.INFO, "admin: removed backend {0} from pool {1} ({2})",
@@ -269,7 +268,7 @@ final class AdminApi {
         change(() -> lb.admin().setWeight(pool, id, weight));
         LOG.log(System.Logger.Level.INFO, "admin: weight of {0} in pool {1} set to {2} ({3})",
             id, pool, weight, request.getRemoteAddr());
-        json(response, 200, backend(lb.stats().pool(pool).backend(id)));
+        json(response, 200, backend(lb.pool(pool).stats().backend(id)));
         return;
       }
       if (!List.of("drain", "undrain", "enable", "disable").contains(action)) {
@@ -287,7 +286,7 @@ final class AdminApi {
       });
       LOG.log(System.Logger.Level.INFO, "admin: {0} backend {1} of pool {2} ({3})",
           action, id, pool, request.getRemoteAddr());
-      json(response, 200, backend(lb.stats().pool(pool).backend(id)));
+      json(response, 200, backend(lb.pool(pool).stats().backend(id)));
       return;
     }
     throw notFound("no admin resource at this path");
@@ -312,56 +311,14 @@ final class AdminApi {
       throw invalid(e.getMessage());
     }
     if (hasBackend(pool, spec.id())) {
-      throw new BadInput(409, "about:blank", "Conflict",
+      throw new AdminHttp.BadInput(409, "about:blank", "Conflict",
           "pool '" + pool + "' already has a backend with id '" + spec.id() + "'", null);
     }
     change(() -> lb.admin().addBackend(pool, spec));
     LOG.log(System.Logger.Level.INFO, "admin: added backend {0} ({1}) to pool {2} ({3})",
         spec.id(), spec.uri(), pool, request.getRemoteAddr());
     response.setHeader("Location", request.getRequestURI() + "/" + encodeSegment(spec.id()));
-    json(response, 201, backend(lb.stats().pool(pool).backend(spec.id())));
-  }
-
-  /** A backend from {@code {"uri": ..., "id": ..., "weight": ..., "zone": ..., "metadata": {}}}. */
-  private static BackendSpec backendSpec(JsonNode body) {
-    for (Map.Entry<String, JsonNode> e : body.properties()) {
-      if (!List.of("uri", "id", "weight", "zone", "metadata").contains(e.getKey())) {
-        throw new IllegalArgumentException("unknown field '" + e.getKey()
-            + "' (expected: uri, id, weight, zone, metadata)");
-      }
-    }
-    BackendSpec.Builder b = BackendSpec.builder(required(body, "uri"));
-    String id = text(body, "id", false);
-    if (id != null) {
-      b.id(id);
-    }
-    JsonNode weight = body.get("weight");
-    if (weight != null) {
-      if (!weight.isIntegralNumber() || !weight.canConvertToInt()) {
-        throw new IllegalArgumentException("weight: " + weight + " (expected: an integer "
-            + BackendSpec.MIN_WEIGHT + ".." + BackendSpec.MAX_WEIGHT + ")");
-      }
-      b.weight(weight.intValue());
-    }
-    String zone = text(body, "zone", false);
-    if (zone != null) {
-      b.zone(zone);
-    }
-    JsonNode metadata = body.get("metadata");
-    if (metadata != null) {
-      if (!metadata.isObject()) {
-        throw new IllegalArgumentException("metadata: " + metadata
-            + " (expected: an object of strings)");
-      }
-      for (Map.Entry<String, JsonNode> e : metadata.properties()) {
-        if (!e.getValue().isString()) {
-          throw new IllegalArgumentException("metadata." + e.getKey() + ": " + e.getValue()
-              + " (expected: a string)");
-        }
-        b.metadata(e.getKey(), e.getValue().stringValue());
-      }
-    }
-    return b.build();
+    json(response, 201, backend(lb.pool(pool).stats().backend(spec.id())));
   }
 
   /** Runs an admin change; the engine's refusal (a bad value) becomes a 422 naming it. */
@@ -413,52 +370,6 @@ final class AdminApi {
     ArrayNode lines = out.putArray("trace");
     e.lines().forEach(lines::add);
     return out;
-  }
-
-  /**
-   * A request from {@code {"method", "path", "query", "host", "clientAddress", "headers"}}; headers
-   * map a name to a string or a list of strings.
-   */
-  private static RequestView requestView(JsonNode body) {
-    for (Map.Entry<String, JsonNode> e : body.properties()) {
-      if (!List.of("method", "path", "query", "host", "clientAddress", "headers")
-          .contains(e.getKey())) {
-        throw new IllegalArgumentException("unknown field '" + e.getKey()
-            + "' (expected: method, path, query, host, clientAddress, headers)");
-      }
-    }
-    String method = text(body, "method", false);
-    RequestViewBuilder b = RequestView.builder()
-        .method(method == null ? "GET" : method)
-        .path(required(body, "path"))
-        .query(text(body, "query", false))
-        .host(text(body, "host", false))
-        .clientAddress(text(body, "clientAddress", false));
-    JsonNode headers = body.get("headers");
-    if (headers != null) {
-      if (!headers.isObject()) {
-        throw new IllegalArgumentException("headers: " + headers
-            + " (expected: an object of names to a string or a list of strings)");
-      }
-      for (Map.Entry<String, JsonNode> e : headers.properties()) {
-        JsonNode v = e.getValue();
-        if (v.isString()) {
-          b.header(e.getKey(), v.stringValue());
-        } else if (v.isArray()) {
-          for (JsonNode item : v) {
-            if (!item.isString()) {
-              throw new IllegalArgumentException("headers." + e.getKey() + ": " + v
-                  + " (expected: a string or a list of strings)");
-            }
-            b.header(e.getKey(), item.stringValue());
-          }
-        } else {
-          throw new IllegalArgumentException("headers." + e.getKey() + ": " + v
-              + " (expected: a string or a list of strings)");
-        }
-      }
-    }
-    return b.build();
   }
 
   // ------------------------------------------------------------------ configuration
@@ -514,73 +425,14 @@ final class AdminApi {
         boolean nothingToRollBack = event.problems().size() == 1
             && event.problems().get(0).path().equals("(rollback)");
         if (nothingToRollBack) {
-          throw new BadInput(409, "about:blank", "Conflict",
+          throw new AdminHttp.BadInput(409, "about:blank", "Conflict",
               "there is no earlier configuration to roll back to", extra);
         }
-        throw new BadInput(422, "urn:lb4j:problem:invalid-configuration",
+        throw new AdminHttp.BadInput(422, "urn:lb4j:problem:invalid-configuration",
             "Invalid configuration", event.problems().size()
                 + " problem(s); the running configuration is unchanged", extra);
       }
     }
-  }
-
-  private static ArrayNode diff(ConfigDiff diff) {
-    ArrayNode out = NODES.arrayNode();
-    for (ConfigDiff.Change c : diff.changes()) {
-      out.addObject().put("kind", c.kind().name()).put("path", c.path())
-          .put("detail", c.detail());
-    }
-    return out;
-  }
-
-  // ------------------------------------------------------------------ status as JSON
-
-  static ObjectNode status(LoadBalancerStats stats) {
-    ObjectNode out = NODES.objectNode();
-    ObjectNode pools = out.putObject("pools");
-    for (PoolStats p : stats.pools().values()) {
-      pools.set(p.name(), pool(p));
-    }
-    out.put("policyErrors", stats.policyErrors());
-    return out;
-  }
-
-  static ObjectNode pool(PoolStats p) {
-    ObjectNode out = NODES.objectNode();
-    out.put("name", p.name());
-    out.put("algorithm", p.algorithm());
-    out.put("inFlight", p.inFlight());
-    out.put("panic", p.panic());
-    out.put("noBackend", p.noBackend());
-    out.put("overLimit", p.overLimit());
-    out.put("retries", p.retries());
-    out.put("hashKeyMisses", p.hashKeyMisses());
-    out.put("algorithmErrors", p.algorithmErrors());
-    out.put("ejectionsRefused", p.ejectionsRefused());
-    ArrayNode backends = out.putArray("backends");
-    for (BackendStats b : p.backends()) {
-      backends.add(backend(b));
-    }
-    return out;
-  }
-
-  static ObjectNode backend(BackendStats b) {
-    ObjectNode out = NODES.objectNode();
-    out.put("id", b.id());
-    out.put("uri", b.uri());
-    out.put("weight", b.weight());
-    out.put("zone", b.zone());
-    out.put("status", b.status().name());
-    out.put("serving", b.status().isServing());
-    out.put("reason", b.statusReason());
-    out.put("inFlight", b.inFlight());
-    out.put("picks", b.picks());
-    out.put("completed", b.completed());
-    out.put("failures", b.failures());
-    out.put("cancelled", b.cancelled());
-    out.put("ejections", b.ejections());
-    out.put("latencyEwmaMillis", b.latencyEwmaNanos() / 1e6);
-    return out;
   }
 
   // ------------------------------------------------------------------ plumbing
@@ -610,132 +462,5 @@ final class AdminApi {
       }
     }
     return out.toString();
-  }
-
-  private static String required(JsonNode body, String field) {
-    return Objects.requireNonNull(text(body, field, true));
-  }
-
-  private static @Nullable String text(JsonNode body, String field, boolean required) {
-    JsonNode v = body.get(field);
-    if (v == null || v.isNull()) {
-      if (required) {
-        throw new IllegalArgumentException(field + ": missing (expected: a string)");
-      }
-      return null;
-    }
-    if (!v.isString()) {
-      throw new IllegalArgumentException(field + ": " + v + " (expected: a string)");
-    }
-    return v.stringValue();
-  }
-
-  private static void only(String method, String... allowed) {
-    if (!Arrays.asList(allowed).contains(method)) {
-      ObjectNode extra = NODES.objectNode();
-      ArrayNode a = extra.putArray("allow");
-      for (String m : allowed) {
-        a.add(m);
-      }
-      throw new BadInput(405, "about:blank", "Method Not Allowed",
-          method + " is not allowed here (allowed: " + String.join(", ", allowed) + ")", extra);
-    }
-  }
-
-  private static JsonNode readJson(HttpServletRequest request) throws IOException {
-    byte[] body = readBody(request, MAX_JSON);
-    JsonNode node;
-    try {
-      node = JSON.readTree(body);
-    } catch (JacksonException e) {
-      throw new BadInput(400, "about:blank", "Bad Request",
-          "the body is not valid JSON: " + e.getOriginalMessage(), null);
-    }
-    if (node == null || !node.isObject()) {
-      throw new BadInput(400, "about:blank", "Bad Request",
-          "the body must be a JSON object", null);
-    }
-    return node;
-  }
-
-  private static byte[] readBody(HttpServletRequest request, int limit) throws IOException {
-    long declared = request.getContentLengthLong();
-    if (declared > limit) {
-      throw tooLarge(limit);
-    }
-    try (InputStream in = request.getInputStream()) {
-      byte[] body = in.readNBytes(limit + 1);
-      if (body.length > limit) {
-        throw tooLarge(limit);
-      }
-      return body;
-    }
-  }
-
-  private static BadInput tooLarge(int limit) {
-    return new BadInput(413, "about:blank", "Content Too Large",
-        "the body is larger than " + limit + " bytes", null);
-  }
-
-  private static BadInput notFound(String detail) {
-    return new BadInput(404, "about:blank", "Not Found", detail, null);
-  }
-
-  private static BadInput invalid(@Nullable String detail) {
-    return new BadInput(422, "about:blank", "Unprocessable Content",
-        detail == null ? "the request was refused" : detail, null);
-  }
-
-  private static void json(HttpServletResponse response, int status, JsonNode body)
-      throws IOException {
-    write(response, status, JSON_TYPE, body);
-  }
-
-  /** An RFC 9457 problem details object, with {@code extra} members merged in. */
-  static void problem(
-      HttpServletResponse response, int status, String type, String title, String detail,
-      @Nullable ObjectNode extra) throws IOException {
-    ObjectNode out = NODES.objectNode();
-    out.put("type", type);
-    out.put("title", title);
-    out.put("status", status);
-    out.put("detail", detail);
-    if (extra != null) {
-      if (status == 405 && extra.has("allow")) {
-        List<String> allow = new ArrayList<>();
-        extra.get("allow").forEach(m -> allow.add(m.stringValue()));
-        response.setHeader("Allow", String.join(", ", allow));
-      }
-      out.setAll(extra);
-    }
-    write(response, status, PROBLEM_TYPE, out);
-  }
-
-  private static void write(HttpServletResponse response, int status, String type, JsonNode body)
-      throws IOException {
-    byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
-    response.setStatus(status);
-    response.setContentType(type);
-    response.setCharacterEncoding("UTF-8");
-    response.setContentLength(bytes.length + 1);
-    response.getOutputStream().write(bytes);
-    response.getOutputStream().write('\n');
-  }
-
-  /** A request the admin interface refuses, answered as problem details. */
-  private static final class BadInput extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    final int status;
-    final String type;
-    final String title;
-    final transient @Nullable ObjectNode extra;
-
-    BadInput(int status, String type, String title, String detail, @Nullable ObjectNode extra) {
-      super(detail, null, false, false);
-      this.status = status;
-      this.type = type;
-      this.title = title;
-      this.extra = extra;
-    }
   }
 }

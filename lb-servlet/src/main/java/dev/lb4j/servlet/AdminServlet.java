@@ -172,7 +172,7 @@ public final class AdminServlet extends HttpServlet {
       throws IOException {
     AdminApi a = api();
     if (a == null) {
-      AdminApi.problem(response, 503, "about:blank", "Service Unavailable",
+      AdminHttp.problem(response, 503, "about:blank", "Service Unavailable",
           "no load balancer is running in this application yet", null);
       return;
     }
