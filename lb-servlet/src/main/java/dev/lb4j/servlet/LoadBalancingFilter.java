@@ -1,11 +1,7 @@
 package dev.lb4j.servlet;
 
 import dev.lb4j.api.HeaderChanges;
-import dev.lb4j.config.AdminSettings;
-import dev.lb4j.config.ConfigException;
 import dev.lb4j.config.ConfigReloader;
-import dev.lb4j.config.Lb4jConfig;
-import dev.lb4j.config.ReloadEvent;
 import dev.lb4j.core.Lease;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.NoBackend;
@@ -30,11 +26,8 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Collections;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -145,57 +138,9 @@ public final class LoadBalancingFilter implements Filter {
   /** The servlet context attribute holding the filter's {@link ConfigReloader}: {@value}. */
   public static final String RELOADER_ATTRIBUTE = "dev.lb4j.servlet.ConfigReloader";
 
-  private static final System.Logger LOG = System.getLogger(LoadBalancingFilter.class.getName());
 
   /** Set at construction, or by {@link #init(FilterConfig)} for a filter made by the container. */
-  private volatile @Nullable Proxy proxy;
-
-  /** What the filter runs with. */
-  private static final class Proxy {
-    final LoadBalancer lb;
-    final UpstreamTransport transport;
-    final @Nullable Duration timeout;
-    final boolean proxyUnrouted;
-    final boolean preserveHost;
-    final @Nullable ConfigReloader reloader;
-    /** Set when the retry policy follows the reloader's configuration. */
-    final boolean followsConfig;
-    volatile AttemptLoop loop;
-    volatile @Nullable RetryPolicy retryPolicy;
-    /** The admin interface the filter serves itself (from a configuration file), or null. */
-    @Nullable AdminApi admin;
-    String adminPath = "";
-    /** Whether {@link #destroy()} closes the load balancer (and the reloader). */
-    boolean owned;
-
-    Proxy(Builder b) {
-      b.checkHostAllowed();
-      this.lb = b.lb;
-      this.transport = b.transport != null ? b.transport
-          : UpstreamTransport.of(b.client != null ? b.client : defaultClient());
-      this.timeout = b.timeoutSet ? b.timeout : DEFAULT_TIMEOUT;
-      this.proxyUnrouted = b.proxyUnrouted;
-      this.preserveHost = b.preserveHost;
-      this.reloader = b.reloader;
-      this.followsConfig = b.retryPolicy == null && b.reloader != null;
-      RetryPolicy policy = followsConfig ? Objects.requireNonNull(b.reloader).current()
-          .retryPolicy() : b.retryPolicy;
-      this.retryPolicy = policy;
-      this.loop = AttemptLoop.builder(b.lb).retryPolicy(policy).build();
-    }
-
-    /** Takes the retry policy of the configuration now running (after a reload or rollback). */
-    void onReload(ReloadEvent event) {
-      ConfigReloader r = reloader;
-      if (r == null || (event.outcome() != ReloadEvent.Outcome.APPLIED
-          && event.outcome() != ReloadEvent.Outcome.ROLLED_BACK)) {
-        return;
-      }
-      RetryPolicy policy = r.current().retryPolicy();
-      retryPolicy = policy;
-      loop = AttemptLoop.builder(lb).retryPolicy(policy).build();
-    }
-  }
+  private volatile @Nullable FilterState proxy;
 
   /**
    * A filter with the defaults: no retries, {@link #DEFAULT_TIMEOUT}, its own HTTP/1.1 client, and
@@ -216,7 +161,7 @@ public final class LoadBalancingFilter implements Filter {
   }
 
   private LoadBalancingFilter(Builder b) {
-    Proxy p = new Proxy(b);
+    FilterState p = new FilterState(b);
     if (p.followsConfig) {
       Objects.requireNonNull(p.reloader).addListener(p::onReload);
     }
@@ -233,14 +178,6 @@ public final class LoadBalancingFilter implements Filter {
     return new Builder(loadBalancer);
   }
 
-  private static HttpClient defaultClient() {
-    return HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .followRedirects(HttpClient.Redirect.NEVER) // redirects are the client's to follow
-        .proxy(HttpClient.Builder.NO_PROXY)
-        .build();
-  }
-
   /**
    * Sets the filter up from its init parameters when it was made by the container (see the class
    * description), and publishes its load balancer as a servlet context attribute.
@@ -250,9 +187,9 @@ public final class LoadBalancingFilter implements Filter {
    */
   @Override
   public void init(FilterConfig config) throws ServletException {
-    Proxy p = proxy;
+    FilterState p = proxy;
     if (p == null) {
-      p = fromInitParameters(config);
+      p = InitParameters.load(config);
       proxy = p;
     }
     ServletContext context = config.getServletContext();
@@ -262,166 +199,13 @@ public final class LoadBalancingFilter implements Filter {
     }
   }
 
-  private static Proxy fromInitParameters(FilterConfig config) throws ServletException {
-    String file = config.getInitParameter(CONFIG_PARAM);
-    String supplier = config.getInitParameter(SUPPLIER_PARAM);
-    if ((file == null) == (supplier == null)) {
-      throw new ServletException("lb4j filter '" + config.getFilterName() + "': "
-          + (file == null ? "no init parameter " : "both init parameters ") + CONFIG_PARAM
-          + " and " + SUPPLIER_PARAM + (file == null ? "" : " are set")
-          + " (expected: exactly one: the path of a configuration file, or the name of a"
-          + " Supplier<LoadBalancer> class)");
-    }
-    Duration timeout = DEFAULT_TIMEOUT;
-    String t = config.getInitParameter(TIMEOUT_PARAM);
-    if (t != null) {
-      try {
-        timeout = parseTimeout(t);
-      } catch (IllegalArgumentException e) {
-        throw new ServletException("lb4j filter: init parameter " + TIMEOUT_PARAM + ": " + t
-            + " (expected: a positive duration such as 30s, 500ms, 2m or PT30S, or none)");
-      }
-    }
-    boolean unrouted = flag(config, PROXY_UNROUTED_PARAM);
-    boolean preserveHost = flag(config, PRESERVE_HOST_PARAM);
-    if (supplier != null) {
-      LoadBalancer lb = supplied(supplier);
-      Builder b = builder(lb).timeout(timeout);
-      if (unrouted) {
-        b.proxyUnrouted();
-      }
-      if (preserveHost) {
-        b.preserveHost();
-      }
-      Proxy p = new Proxy(b);
-      p.owned = true;
-      return p;
-    }
-    Path path = Path.of(Objects.requireNonNull(file));
-    Lb4jConfig loaded;
-    try {
-      loaded = Lb4jConfig.loader().file(path).environment(System.getenv()).load();
-    } catch (ConfigException e) {
-      throw new ServletException("lb4j filter: init parameter " + CONFIG_PARAM + ": "
-          + e.getMessage(), e);
-    }
-    AdminSettings admin = loaded.admin();
-    if (admin.enabled()) {
-      String problem = AdminApi.tokenProblem(admin.token());
-      if (problem != null) {
-        throw new ServletException("lb4j filter: " + path + ": admin.token: "
-            + (admin.token() == null ? "not set" : "not usable") + " while admin.enabled is"
-            + " true (" + problem + ")");
-      }
-      if (!admin.path().startsWith("/") || admin.path().length() < 2
-          || admin.path().endsWith("/")) {
-        throw new ServletException("lb4j filter: " + path + ": admin.path: " + admin.path()
-            + " (expected: a path such as /lb-admin: starting with '/', not ending with one)");
-      }
-    }
-    LoadBalancer lb = loaded.build();
-    ConfigReloader reloader = ConfigReloader.of(lb, loaded);
-    try {
-      Builder b = builder(lb).timeout(timeout).reloader(reloader);
-      if (unrouted) {
-        b.proxyUnrouted();
-      }
-      if (preserveHost) {
-        b.preserveHost();
-      }
-      Proxy p = new Proxy(b);
-      reloader.addListener(p::onReload);
-      reloader.addListener(event -> LOG.log(
-          event.outcome() == ReloadEvent.Outcome.REJECTED
-              ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
-          "lb4j: configuration {0}", event));
-      p.owned = true;
-      if (admin.enabled()) {
-        p.admin = new AdminApi(lb, Objects.requireNonNull(admin.token()), () -> reloader,
-            java.util.Map.of());
-        p.adminPath = admin.path();
-      }
-      reloader.watch(path);
-      return p;
-    } catch (IOException | RuntimeException e) {
-      reloader.close();
-      lb.close();
-      throw new ServletException("lb4j filter: cannot watch " + path + " for changes: " + e, e);
-    }
-  }
-
-  private static boolean flag(FilterConfig config, String name) throws ServletException {
-    String value = config.getInitParameter(name);
-    if (value != null && !value.equals("true") && !value.equals("false")) {
-      throw new ServletException("lb4j filter: init parameter " + name + ": " + value
-          + " (expected: true or false)");
-    }
-    return "true".equals(value);
-  }
-
-  private static LoadBalancer supplied(String className) throws ServletException {
-    Object instance;
-    try {
-      Class<?> type = Class.forName(className, true, contextLoader());
-      instance = type.getConstructor().newInstance();
-    } catch (ReflectiveOperationException | LinkageError e) {
-      throw new ServletException("lb4j filter: init parameter " + SUPPLIER_PARAM + ": "
-          + className + " cannot be created (expected: a public class with a public no-argument"
-          + " constructor): " + e, e);
-    }
-    if (!(instance instanceof Supplier<?> s)) {
-      throw new ServletException("lb4j filter: init parameter " + SUPPLIER_PARAM + ": "
-          + className + " does not implement java.util.function.Supplier<LoadBalancer>");
-    }
-    Object lb = s.get();
-    if (!(lb instanceof LoadBalancer loadBalancer)) {
-      throw new ServletException("lb4j filter: init parameter " + SUPPLIER_PARAM + ": "
-          + className + ".get() returned " + (lb == null ? "null" : lb.getClass().getName())
-          + " (expected: a dev.lb4j.core.LoadBalancer)");
-    }
-    return loadBalancer;
-  }
-
-  private static ClassLoader contextLoader() {
-    ClassLoader l = Thread.currentThread().getContextClassLoader();
-    return l != null ? l : LoadBalancingFilter.class.getClassLoader();
-  }
-
-  /** A duration such as {@code 30s}, {@code 500ms}, {@code 2m}, {@code PT30S}; {@code none}. */
-  static @Nullable Duration parseTimeout(String text) {
-    String t = text.strip().toLowerCase(Locale.ROOT);
-    if (t.equals("none")) {
-      return null;
-    }
-    Duration d;
-    try {
-      if (t.startsWith("pt")) {
-        d = Duration.parse(t);
-      } else if (t.endsWith("ms")) {
-        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      } else if (t.endsWith("s")) {
-        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else if (t.endsWith("m")) {
-        d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else {
-        throw new IllegalArgumentException("no unit");
-      }
-    } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
-      throw new IllegalArgumentException(text, e);
-    }
-    if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(text);
-    }
-    return d;
-  }
-
   /**
    * Closes what a filter set up from init parameters owns: it stops watching the configuration
    * file and closes the load balancer. A filter given a load balancer leaves it open.
    */
   @Override
   public void destroy() {
-    Proxy p = proxy;
+    FilterState p = proxy;
     if (p != null && p.owned) {
       if (p.reloader != null) {
         p.reloader.close();
@@ -430,8 +214,8 @@ public final class LoadBalancingFilter implements Filter {
     }
   }
 
-  private Proxy proxy() {
-    Proxy p = proxy;
+  private FilterState proxy() {
+    FilterState p = proxy;
     if (p == null) {
       throw new IllegalStateException("lb4j filter: not initialised (the container calls"
           + " init(FilterConfig) before the first request)");
@@ -459,7 +243,7 @@ public final class LoadBalancingFilter implements Filter {
       chain.doFilter(req, res);
       return;
     }
-    Proxy p = proxy();
+    FilterState p = proxy();
     AdminApi admin = p.admin;
     if (admin != null) {
       String rest = belowAdminPath(request, p.adminPath);
@@ -561,7 +345,7 @@ public final class LoadBalancingFilter implements Filter {
 
   @Override
   public String toString() {
-    Proxy p = proxy;
+    FilterState p = proxy;
     if (p == null) {
       return "LoadBalancingFilter{not initialised}";
     }
@@ -573,15 +357,15 @@ public final class LoadBalancingFilter implements Filter {
 
   /** Configures a {@link LoadBalancingFilter}. Each setting may be set once. Not thread-safe. */
   public static final class Builder {
-    private final LoadBalancer lb;
-    private @Nullable HttpClient client;
-    private @Nullable UpstreamTransport transport;
-    private @Nullable RetryPolicy retryPolicy;
-    private @Nullable Duration timeout;
-    private boolean timeoutSet;
-    private boolean proxyUnrouted;
-    private boolean preserveHost;
-    private @Nullable ConfigReloader reloader;
+    final LoadBalancer lb;
+    @Nullable HttpClient client;
+    @Nullable UpstreamTransport transport;
+    @Nullable RetryPolicy retryPolicy;
+    @Nullable Duration timeout;
+    boolean timeoutSet;
+    boolean proxyUnrouted;
+    boolean preserveHost;
+    @Nullable ConfigReloader reloader;
 
     private Builder(LoadBalancer lb) {
       this.lb = Objects.requireNonNull(lb, "loadBalancer");
@@ -706,7 +490,7 @@ public final class LoadBalancingFilter implements Filter {
       return new LoadBalancingFilter(this);
     }
 
-    private void checkHostAllowed() {
+    void checkHostAllowed() {
       if (!preserveHost) {
         return;
       }
