@@ -67,4 +67,36 @@ public interface Algorithm {
   default boolean picksInProportionToWeight() {
     return false;
   }
+  /**
+   * Whether picks read live latency ({@link Backend#latencyEwmaNanos()}, {@link
+   * Backend#latencyStampNanos()}, {@link BackendSet#nanoTime()}). The engine reads the clock twice
+   * per request only when something consumes latency: an algorithm that says so, or the load
+   * balancer's latency statistics. An algorithm that reads latency but answers {@code false} sees
+   * estimates that stay at zero whenever latency statistics are off.
+   *
+   * <p>The default is {@code true}, which is always correct; built-in algorithms that ignore
+   * latency answer {@code false}.
+   *
+   * @return {@code true} if picks depend on measured latency
+   * @since 0.1.0
+   */
+  default boolean usesLatency() {
+    return true;
+  }
+
+  /**
+   * Whether picks read {@link BackendSet#poolInFlight()}. The engine keeps a pool-wide in-flight
+   * counter on the request path only for algorithms that read it; for the others {@code
+   * poolInFlight()} is still exact but is computed on demand, which costs a lock and a pass over the
+   * backends.
+   *
+   * <p>The default is {@code true}, which is always fast; built-in algorithms other than bounded
+   * load answer {@code false}.
+   *
+   * @return {@code true} if picks read the pool's in-flight count
+   * @since 0.1.0
+   */
+  default boolean usesPoolInFlight() {
+    return true;
+  }
 }

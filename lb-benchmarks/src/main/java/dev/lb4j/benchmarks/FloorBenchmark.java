@@ -2,7 +2,10 @@ package dev.lb4j.benchmarks;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -29,6 +32,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code random}: a {@link ThreadLocalRandom} index; no shared writes.
  *   <li>{@code twoChoices}: two distinct random indices, compare two ints of a shared load array,
  *       return the less loaded (the read side of P2C, without the in-flight accounting).
+ *   <li>{@code lease}: the irreducible work of a lease: the {@code roundRobin} pick, one small
+ *       object allocated (the lease), the backend's in-flight count incremented, the lease released
+ *       with one compare-and-set, the in-flight count decremented. {@code leaseClock} adds the two
+ *       {@link System#nanoTime()} reads that measuring latency needs (at the pick and at the
+ *       release). Each backend's counter sits on its own 128 bytes, as lb4j's do, so at two threads
+ *       only true sharing (both threads leasing the same backend) moves lines between cores.
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -44,6 +53,11 @@ public class FloorBenchmark {
   public int size = 10;
 
   private final AtomicInteger counter = new AtomicInteger();
+
+  /** In-flight counts, one per backend, {@link #STRIDE} ints (128 bytes) apart. */
+  private AtomicIntegerArray inFlight = new AtomicIntegerArray(0);
+
+  private static final int STRIDE = 32;
   private Object[] backends = new Object[0];
   private int[] loads = new int[0];
 
@@ -52,6 +66,7 @@ public class FloorBenchmark {
   public void setUp() {
     backends = new Object[size];
     loads = new int[size];
+    inFlight = new AtomicIntegerArray(size * STRIDE);
     for (int i = 0; i < size; i++) {
       backends[i] = Workload.uri(i);
       loads[i] = (i * 7) % 13;
@@ -145,5 +160,92 @@ public class FloorBenchmark {
       j++;
     }
     return load[j] < load[i] ? b[j] : b[i];
+  }
+
+  /**
+   * The lease floor without clock reads, one thread.
+   *
+   * @return the lease
+   */
+  @Benchmark
+  @Threads(1)
+  public Object lease1() {
+    return lease(false);
+  }
+
+  /**
+   * The lease floor without clock reads, two threads.
+   *
+   * @return the lease
+   */
+  @Benchmark
+  @Threads(2)
+  public Object lease2() {
+    return lease(false);
+  }
+
+  /**
+   * The lease floor with the two clock reads of a latency measurement, one thread.
+   *
+   * @return the lease
+   */
+  @Benchmark
+  @Threads(1)
+  public Object leaseClock1() {
+    return lease(true);
+  }
+
+  /**
+   * The lease floor with the two clock reads of a latency measurement, two threads.
+   *
+   * @return the lease
+   */
+  @Benchmark
+  @Threads(2)
+  public Object leaseClock2() {
+    return lease(true);
+  }
+
+  /** The smallest lease: which backend, since when, and a released flag for exactly-once. */
+  static final class FloorLease {
+    private static final VarHandle RELEASED;
+
+    static {
+      try {
+        RELEASED = MethodHandles.lookup().findVarHandle(FloorLease.class, "released", int.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    final int backend;
+    final long start;
+    long latency;
+
+    @SuppressWarnings("unused") // through RELEASED
+    private volatile int released;
+
+    FloorLease(int backend, long start) {
+      this.backend = backend;
+      this.start = start;
+    }
+
+    boolean release() {
+      return RELEASED.compareAndSet(this, 0, 1);
+    }
+  }
+
+  Object lease(boolean clock) {
+    int i = (counter.getAndIncrement() & Integer.MAX_VALUE) % backends.length;
+    AtomicIntegerArray counts = inFlight;
+    counts.getAndIncrement(i * STRIDE);
+    FloorLease lease = new FloorLease(i, clock ? System.nanoTime() : 0);
+    if (lease.release()) {
+      if (clock) {
+        lease.latency = System.nanoTime() - lease.start;
+      }
+      counts.getAndDecrement(lease.backend * STRIDE);
+    }
+    return lease;
   }
 }

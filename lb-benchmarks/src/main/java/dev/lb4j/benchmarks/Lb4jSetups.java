@@ -105,7 +105,27 @@ public final class Lb4jSetups {
    * @return the load balancer; close it when done
    */
   public static LoadBalancer build(Algorithm algorithm, int size, Weights weights) {
+    return build(algorithm, size, weights, true);
+  }
+
+  /**
+   * A load balancer with one pool of {@code size} backends balanced by {@code algorithm}, with
+   * latency statistics on or off ({@link dev.lb4j.core.LoadBalancerBuilder#latencyStats}).
+   *
+   * @param algorithm a built-in name such as {@code maglev}
+   * @param size the number of backends
+   * @param weights how the backends are weighted
+   * @param latencyStats whether backends keep a latency EWMA their algorithm does not read
+   * @return the load balancer; close it when done
+   */
+  public static LoadBalancer build(String algorithm, int size, Weights weights, boolean latencyStats) {
+    return build(Algorithms.byName(algorithm, Map.of()), size, weights, latencyStats);
+  }
+
+  private static LoadBalancer build(
+      Algorithm algorithm, int size, Weights weights, boolean latencyStats) {
     return LoadBalancer.builder()
+        .latencyStats(latencyStats)
         .pool(
             POOL,
             pool -> {

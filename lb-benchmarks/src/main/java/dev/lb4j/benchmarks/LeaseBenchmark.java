@@ -45,6 +45,13 @@ public class LeaseBenchmark {
   public String algorithm = "least_request";
 
   /** Backends in the pool. */
+  /**
+   * {@code on}: backends keep the latency EWMA (the default, two clock reads per lease); {@code
+   * off}: {@code latencyStats(false)}, so only algorithms that read latency measure it.
+   */
+  @Param({"on", "off"})
+  public String latencyStats = "on";
+
   @Param({"10", "100", "1000"})
   public int size = 10;
 
@@ -58,7 +65,7 @@ public class LeaseBenchmark {
   /** Builds the load balancer once per trial, with equal weights (the common deployment). */
   @Setup(Level.Trial)
   public void setUp() {
-    lb = Lb4jSetups.build(algorithm, size, Lb4jSetups.Weights.EQUAL);
+    lb = Lb4jSetups.build(algorithm, size, Lb4jSetups.Weights.EQUAL, "on".equals(latencyStats));
     pool = lb.defaultPool();
   }
 

@@ -55,6 +55,13 @@ public class PickBenchmark {
   public String algorithm = "round_robin";
 
   /** Backends in the pool. */
+  /**
+   * {@code on}: backends keep the latency EWMA (the default, two clock reads per lease); {@code
+   * off}: {@code latencyStats(false)}, so only algorithms that read latency measure it.
+   */
+  @Param({"on", "off"})
+  public String latencyStats = "on";
+
   @Param({"10", "100", "1000"})
   public int size = 10;
 
@@ -71,7 +78,7 @@ public class PickBenchmark {
   /** Builds the load balancer once per trial, like an application at startup. */
   @Setup(Level.Trial)
   public void setUp() {
-    lb = Lb4jSetups.build(algorithm, size, Lb4jSetups.Weights.parse(weights));
+    lb = Lb4jSetups.build(algorithm, size, Lb4jSetups.Weights.parse(weights), "on".equals(latencyStats));
     pool = lb.defaultPool();
   }
 

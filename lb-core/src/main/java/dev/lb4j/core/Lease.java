@@ -90,6 +90,15 @@ public sealed interface Lease extends Selection, AutoCloseable
   void close();
 
   /**
+   * Which attempt of its request this lease serves: 1 for a lease from a selection, one more than
+   * the previous attempt's for a lease from {@link LoadBalancer#retry}.
+   *
+   * @return the attempt number, from 1
+   * @since 0.1.0
+   */
+  int attempt();
+
+  /**
    * The match that routed the request to this pool: the routing rule that matched, or the default
    * route ({@link LoadBalancer#select}) or host route ({@link LoadBalancer#selectByHost}) when none
    * did, whether or not the load balancer has routing rules or policies; a {@linkplain

@@ -6,8 +6,10 @@ import dev.lb4j.api.PolicyDecision;
 import dev.lb4j.api.RequestView;
 import dev.lb4j.api.RoutingRule;
 import dev.lb4j.core.health.HealthListener;
+import dev.lb4j.core.internal.EngineSettings;
 import dev.lb4j.core.internal.ExecutorScheduler;
 import dev.lb4j.core.internal.HealthEvents;
+import dev.lb4j.core.internal.Observation;
 import dev.lb4j.core.internal.pool.PoolImpl;
 import dev.lb4j.core.internal.pool.ProbeCloser;
 import dev.lb4j.core.internal.pipeline.ExplainTrace;
@@ -56,7 +58,8 @@ public final class LoadBalancer implements AutoCloseable {
 
   private final RequestPipeline pipeline;
   private final Ticker ticker;
-  private final long latencyDecayNanos;
+  private final EngineSettings engine;
+  private final @Nullable LoadBalancerObserver observer;
   private final Admin admin = new AdminImpl();
   private final HealthEvents events;
   private volatile boolean closed;
@@ -83,10 +86,9 @@ public final class LoadBalancer implements AutoCloseable {
   LoadBalancer(
       List<PoolImpl> pools,
       @Nullable String defaultPool,
-      Ticker ticker,
+      EngineSettings engine,
       @Nullable ExecutorScheduler ownedScheduler,
       @Nullable Scheduler scheduler,
-      long latencyDecayNanos,
       HealthEvents events,
       List<RoutingRule> rules,
       List<Policy> globalPolicies) {
@@ -96,9 +98,10 @@ public final class LoadBalancer implements AutoCloseable {
       this.ownedScheduler = ownedScheduler;
       this.scheduler = scheduler;
     }
-    this.latencyDecayNanos = latencyDecayNanos;
+    this.engine = engine;
+    this.observer = engine.observer();
     this.events = events;
-    this.ticker = ticker;
+    this.ticker = engine.ticker();
   }
 
   private Map<String, PoolImpl> pools() {
@@ -124,7 +127,18 @@ public final class LoadBalancer implements AutoCloseable {
    * @return a lease, or why there is none
    */
   public Selection select(RequestView request) {
-    return Objects.requireNonNull(pipeline.run(request, Fallback.DEFAULT_POOL, TraceSink.NONE));
+    return observed(
+        request,
+        Objects.requireNonNull(pipeline.run(request, Fallback.DEFAULT_POOL, TraceSink.NONE)));
+  }
+
+  /** Tells the observer, if any, of a selection that is not a lease. */
+  private Selection observed(RequestView request, Selection selection) {
+    LoadBalancerObserver o = observer;
+    if (o != null && !(selection instanceof Lease)) {
+      Observation.selected(o, request, selection);
+    }
+    return selection;
   }
 
   /**
@@ -141,7 +155,9 @@ public final class LoadBalancer implements AutoCloseable {
    * @return a lease, or why there is none
    */
   public Selection selectByHost(RequestView request) {
-    return Objects.requireNonNull(pipeline.run(request, Fallback.HOST_POOL, TraceSink.NONE));
+    return observed(
+        request,
+        Objects.requireNonNull(pipeline.run(request, Fallback.HOST_POOL, TraceSink.NONE)));
   }
 
   /**
@@ -171,7 +187,12 @@ public final class LoadBalancer implements AutoCloseable {
   public Selection retry(RequestView request, Lease previous, Collection<? extends Backend> tried) {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(previous, "previous");
-    return pipeline.retry(request, previous, tried);
+    Selection next = pipeline.retry(request, previous, tried);
+    LoadBalancerObserver o = observer;
+    if (o != null && next instanceof Lease lease) {
+      Observation.retried(o, previous, lease);
+    }
+    return observed(request, next);
   }
 
   /**
@@ -186,7 +207,7 @@ public final class LoadBalancer implements AutoCloseable {
    */
   public Selection select(RequestView request, Collection<? extends Backend> exclude) {
     Objects.requireNonNull(request, "request");
-    return pipeline.selectWithoutPolicies(request, exclude);
+    return observed(request, pipeline.selectWithoutPolicies(request, exclude));
   }
 
   /**
@@ -411,7 +432,7 @@ public final class LoadBalancer implements AutoCloseable {
     if (engineSetting != null) {
       throw new IllegalArgumentException(
           engineSetting
-              + " (expected: not set on a reconfiguration; the ticker, scheduler, latencyDecay and"
+              + " (expected: not set on a reconfiguration; the ticker, scheduler, latencyDecay, latencyStats, observer and"
               + " health listeners are the running load balancer's own; add listeners with"
               + " addHealthListener)");
     }
@@ -435,8 +456,7 @@ public final class LoadBalancer implements AutoCloseable {
                   p.name(),
                   p.algorithmOrDefault(),
                   p.hashKey(),
-                  ticker,
-                  latencyDecayNanos,
+                  engine,
                   p.backends(),
                   p.healthConfig(),
                   timer,

@@ -59,6 +59,11 @@ final class BoundedLoad implements Algorithm {
   }
 
   @Override
+  public boolean usesLatency() {
+    return false;
+  }
+
+  @Override
   public Picker newPicker(BackendSet set) {
     Backend[] backends = Pickers.toArray(set);
     Ring ring = RingHash.ring(backends, pointsPerWeight, minRingSize, maxRingSize);

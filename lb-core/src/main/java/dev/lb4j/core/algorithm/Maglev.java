@@ -74,6 +74,16 @@ final class Maglev implements Algorithm {
   }
 
   @Override
+  public boolean usesLatency() {
+    return false;
+  }
+
+  @Override
+  public boolean usesPoolInFlight() {
+    return false;
+  }
+
+  @Override
   public Picker newPicker(BackendSet set) {
     Backend[] backends = Pickers.toArray(set);
     if (backends.length > tableSize) {

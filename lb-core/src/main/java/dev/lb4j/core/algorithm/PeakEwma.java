@@ -42,6 +42,11 @@ final class PeakEwma implements Algorithm {
   }
 
   @Override
+  public boolean usesPoolInFlight() {
+    return false;
+  }
+
+  @Override
   public Picker newPicker(BackendSet set) {
     return new PeakEwmaPicker(Pickers.toArray(set), set);
   }

@@ -29,6 +29,16 @@ final class RandomAlgorithm implements Algorithm {
   }
 
   @Override
+  public boolean usesLatency() {
+    return false;
+  }
+
+  @Override
+  public boolean usesPoolInFlight() {
+    return false;
+  }
+
+  @Override
   public Picker newPicker(BackendSet set) {
     Backend[] backends = Pickers.toArray(set);
     return context -> pick(backends, context);

@@ -90,6 +90,16 @@ final class RingHash implements Algorithm {
   }
 
   @Override
+  public boolean usesLatency() {
+    return false;
+  }
+
+  @Override
+  public boolean usesPoolInFlight() {
+    return false;
+  }
+
+  @Override
   public Picker newPicker(BackendSet set) {
     Backend[] backends = Pickers.toArray(set);
     Ring ring = ring(backends, pointsPerWeight, minRingSize, maxRingSize);

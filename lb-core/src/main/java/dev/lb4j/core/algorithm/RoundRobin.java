@@ -31,6 +31,16 @@ final class RoundRobin implements Algorithm {
   }
 
   @Override
+  public boolean usesLatency() {
+    return false;
+  }
+
+  @Override
+  public boolean usesPoolInFlight() {
+    return false;
+  }
+
+  @Override
   public Picker newPicker(BackendSet backends) {
     return new RoundRobinPicker(Pickers.toArray(backends));
   }

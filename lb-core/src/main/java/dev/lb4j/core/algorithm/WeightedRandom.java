@@ -38,6 +38,16 @@ final class WeightedRandom implements Algorithm {
   }
 
   @Override
+  public boolean usesLatency() {
+    return false;
+  }
+
+  @Override
+  public boolean usesPoolInFlight() {
+    return false;
+  }
+
+  @Override
   public Picker newPicker(BackendSet set) {
     Backend[] backends = Pickers.toArray(set);
     AliasTable table = new AliasTable(Pickers.weights(backends));

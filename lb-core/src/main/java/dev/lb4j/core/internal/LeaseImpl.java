@@ -8,6 +8,7 @@ import dev.lb4j.api.RequestView;
 import dev.lb4j.api.ResponseView;
 import dev.lb4j.core.routing.RouteMatch;
 import dev.lb4j.core.Lease;
+import dev.lb4j.core.LoadBalancerObserver;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import dev.lb4j.core.internal.pool.BackendState;
@@ -22,11 +23,14 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LeaseImpl implements Lease {
 
-  private static final VarHandle RELEASED;
+  private static final VarHandle STATE;
+
+  /** The bit of {@link #state} that says the lease was released. */
+  private static final int RELEASED = 1;
 
   static {
     try {
-      RELEASED = MethodHandles.lookup().findVarHandle(LeaseImpl.class, "released", int.class);
+      STATE = MethodHandles.lookup().findVarHandle(LeaseImpl.class, "state", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -37,8 +41,11 @@ public final class LeaseImpl implements Lease {
   private @Nullable BackendState backend;
   private long startNanos;
 
-  @SuppressWarnings("UnusedVariable") // updated through RELEASED
-  private volatile int released;
+  /**
+   * Bit 0: released; the bits above: the number of retries before this attempt. One field, so the
+   * lease stays at 40 bytes; the release sets bit 0 with a compare-and-set, exactly once.
+   */
+  private volatile int state;
 
   /** How the request got here (route, policy edits); null for a plain pool selection. */
   private @Nullable RequestContext context;
@@ -76,6 +83,16 @@ public final class LeaseImpl implements Lease {
    */
   public RequestView request() {
     return request;
+  }
+
+  /** Marks this lease as the retry that follows {@code previous}; called once, before use. */
+  public void follow(LeaseImpl previous) {
+    state = previous.attempt() << 1;
+  }
+
+  @Override
+  public int attempt() {
+    return (state >>> 1) + 1;
   }
 
   /** Attaches how the request got here; called once by the load balancer after selection. */
@@ -145,7 +162,7 @@ public final class LeaseImpl implements Lease {
 
   @Override
   public boolean isOpen() {
-    return released == 0;
+    return (state & RELEASED) == 0;
   }
 
   @Override
@@ -156,28 +173,40 @@ public final class LeaseImpl implements Lease {
   /**
    * Releases exactly once.
    *
-   * @param latencyNanos the caller's latency, -2 to measure it now, -1 for "no outcome"
+   * @param latencyNanos the caller's latency, -2 to measure it now, -1 for "no outcome"; read only
+   *     when the pool measures latency
    */
   private boolean release(int status, ErrorKind error, long latencyNanos) {
-    if (!RELEASED.compareAndSet(this, 0, 1)) {
-      return false;
+    int s = state;
+    if ((s & RELEASED) != 0 || !STATE.compareAndSet(this, s, s | RELEASED)) {
+      return false; // the state changes only by this bit, so a failed CAS means released
     }
     BackendState b = Objects.requireNonNull(backend, "backend");
     long now = 0;
-    long latency = -1;
+    long latency = latencyNanos >= 0 ? latencyNanos : -1; // the caller's, when given
+    boolean measured = false;
     RuntimeException clockFailure = null;
-    if (latencyNanos != -1) {
+    if (latencyNanos != -1 && pool.measuresLatency()) {
       try {
         now = pool.ticker().nanoTime();
-        latency = latencyNanos == -2 ? Math.max(0, now - startNanos) : latencyNanos;
+        if (latencyNanos == -2) {
+          latency = Math.max(0, now - startNanos);
+        }
+        measured = true;
       } catch (RuntimeException e) {
         clockFailure = e; // a user ticker broke: release anyway, without an outcome
+        status = 0;
+        error = ErrorKind.CANCELLED;
       }
     }
     try {
-      b.release(status, error, latency, now, pool.latencyDecayNanos());
+      b.release(status, error, measured ? latency : -1, now, pool.latencyDecayNanos());
     } finally {
       pool.released(); // whatever happens, the pool's in-flight count goes back down
+    }
+    LoadBalancerObserver o = pool.observer();
+    if (o != null) {
+      Observation.released(o, this, status, error, error == ErrorKind.CANCELLED ? -1 : latency);
     }
     if (clockFailure != null) {
       throw clockFailure;
@@ -187,6 +216,6 @@ public final class LeaseImpl implements Lease {
 
   @Override
   public String toString() {
-    return "Lease[" + pool.name() + "/" + backend + (released == 0 ? ", open]" : ", released]");
+    return "Lease[" + pool.name() + "/" + backend + (isOpen() ? ", open]" : ", released]");
   }
 }

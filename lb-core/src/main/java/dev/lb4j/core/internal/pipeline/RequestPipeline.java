@@ -103,7 +103,7 @@ public final class RequestPipeline {
       sink.pick(pool, request);
       return null;
     }
-    Selection selection = pool.select(request);
+    Selection selection = pool.selectUnobserved(request, null);
     if (selection instanceof LeaseImpl lease) {
       lease.attach(attach);
     }
@@ -184,7 +184,7 @@ public final class RequestPipeline {
       return s.noRoute();
     }
     PoolImpl pool = Objects.requireNonNull(s.pools().get(match.pool()), "pool");
-    Selection selection = pool.select(request, exclude);
+    Selection selection = pool.selectUnobserved(request, exclude);
     if (selection instanceof LeaseImpl lease) {
       lease.attach(s.context(match));
     }
@@ -211,22 +211,23 @@ public final class RequestPipeline {
           "previous: a lease of pool '" + previous.pool() + "', which this load balancer does not"
               + " have (expected one of " + s.pools().keySet() + ")");
     }
-    Selection selection = pool.select(request, tried);
+    Selection selection = pool.selectUnobserved(request, tried);
     if (selection instanceof NoBackend none && none.reason() == NoBackend.Reason.ALL_EXCLUDED) {
       // Every backend was tried: any but the previous one, else (one backend) that one again.
       // Only the last selection counts in the pool's noBackend stat.
       pool.uncountNoBackend();
-      selection = pool.select(request, List.of(previous.backend()));
+      selection = pool.selectUnobserved(request, List.of(previous.backend()));
       if (selection instanceof NoBackend again
           && again.reason() == NoBackend.Reason.ALL_EXCLUDED) {
         pool.uncountNoBackend();
-        selection = pool.select(request);
+        selection = pool.selectUnobserved(request, null);
       }
     }
     if (selection instanceof Lease) {
       pool.countRetry();
     }
     if (selection instanceof LeaseImpl lease && previous instanceof LeaseImpl before) {
+      lease.follow(before);
       RequestContext context = before.context();
       if (context != null) {
         lease.attach(context);

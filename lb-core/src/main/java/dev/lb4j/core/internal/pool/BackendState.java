@@ -25,20 +25,24 @@ import org.jspecify.annotations.Nullable;
  * under its lock, and are volatile; live counters are updated lock-free by leases. Timers (probes,
  * ejection ends, slow start) belong to the pool's checker, detector and timer, not to this object.
  */
-public final class BackendState implements Backend {
+public final class BackendState extends BackendStatePadded implements Backend {
 
   private static final VarHandle IN_FLIGHT;
   private static final VarHandle EWMA;
   private static final VarHandle CONSECUTIVE_FAILURES;
+  private static final VarHandle COMPLETED;
+  private static final VarHandle EWMA_STAMP;
   private static final VarHandle OWNER;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
-      IN_FLIGHT = lookup.findVarHandle(BackendState.class, "inFlight", int.class);
-      EWMA = lookup.findVarHandle(BackendState.class, "ewmaNanos", long.class);
+      IN_FLIGHT = lookup.findVarHandle(BackendStateHot.class, "inFlight", int.class);
+      EWMA = lookup.findVarHandle(BackendStateHot.class, "ewmaNanos", long.class);
+      EWMA_STAMP = lookup.findVarHandle(BackendStateHot.class, "ewmaStampNanos", long.class);
+      COMPLETED = lookup.findVarHandle(BackendStateHot.class, "completed", long.class);
       CONSECUTIVE_FAILURES =
-          lookup.findVarHandle(BackendState.class, "consecutiveFailures", int.class);
+          lookup.findVarHandle(BackendStateHot.class, "consecutiveFailures", int.class);
       OWNER = lookup.findVarHandle(BackendState.class, "owner", PoolImpl.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
@@ -72,9 +76,6 @@ public final class BackendState implements Backend {
   /** Whether the backend is still a member of its pool; written under the pool's lock. */
   private volatile boolean member = true;
 
-  @SuppressWarnings("UnusedVariable") // updated through CONSECUTIVE_FAILURES
-  private volatile int consecutiveFailures;
-
   volatile @Nullable LongAdder windowRequests;
   volatile @Nullable LongAdder windowFailures;
 
@@ -85,15 +86,8 @@ public final class BackendState implements Backend {
    */
   private volatile long unavailableFrom = Long.MAX_VALUE;
 
-  @SuppressWarnings("UnusedVariable") // updated through IN_FLIGHT
-  private volatile int inFlight;
+  // inFlight, consecutiveFailures, completed, ewmaNanos and ewmaStampNanos: see BackendStateHot.
 
-  @SuppressWarnings("UnusedVariable") // updated through EWMA
-  private volatile long ewmaNanos;
-
-  private volatile long ewmaStampNanos;
-
-  private final LongAdder completed = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final LongAdder cancelled = new LongAdder();
 
@@ -252,22 +246,25 @@ public final class BackendState implements Backend {
    * Releases one lease and records its outcome.
    *
    * @param status the HTTP status, or 0 when there was none
-   * @param error the error kind, {@link ErrorKind#NONE} with a status
-   * @param latencyNanos the latency, or -1 when the lease was closed without an outcome
-   * @param now the ticker reading at release
+   * @param error the error kind, {@link ErrorKind#NONE} with a status, {@link ErrorKind#CANCELLED}
+   *     when the lease was closed without an outcome
+   * @param latencyNanos the latency, or -1 when it was not measured
+   * @param now the ticker reading at release (read only if latency was measured)
    * @param decayNanos the EWMA time constant
    */
   public void release(int status, ErrorKind error, long latencyNanos, long now, long decayNanos) {
     IN_FLIGHT.getAndAdd(this, -1);
-    if (latencyNanos < 0 || error == ErrorKind.CANCELLED) {
+    if (error == ErrorKind.CANCELLED) {
       cancelled.increment();
       return;
     }
-    completed.increment();
+    COMPLETED.getAndAdd(this, 1L);
     if (error.isBackendFailure() || status >= 500) {
       failures.increment();
     }
-    observeLatency(latencyNanos, now, decayNanos);
+    if (latencyNanos >= 0) {
+      observeLatency(latencyNanos, now, decayNanos);
+    }
     OutlierDetection od = outlier;
     if (od != null) {
       observeOutcome(od, status, error);
@@ -309,12 +306,13 @@ public final class BackendState implements Backend {
       if (current == 0 || rtt >= current) {
         next = Math.max(1, rtt); // 0 means "no data yet"
       } else {
-        double x = Math.max(0, now - ewmaStampNanos) / (double) decayNanos;
+        double x = Math.max(0, now - (long) EWMA_STAMP.getOpaque(this)) / (double) decayNanos;
         double w = Decay.weight(x);
         next = Math.max(1, (long) (current * w + rtt * (1 - w)));
       }
       if (EWMA.compareAndSet(this, current, next)) {
-        ewmaStampNanos = now;
+        // Release, not volatile: readers only age the estimate with it; no fence needed after it.
+        EWMA_STAMP.setRelease(this, now);
         return;
       }
     }
@@ -323,7 +321,7 @@ public final class BackendState implements Backend {
   BackendStats stats() {
     // Every pick is in flight, completed or cancelled: no separate counter on the request path.
     BackendHealth h = health;
-    long done = completed.sum();
+    long done = completed;
     long gaveUp = cancelled.sum();
     int open = inFlight;
     return new BackendStats(

@@ -53,7 +53,8 @@ final class ConcurrencyLimits {
 
   /** The grant of a lease on {@code state}, or on another backend if it is at its limit. */
   Selection grant(Snapshot current, PickState pick, BackendState state) {
-    long now = ticker.nanoTime(); // before any slot is taken: a throwing ticker leaks nothing
+    // Before any slot is taken: a throwing ticker leaks nothing.
+    long now = pool.measuresLatency() ? ticker.nanoTime() : 0;
     if (maxPerPool > 0 && !tryAcquirePool()) {
       counters.overLimit.increment();
       counters.noBackend.increment();
@@ -86,7 +87,9 @@ final class ConcurrencyLimits {
       }
       pick.clearSkips();
     }
-    counters.inFlight.increment();
+    if (pool.countsInFlight()) {
+      counters.inFlight.increment();
+    }
     LeaseImpl lease = new LeaseImpl(pool, pick.request());
     lease.bind(chosen, now, maxPerBackend > 0);
     return lease;

@@ -43,6 +43,13 @@ final class ControlPlane {
   @GuardedBy("lock")
   private List<BackendState> members;
 
+  /**
+   * Backends removed while some of this pool's leases may still hold them; pruned once idle. Only
+   * {@link #inFlightOfBackends} reads it, for pools that keep no pool-wide in-flight counter.
+   */
+  @GuardedBy("lock")
+  private final List<BackendState> departed = new ArrayList<>();
+
   @GuardedBy("lock")
   private long generation;
 
@@ -202,6 +209,20 @@ final class ControlPlane {
     return members;
   }
 
+  /** In-flight leases on the members and on removed backends that still have some. */
+  @GuardedBy("lock")
+  long inFlightOfBackends() {
+    long sum = 0;
+    for (BackendState b : members) {
+      sum += b.inFlight();
+    }
+    departed.removeIf(b -> b.inFlight() == 0);
+    for (BackendState b : departed) {
+      sum += b.inFlight();
+    }
+    return sum;
+  }
+
   /** Queues work to run once the lock is released. */
   void afterUnlock(Runnable task) {
     afterUnlock.add(task);
@@ -296,8 +317,10 @@ final class ControlPlane {
     for (BackendState b : next) {
       nextIds.add(b.id());
     }
+    departed.removeIf(b -> b.inFlight() == 0); // earlier removals, long past any racing pick
     for (BackendState b : c.gone()) {
       b.leave();
+      departed.add(b); // even if idle now: a pick from an older snapshot may still take it
       String reason =
           nextIds.contains(b.id()) ? "replaced (its URI, zone or metadata changed)" : "removed";
       events.post(new HealthEvent.BackendRemoved(name, b.id(), b.health().status(), reason, now));

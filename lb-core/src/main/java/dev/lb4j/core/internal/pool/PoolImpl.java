@@ -8,6 +8,7 @@ import dev.lb4j.api.RequestView;
 import dev.lb4j.core.BackendSpec;
 import dev.lb4j.core.BackendStats;
 import dev.lb4j.core.HashKey;
+import dev.lb4j.core.LoadBalancerObserver;
 import dev.lb4j.core.NoBackend;
 import dev.lb4j.core.Pool;
 import dev.lb4j.core.PoolStats;
@@ -17,8 +18,10 @@ import dev.lb4j.core.Ticker;
 import dev.lb4j.core.health.HealthCheck;
 import dev.lb4j.core.health.OutlierDetection;
 import dev.lb4j.core.health.SlowStart;
+import dev.lb4j.core.internal.EngineSettings;
 import dev.lb4j.core.internal.HealthConfig;
 import dev.lb4j.core.internal.HealthEvents;
+import dev.lb4j.core.internal.Observation;
 import dev.lb4j.core.internal.health.BackendHealth;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -49,8 +52,18 @@ public final class PoolImpl implements Pool {
 
   private final String name;
   private final Algorithm algorithm;
+  private final EngineSettings engine;
   private final Ticker ticker;
   private final long latencyDecayNanos;
+
+  /** Whether leases read the clock: the algorithm reads latency, or latency stats are on. */
+  private final boolean measuresLatency;
+
+  /** Hears of every released lease, and of selections through this handle that find none. */
+  private final @Nullable LoadBalancerObserver observer;
+
+  /** Whether leases keep the pool-wide in-flight counter: only if the algorithm reads it. */
+  private final boolean countsInFlight;
   private final @Nullable HealthCheck check;
   private final @Nullable SlowStart slowStart;
   private final PoolCounters counters = new PoolCounters();
@@ -77,22 +90,19 @@ public final class PoolImpl implements Pool {
       String name,
       Algorithm algorithm,
       @Nullable HashKey hashKey,
-      Ticker ticker,
-      long latencyDecayNanos,
+      EngineSettings engine,
       List<BackendSpec> backends,
       HealthConfig health,
       @Nullable Scheduler scheduler,
       HealthEvents events) {
-    this(name, algorithm, hashKey, ticker, latencyDecayNanos, backends, health, scheduler, events,
-        null);
+    this(name, algorithm, hashKey, engine, backends, health, scheduler, events, null);
   }
 
   private PoolImpl(
       String name,
       Algorithm algorithm,
       @Nullable HashKey hashKey,
-      Ticker ticker,
-      long latencyDecayNanos,
+      EngineSettings engine,
       List<BackendSpec> backends,
       HealthConfig health,
       @Nullable Scheduler scheduler,
@@ -104,8 +114,13 @@ public final class PoolImpl implements Pool {
     this.name = name;
     this.algorithm = algorithm;
     this.hashKey = hashKey;
+    this.engine = engine;
+    Ticker ticker = engine.ticker();
     this.ticker = ticker;
-    this.latencyDecayNanos = latencyDecayNanos;
+    this.latencyDecayNanos = engine.latencyDecayNanos();
+    this.measuresLatency = engine.measuresLatency() || algorithm.usesLatency();
+    this.observer = engine.observer();
+    this.countsInFlight = algorithm.usesPoolInFlight();
     this.check = health.check();
     this.slowStart = health.slowStart();
     this.health = health;
@@ -206,8 +221,7 @@ public final class PoolImpl implements Pool {
                 old.name,
                 algorithm,
                 hashKey,
-                old.ticker,
-                old.latencyDecayNanos,
+                old.engine,
                 backends,
                 health,
                 scheduler,
@@ -313,13 +327,34 @@ public final class PoolImpl implements Pool {
     return latencyDecayNanos;
   }
 
+  /** Whether leases read the clock (see {@link EngineSettings#latencyStats()}). */
+  public boolean measuresLatency() {
+    return measuresLatency;
+  }
+
+  /** Whether leases count in the pool-wide in-flight counter. */
+  boolean countsInFlight() {
+    return countsInFlight;
+  }
+
+  /**
+   * Leases open now: the pool-wide counter when leases keep it, else the sum over the backends that
+   * can still hold this pool's leases (members, and removed backends whose leases are still open).
+   */
   long inFlightSum() {
-    return counters.inFlight.sum();
+    if (countsInFlight) {
+      return counters.inFlight.sum();
+    }
+    synchronized (plane.lock) {
+      return plane.inFlightOfBackends();
+    }
   }
 
   /** A lease of this pool was released. */
   public void released() {
-    counters.inFlight.decrement();
+    if (countsInFlight) {
+      counters.inFlight.decrement();
+    }
     ConcurrencyLimits l = limits;
     if (l != null) {
       l.released();
@@ -351,12 +386,35 @@ public final class PoolImpl implements Pool {
 
   @Override
   public Selection select(RequestView request) {
-    return path.select(request, null);
+    return observed(request, path.select(request, null));
   }
 
   @Override
   public Selection select(RequestView request, @Nullable Collection<? extends Backend> exclude) {
+    return observed(request, path.select(request, exclude));
+  }
+
+  /**
+   * Selects for the load balancer's pipeline, which tells the observer of the outcome itself.
+   *
+   * @param exclude backends not to pick, or null
+   */
+  public Selection selectUnobserved(
+      RequestView request, @Nullable Collection<? extends Backend> exclude) {
     return path.select(request, exclude);
+  }
+
+  /** The observer, or null. */
+  public @Nullable LoadBalancerObserver observer() {
+    return observer;
+  }
+
+  private Selection observed(RequestView request, Selection selection) {
+    LoadBalancerObserver o = observer;
+    if (o != null && selection instanceof NoBackend) {
+      Observation.selected(o, request, selection);
+    }
+    return selection;
   }
 
   // ---------------------------------------------------------------- admin (return once published)
@@ -475,7 +533,7 @@ public final class PoolImpl implements Pool {
     return new PoolStats(
         name,
         algorithm.name(),
-        counters.inFlight.sum(),
+        inFlightSum(),
         counters.noBackend.sum(),
         counters.hashKeyMisses.sum(),
         counters.algorithmErrors.get(),

@@ -47,6 +47,8 @@ final class RequestPath {
   private final NoBackend allExcluded;
   private final NoBackend algorithmFailed;
   private final NoBackend noneAcceptable;
+  private final boolean measuresLatency;
+  private final boolean countsInFlight;
 
   private volatile Snapshot snapshot;
 
@@ -81,6 +83,8 @@ final class RequestPath {
             NoBackend.Reason.NONE_AVAILABLE,
             "pool '" + name + "': algorithm '" + algorithmName + "' found no acceptable backend");
     this.snapshot = initial;
+    this.measuresLatency = pool.measuresLatency();
+    this.countsInFlight = pool.countsInFlight();
   }
 
   Snapshot snapshot() {
@@ -162,9 +166,13 @@ final class RequestPath {
     if (l != null) {
       return l.grant(current, pick, state);
     }
-    counters.inFlight.increment();
+    // Read the clock before taking the slot: a throwing ticker then leaks nothing.
+    long start = measuresLatency ? ticker.nanoTime() : 0;
+    if (countsInFlight) {
+      counters.inFlight.increment();
+    }
     LeaseImpl lease = new LeaseImpl(pool, pick.request());
-    lease.bind(state, ticker.nanoTime(), false);
+    lease.bind(state, start, false);
     return lease;
   }
 
