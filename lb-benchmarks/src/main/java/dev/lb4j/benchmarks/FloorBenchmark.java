@@ -235,6 +235,15 @@ public class FloorBenchmark {
     }
   }
 
+  /** Leases open now, over all backends (zero between operations). */
+  int inFlightSum() {
+    int sum = 0;
+    for (int i = 0; i < backends.length; i++) {
+      sum += inFlight.get(i * STRIDE);
+    }
+    return sum;
+  }
+
   Object lease(boolean clock) {
     int i = (counter.getAndIncrement() & Integer.MAX_VALUE) % backends.length;
     AtomicIntegerArray counts = inFlight;

@@ -267,6 +267,27 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void theLeaseFloorReleasesWhatItTakes() {
+    FloorBenchmark floor = new FloorBenchmark();
+    floor.size = SIZE;
+    floor.setUp();
+    for (int i = 0; i < PICKS; i++) {
+      assertThat(floor.lease1()).isInstanceOf(FloorBenchmark.FloorLease.class);
+      assertThat(floor.leaseClock2()).isInstanceOf(FloorBenchmark.FloorLease.class);
+    }
+    assertThat(floor.inFlightSum()).isZero();
+  }
+
+  @Test
+  void theMemoryFootprintCountsEveryBackend() {
+    // A backend holds at least its URI, its spec and its state: well over 100 bytes.
+    long perPool =
+        MemoryFootprint.perLoadBalancer(
+            100, n -> dev.lb4j.core.algorithm.Algorithms.leastRequest(), true);
+    assertThat(perPool).isGreaterThan(100L * 100);
+  }
+
+  @Test
   void rebuildsLeaveThePoolAsItWas() {
     RebuildBenchmark benchmark = new RebuildBenchmark();
     RebuildBenchmark.MaglevPool maglev = new RebuildBenchmark.MaglevPool();
