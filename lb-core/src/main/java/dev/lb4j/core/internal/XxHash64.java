@@ -43,9 +43,18 @@ public final class XxHash64 {
    * chars are OR-ed together on the way, and if any is 0x80 or above the result is thrown away and
    * the text is encoded with {@link String#getBytes(java.nio.charset.Charset)} (surrogate pairs,
    * lone surrogates as {@code '?'}, exactly as the JDK encodes them). Other {@code CharSequence}s
-   * are encoded the same way. Measured on a shared 2-core build machine (JDK 17, JMH, Maglev and
-   * ring-hash picks with a 28-char key hashed per pick): see the commit that introduced this path
-   * for the numbers; the ASCII path allocates 0 bytes where the encoding allocated a 48-byte array.
+   * are encoded the same way.
+   *
+   * <p>Measured with JMH on a shared, loaded 2-core machine (JDK 17, {@code
+   * AlgorithmPickBenchmark.pick1}, 100 backends, a key of about 28 ASCII chars hashed per pick): a
+   * pick now allocates 0 bytes instead of 48 (the encoded copy). Time is a trade, not a win: Maglev
+   * stayed within the noise (36 to 32 ns, errors of 10 to 20 ns), and the one tight ring-hash pair
+   * was 25.4 +/- 2.0 ns with the copy against 33.2 +/- 4.1 ns reading chars, because the JDK's
+   * vectorized ASCII check and copy plus 8-byte reads beat char-by-char reads per call. Not
+   * chosen: a reused per-thread {@code byte[]} filled by the deprecated {@code String.getBytes(int,
+   * int, byte[], int)} (an array copy for Latin-1 strings) cannot tell ASCII on its own, since it
+   * drops the high byte of chars above 0xFF, so the chars must be read anyway, and it costs a
+   * thread-local lookup (and a buffer per virtual thread).
    */
   public static long hash(CharSequence text, long seed) {
     if (text instanceof String s) { // a final class: charAt below is monomorphic
