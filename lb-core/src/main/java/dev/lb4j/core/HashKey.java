@@ -8,9 +8,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Where a hashing pool finds the key of a request. The engine hashes the key with XXH64 (seed 0) over
- * its UTF-8 bytes, the hash Envoy's hash policies use for a header, cookie or query value. (The
- * key is encoded to a short-lived byte array first: on JDK 17 that is faster than reading it char
- * by char.)
+ * its UTF-8 bytes, the hash Envoy's hash policies use for a header, cookie or query value. (A key
+ * that is an ASCII {@code String}, as header, cookie and query values usually are, is hashed
+ * straight from its chars without a copy; any other key is encoded to a short-lived byte array
+ * first.)
  *
  * <p>A request without a key (the header is absent, say) is balanced with a random hash, and counted
  * in the pool's {@link PoolStats#hashKeyMisses()}. A key function that throws is treated the same

@@ -99,27 +99,30 @@ public final class AccessControl implements Policy {
     if (allow.length == 0 && deny.length == 0) {
       return PolicyDecision.proceed();
     }
-    long[] address = new long[2];
-    String client = clientAddress(request, address);
-    boolean known = client != null;
+    Client client = CLIENT.get();
+    boolean known = find(request, client);
+    long hi = client.bits[0];
+    long lo = client.bits[1];
     if (known) {
       for (Cidr c : deny) {
-        if (c.contains(address[0], address[1])) {
-          return reject(client, "denied by " + c);
+        if (c.contains(hi, lo)) {
+          return reject(client.text(), "denied by " + c);
         }
       }
     }
     if (allow.length == 0) {
+      client.forget();
       return PolicyDecision.proceed();
     }
     if (known) {
       for (Cidr c : allow) {
-        if (c.contains(address[0], address[1])) {
+        if (c.contains(hi, lo)) {
+          client.forget();
           return PolicyDecision.proceed();
         }
       }
     }
-    return reject(client, "not in an allowed range");
+    return reject(known ? client.text() : null, "not in an allowed range");
   }
 
   private PolicyDecision reject(@Nullable String client, String why) {
@@ -156,55 +159,116 @@ public final class AccessControl implements Policy {
    * @return the address as written, or {@code null} when unknown or unparsable
    */
   public @Nullable String clientAddress(RequestView request) {
-    return clientAddress(request, new long[2]);
+    Client client = CLIENT.get();
+    return find(request, client) ? client.text() : null;
   }
 
-  /** Finds the client address; leaves its bits in {@code out}; null when unknown. */
-  private @Nullable String clientAddress(RequestView request, long[] out) {
+  /**
+   * Where one request's client address was found and its bits: reused by every request on a thread,
+   * so checking an address allocates nothing (a new thread, such as a virtual thread per request,
+   * allocates one on its first request, less than the two arrays a check used to allocate).
+   */
+  private static final class Client {
+    /** The address's high and low 64 bits (IPv4 as IPv4-mapped IPv6). */
+    final long[] bits = new long[2];
+
+    /** The text holding the address (the peer's address or a header); null once forgotten. */
+    @Nullable String holder;
+
+    int start;
+    int end;
+
+    /** Whether {@code holder} is a header value, whose entry is trimmed, not the peer's address. */
+    boolean forwarded;
+
+    /** The address as written; allocates for an entry of a header with several entries. */
+    String text() {
+      String h = holder;
+      holder = null;
+      if (h == null) {
+        throw new IllegalStateException("no client address was found");
+      }
+      return forwarded ? h.substring(start, end).trim() : h;
+    }
+
+    /** Drops the reference to the request's text, so a thread holds no request after it. */
+    void forget() {
+      holder = null;
+    }
+  }
+
+  private static final ThreadLocal<Client> CLIENT = ThreadLocal.withInitial(Client::new);
+
+  /**
+   * Finds the client address: true when known, with its bits and text in {@code client}; false when
+   * unknown or unparsable.
+   */
+  private boolean find(RequestView request, Client client) {
+    client.holder = null;
     String peer = request.clientAddress();
-    if (peer == null || !IpAddresses.parse(peer, 0, peer.length(), out)) {
-      return null;
+    if (peer == null || !IpAddresses.parse(peer, 0, peer.length(), client.bits)) {
+      return false;
     }
-    if (trusted.length == 0 || !isTrusted(out)) {
-      return peer;
+    client.forwarded = false;
+    client.holder = peer;
+    if (trusted.length == 0 || !isTrusted(client.bits)) {
+      return true;
     }
-    String client = peer;
+    // Lower-case names: adapters match names case-insensitively, and a lower-case name lets them do
+    // it without copying.
     List<String> values =
-        request.headers(forwardedHeader == ForwardedHeader.FORWARDED ? "Forwarded" : "X-Forwarded-For");
-    long[] candidate = new long[2];
+        request.headers(forwardedHeader == ForwardedHeader.FORWARDED ? "forwarded" : "x-forwarded-for");
     for (int v = values.size() - 1; v >= 0; v--) {
       String header = values.get(v);
       int end = header.length();
       while (end > 0) {
         int comma = header.lastIndexOf(',', end - 1);
         int start = comma + 1;
-        int[] span = forwardedHeader == ForwardedHeader.FORWARDED
+        long span = forwardedHeader == ForwardedHeader.FORWARDED
             ? forValue(header, start, end)
-            : new int[] {start, end};
-        if (span == null || !IpAddresses.parse(header, span[0], span[1], candidate)) {
-          return null; // unparsable hop written by a trusted proxy: the client is unknown
+            : span(start, end);
+        if (span < 0
+            || !IpAddresses.parse(header, spanStart(span), spanEnd(span), client.bits)) {
+          client.holder = null;
+          return false; // unparsable hop written by a trusted proxy: the client is unknown
         }
-        client = header.substring(span[0], span[1]).trim();
-        out[0] = candidate[0];
-        out[1] = candidate[1];
-        if (!isTrusted(candidate)) {
-          return client;
+        client.holder = header;
+        client.forwarded = true;
+        client.start = spanStart(span);
+        client.end = spanEnd(span);
+        if (!isTrusted(client.bits)) {
+          return true;
         }
         end = comma < 0 ? 0 : comma;
       }
     }
-    return client; // every hop was a trusted proxy: the leftmost is the client
+    return true; // every hop was a trusted proxy: the leftmost is the client
   }
 
-  /** The address span of the {@code for=} parameter of one RFC 7239 element, ports stripped. */
-  private static int @Nullable [] forValue(String header, int start, int end) {
+  /** A span of a string as one {@code long}, the start in the high half: no array per span. */
+  private static long span(int start, int end) {
+    return (long) start << 32 | end;
+  }
+
+  private static int spanStart(long span) {
+    return (int) (span >>> 32);
+  }
+
+  private static int spanEnd(long span) {
+    return (int) span;
+  }
+
+  /**
+   * The address span of the {@code for=} parameter of one RFC 7239 element, ports stripped, as a
+   * {@link #span}; -1 when there is none.
+   */
+  private static long forValue(String header, int start, int end) {
     int i = start;
     while (i < end) {
       int semi = header.indexOf(';', i);
       int pairEnd = semi < 0 || semi > end ? end : semi;
       int eq = header.indexOf('=', i);
-      if (eq > 0 && eq < pairEnd
-          && header.substring(i, eq).trim().toLowerCase(Locale.ROOT).equals("for")) {
+      if (eq > 0 && eq < pairEnd && isFor(header, i, eq)) {
         int vs = eq + 1;
         int ve = pairEnd;
         while (vs < ve && header.charAt(vs) == ' ') {
@@ -219,7 +283,7 @@ public final class AccessControl implements Policy {
         }
         if (vs < ve && header.charAt(vs) == '[') {
           int close = header.indexOf(']', vs);
-          return close < 0 || close >= ve ? null : new int[] {vs + 1, close};
+          return close < 0 || close >= ve ? -1 : span(vs + 1, close);
         }
         int colon = header.indexOf(':', vs);
         if (colon >= 0 && colon < ve) {
@@ -228,11 +292,29 @@ public final class AccessControl implements Policy {
             ve = colon; // IPv4 with a port (one colon within the value)
           }
         }
-        return new int[] {vs, ve};
+        return span(vs, ve);
       }
       i = pairEnd + 1;
     }
-    return null;
+    return -1;
+  }
+
+  /**
+   * Whether {@code header[from, to)}, trimmed as {@link String#trim} trims, is {@code for} in any
+   * case: what {@code substring(from, to).trim().toLowerCase(Locale.ROOT).equals("for")} answers
+   * (only F, O and R lower-case to f, o and r), without the copies.
+   */
+  private static boolean isFor(String header, int from, int to) {
+    while (from < to && header.charAt(from) <= ' ') {
+      from++;
+    }
+    while (to > from && header.charAt(to - 1) <= ' ') {
+      to--;
+    }
+    return to - from == 3
+        && (header.charAt(from) | 0x20) == 'f'
+        && (header.charAt(from + 1) | 0x20) == 'o'
+        && (header.charAt(from + 2) | 0x20) == 'r';
   }
 
   private boolean isTrusted(long[] address) {

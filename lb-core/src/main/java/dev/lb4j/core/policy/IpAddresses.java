@@ -89,9 +89,15 @@ final class IpAddresses {
   }
 
   private static boolean parseV6(CharSequence s, int from, int to, long[] out) {
-    int[] groups = new int[8];
+    // The groups are shifted into 128 bits (hi, lo) as they are read, the last one lowest; at "::"
+    // the groups so far (the head) are set aside, and at the end the head is shifted above the
+    // groups after "::" (the tail), leaving the zero groups between them. No arrays: allocation-free.
+    long hi = 0;
+    long lo = 0;
+    long headHi = 0;
+    long headLo = 0;
     int count = 0;
-    int gap = -1; // index in groups where "::" was
+    int gap = -1; // how many groups came before "::"
     int i = from;
     if (to - from >= 2 && s.charAt(from) == ':' && s.charAt(from + 1) == ':') {
       gap = 0;
@@ -122,15 +128,18 @@ final class IpAddresses {
         if (v4 < 0 || count > 6) {
           return false;
         }
-        groups[count++] = (int) (v4 >>> 16);
-        groups[count++] = (int) (v4 & 0xffff);
+        hi = hi << 32 | lo >>> 32;
+        lo = lo << 32 | v4;
+        count += 2;
         i = to;
         break;
       }
       if (digits == 0 || count == 8) {
         return false;
       }
-      groups[count++] = value;
+      hi = hi << 16 | lo >>> 48;
+      lo = lo << 16 | value;
+      count++;
       if (i < to) { // at ':'
         i++;
         if (i < to && s.charAt(i) == ':') {
@@ -138,6 +147,10 @@ final class IpAddresses {
             return false; // two "::"
           }
           gap = count;
+          headHi = hi;
+          headLo = lo;
+          hi = 0;
+          lo = 0;
           i++;
         } else if (i == to) {
           return false; // trailing single ':'
@@ -147,19 +160,14 @@ final class IpAddresses {
     if (gap < 0 ? count != 8 : count > 7) {
       return false;
     }
-    int[] full = new int[8];
-    if (gap < 0) {
-      System.arraycopy(groups, 0, full, 0, 8);
-    } else {
-      System.arraycopy(groups, 0, full, 0, gap);
-      int tail = count - gap;
-      System.arraycopy(groups, gap, full, 8 - tail, tail);
-    }
-    long hi = 0;
-    long lo = 0;
-    for (int g = 0; g < 4; g++) {
-      hi = (hi << 16) | full[g];
-      lo = (lo << 16) | full[g + 4];
+    if (gap > 0) { // shift the head up by the groups after it (the tail and the zero groups)
+      int shift = 16 * (8 - gap); // 16..128; a head of gap groups has 16 * gap bits
+      if (shift >= 64) {
+        hi |= headLo << (shift - 64); // the head fits in headLo
+      } else {
+        hi |= headHi << shift | headLo >>> (64 - shift);
+        lo |= headLo << shift;
+      }
     }
     out[0] = hi;
     out[1] = lo;

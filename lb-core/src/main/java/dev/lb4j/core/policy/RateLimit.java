@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * {@code burst} requests. Rejected requests get 429 with {@code Retry-After} (whole seconds, rounded
  * up) and the {@code RateLimit-Limit}, {@code RateLimit-Remaining} and {@code RateLimit-Reset}
  * headers of the IETF HTTPAPI rate-limit-headers draft. Immutable configuration, thread-safe state;
- * admitting a request allocates nothing. Build one with {@link #builder(String)}.
+ * admitting a request allocates nothing (with {@link Builder#perKey}: for a key seen before). Build
+ * one with {@link #builder(String)}.
  *
  * <p><b>Scope.</b> Without a key, one bucket is shared by every request the policy sees: attach the
  * policy globally for a global limit, to one route for a per-route limit. With {@link
@@ -24,10 +25,16 @@ import org.jspecify.annotations.Nullable;
  * extracts) has its own bucket; requests without a key share one bucket of their own.
  *
  * <p><b>Bounded memory.</b> Per-key state lives in a fixed table sized for {@link
- * Builder#maxKeys(int)} keys (16 bytes per slot, allocated when the policy is built): a key whose bucket has refilled holds no state
- * that matters, so its slot is reused; a key that finds every slot it may use held by keys still in
- * debt shares one overflow bucket with all such keys. A flood of distinct (spoofed) keys therefore
- * cannot grow memory; it is limited as one.
+ * Builder#maxKeys(int)} keys (allocated when the policy is built): a key whose bucket has refilled
+ * holds no state that matters, so its slot is reused; a key that finds every slot it may use held by
+ * keys still in debt shares one overflow bucket with all such keys. A flood of distinct (spoofed)
+ * keys therefore cannot grow memory; it is limited as one.
+ *
+ * <p><b>Keys.</b> A key's bucket is found by the key's XXH64 hash and confirmed by comparing the key
+ * itself, so two keys never share a bucket because their hashes collide (keys of up to 128 chars;
+ * longer keys are told apart by their 64-bit hash alone). A key seen before allocates nothing; a new
+ * key keeps a reference to the key (a copy when the {@link HashKey} returns a {@code CharSequence}
+ * other than a {@code String}).
  *
  * <p>The algorithm is GCRA (the generic cell rate algorithm), exactly equivalent to a token bucket
  * refilled continuously at {@code permits / period}.
@@ -58,7 +65,7 @@ public final class RateLimit implements Policy {
     this.key = b.key;
     this.ticker = b.ticker;
     this.global = new Gcra(emission, tolerance);
-    this.keyed = b.key == null ? null : new KeyedBuckets(b.maxKeys, emission, tolerance);
+    this.keyed = b.key == null ? null : new KeyedBuckets(b.maxKeys, emission, tolerance, XxHash64::hash);
     this.keyless = new Gcra(emission, tolerance);
   }
 
@@ -100,8 +107,7 @@ public final class RateLimit implements Policy {
       if (k == null) {
         wait = take ? keyless.acquire(now) : keyless.peek(now);
       } else {
-        long fp = XxHash64.hash(k);
-        wait = take ? buckets.acquire(fp, now, emission, tolerance) : buckets.peek(fp, now, tolerance);
+        wait = take ? buckets.acquire(k, now, emission, tolerance) : buckets.peek(k, now, tolerance);
       }
     }
     if (wait <= 0) {
@@ -238,7 +244,10 @@ public final class RateLimit implements Policy {
     /**
      * Sets how many keys the per-key table holds before keys share the overflow bucket. Default
      * 65,536. The table has the smallest power-of-two number of slots that is at least {@code
-     * maxKeys} and at least 1,024; each slot costs 16 bytes (65,536 keys: 1 MiB).
+     * maxKeys} and at least 1,024; each slot costs 20 bytes (24 without compressed references),
+     * plus the key it holds: keys of up to 128 chars are kept to tell keys apart (at most about 300
+     * bytes each). 65,536 keys: 1.25 MiB, and at most about 20 MiB when every slot holds a
+     * 128-char key.
      *
      * @param maxKeys 16 to 16,777,216
      * @return this builder
