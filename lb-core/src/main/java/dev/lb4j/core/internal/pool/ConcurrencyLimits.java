@@ -54,7 +54,7 @@ final class ConcurrencyLimits {
   /** The grant of a lease on {@code state}, or on another backend if it is at its limit. */
   Selection grant(Snapshot current, PickState pick, BackendState state) {
     // Before any slot is taken: a throwing ticker leaks nothing.
-    long now = pool.measuresLatency() ? ticker.nanoTime() : 0;
+    long now = pool.measuresLatency() ? pick.startNanos(ticker) : 0;
     if (maxPerPool > 0 && !tryAcquirePool()) {
       counters.overLimit.increment();
       counters.noBackend.increment();

@@ -34,6 +34,11 @@ final class PickState implements PickContext {
   private long hash;
   private boolean inUse;
 
+  /** Whether the algorithm read the clock during this selection ({@link #clock} holds it). */
+  private boolean clockRead;
+
+  private long clock;
+
   /** This thread's instance, set up for one selection; {@link #release} it when done. */
   static PickState acquire(RequestView request, @Nullable Collection<? extends Backend> exclude) {
     if (exclude != null) {
@@ -50,6 +55,7 @@ final class PickState implements PickContext {
     s.exclude = exclude == null || exclude.isEmpty() ? null : exclude;
     s.hasHash = false;
     s.hashFixed = false;
+    s.clockRead = false;
     return s;
   }
 
@@ -62,6 +68,24 @@ final class PickState implements PickContext {
   }
 
   /** Ends the selection: forgets the request and the exclusions. */
+  /**
+   * Notes a clock reading an algorithm made through its {@link dev.lb4j.api.BackendSet#nanoTime()}
+   * on this thread, so the lease it grants measures latency from that reading instead of reading
+   * the clock again (peak EWMA reads it on every pick).
+   */
+  static void noteClock(long nanoTime) {
+    PickState s = LOCAL.get();
+    if (s.inUse) {
+      s.clock = nanoTime;
+      s.clockRead = true;
+    }
+  }
+
+  /** The clock reading of this selection: the algorithm's, if it read the clock, else a new one. */
+  long startNanos(dev.lb4j.core.Ticker ticker) {
+    return clockRead ? clock : ticker.nanoTime();
+  }
+
   void release() {
     request = null;
     exclude = null;

@@ -167,7 +167,7 @@ final class RequestPath {
       return l.grant(current, pick, state);
     }
     // Read the clock before taking the slot: a throwing ticker then leaks nothing.
-    long start = measuresLatency ? ticker.nanoTime() : 0;
+    long start = measuresLatency ? pick.startNanos(ticker) : 0;
     if (countsInFlight) {
       counters.inFlight.increment();
     }

@@ -90,7 +90,9 @@ final class Snapshot implements BackendSet {
 
   @Override
   public long nanoTime() {
-    return pool.ticker().nanoTime();
+    long now = pool.ticker().nanoTime();
+    PickState.noteClock(now); // the lease this selection grants starts from the same reading
+    return now;
   }
 
   @Override
