@@ -110,6 +110,7 @@ public record ConfigDiff(List<Change> changes) {
         });
     setting(out, "defaultPool", a.defaultPool(), b.defaultPool(), true);
     setting(out, "latencyDecay", a.latencyDecay(), b.latencyDecay(), true);
+    setting(out, "latencyStats", a.latencyStats(), b.latencyStats(), true);
     setting(out, "retries", a.retries(), b.retries(), false);
     setting(out, "admin", a.admin(), b.admin(), false);
     setting(out, "server", a.server(), b.server(), false);

@@ -170,6 +170,11 @@ public final class ConfigReloader implements AutoCloseable {
             "changed", "expected: the running value; it belongs to the running load balancer"
                 + " and changes with a restart"));
       }
+      if (!Objects.equals(running.model().latencyStats(), next.model().latencyStats())) {
+        restart.add(new ConfigProblem("latencyStats",
+            "changed", "expected: the running value; it belongs to the running load balancer"
+                + " and changes with a restart"));
+      }
       if (!Objects.equals(running.model().admin(), next.model().admin())) {
         restart.add(new ConfigProblem("admin", "changed", "expected: the running section; the"
             + " admin interface is set up at start and changes with a restart"));

@@ -457,7 +457,7 @@ class ConfigFuzzTest {
     }
     return new Model.Root(m.pools(), m.defaultPool(), m.routes(), m.policies(), m.retries(),
         new Model.Admin(a.enabled(), a.path(), Printer.MASK, a.port(), a.bind()), m.server(),
-        m.latencyDecay());
+        m.latencyDecay(), m.latencyStats());
   }
 
   private static String origin(Throwable t) {

@@ -182,7 +182,26 @@ class ConfigReloaderTest {
     assertThat(decay.problems()).map(ConfigProblem::toString).containsExactly(
         "latencyDecay: changed (expected: the running value; it belongs to the running load"
             + " balancer and changes with a restart)");
+    ReloadEvent stats =
+        reloader.apply(full.replace("latencyDecay: 10s", "latencyDecay: 10s\nlatencyStats: false"),
+            "v4");
+    assertThat(stats.outcome()).isEqualTo(ReloadEvent.Outcome.REJECTED);
+    assertThat(stats.problems()).map(ConfigProblem::toString).containsExactly(
+        "latencyStats: changed (expected: the running value; it belongs to the running load"
+            + " balancer and changes with a restart)");
     assertThat(reloader.current().source()).isEqualTo("full v2");
+  }
+
+  @Test
+  void latencyStatsOffLeavesLatencyToTheAlgorithmsThatReadIt() {
+    start(V1 + "latencyStats: false\n");
+    dev.lb4j.core.Lease lease =
+        lb.defaultPool().select(dev.lb4j.api.RequestView.of("GET", "/api/x")).leaseOrThrow();
+    lease.complete(200);
+    assertThat(lb.stats().pool("api").backends())
+        .allSatisfy(b -> assertThat(b.latencyEwmaNanos()).isZero());
+    assertThat(lb.stats().pool("api").backends().stream().mapToLong(b -> b.completed()).sum())
+        .isEqualTo(1);
   }
 
   @Test

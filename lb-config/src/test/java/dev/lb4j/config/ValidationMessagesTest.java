@@ -41,7 +41,7 @@ class ValidationMessagesTest {
                 + " maxRequests, maxRequestsPerBackend]; did you mean 'algorithm'?)"),
         Arguments.of(POOL + "zzz: 1\n",
             "zzz: unknown key (expected one of [pools, defaultPool, routes, policies, retries,"
-                + " admin, server, latencyDecay])"),
+                + " admin, server, latencyDecay, latencyStats])"),
         Arguments.of("pools:\n  api: {}\n",
             "pools.api.backends: missing (expected: a list of a string (the uri) or an object;"
                 + " required)"),
@@ -103,7 +103,7 @@ class ValidationMessagesTest {
                 + " exactly one of them)"),
         Arguments.of(POOL + "pools2: 1\n",
             "pools2: unknown key (expected one of [pools, defaultPool, routes, policies, retries,"
-                + " admin, server, latencyDecay]; did you mean 'pools'?)"));
+                + " admin, server, latencyDecay, latencyStats]; did you mean 'pools'?)"));
   }
 
   @ParameterizedTest

@@ -126,7 +126,7 @@ public final class Mapper {
 
   /**
    * Builds the builder, optionally without the settings that belong to a running load balancer
-   * ({@code latencyDecay}), as {@link dev.lb4j.core.LoadBalancer#reconfigure} requires.
+   * ({@code latencyDecay}, {@code latencyStats}), as {@link dev.lb4j.core.LoadBalancer#reconfigure} requires.
    *
    * @param root the bound model
    * @param engineSettings whether to set {@code latencyDecay}
@@ -227,6 +227,10 @@ public final class Mapper {
     }
     if (engineSettings && root.latencyDecay() != null) {
       attempt("latencyDecay", () -> lb.latencyDecay(root.latencyDecay()));
+    }
+    Boolean latencyStats = root.latencyStats();
+    if (engineSettings && latencyStats != null) {
+      attempt("latencyStats", () -> lb.latencyStats(latencyStats));
     }
     return lb;
   }

@@ -52,7 +52,10 @@ public final class Model {
           @Nullable Admin admin,
       @Doc("Where a standalone proxy server listens (not used by the library or the filter).")
           @Nullable Server server,
-      @Doc("How fast latency averages forget (default 10s).") @Nullable Duration latencyDecay) {}
+      @Doc("How fast latency averages forget (default 10s).") @Nullable Duration latencyDecay,
+      @Doc("Whether every backend keeps a latency average for stats even when its algorithm does"
+          + " not read latency (default true); false saves two clock reads per request.")
+          @Nullable Boolean latencyStats) {}
 
   /** One pool. */
   @Doc("A pool: backends and how to balance, check and protect them.")
