@@ -1,8 +1,12 @@
 package dev.lb4j.core.internal;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -92,9 +96,15 @@ final class PathTree {
 
     /** How many nodes there are in this subtree, for tests and diagnostics. */
     int size() {
-      int n = 1;
-      for (Node child : children) {
-        n += child.size();
+      int n = 0;
+      Deque<Node> stack = new ArrayDeque<>();
+      stack.push(this);
+      while (!stack.isEmpty()) {
+        Node node = stack.pop();
+        n++;
+        for (Node child : node.children) {
+          stack.push(child);
+        }
       }
       return n;
     }
@@ -166,17 +176,35 @@ final class PathTree {
 
     /** The immutable tree; its root's label is empty. */
     Node build() {
-      return freeze(root);
+      // Children before parents, without recursion: a chain of keys that extend each other makes
+      // the tree as deep as there are keys.
+      IdentityHashMap<Draft, Node> frozen = new IdentityHashMap<>();
+      Deque<Draft> stack = new ArrayDeque<>();
+      stack.push(root);
+      while (!stack.isEmpty()) {
+        Draft draft = stack.peek();
+        boolean ready = true;
+        for (Draft child : draft.children.values()) {
+          if (!frozen.containsKey(child)) {
+            stack.push(child);
+            ready = false;
+          }
+        }
+        if (ready) {
+          stack.pop();
+          frozen.put(draft, freeze(draft, frozen));
+        }
+      }
+      return Objects.requireNonNull(frozen.get(root));
     }
 
-    // Recursion as deep as the tree: at most one level per key on the deepest chain of keys.
-    private static Node freeze(Draft draft) {
+    private static Node freeze(Draft draft, IdentityHashMap<Draft, Node> frozen) {
       char[] firsts = new char[draft.children.size()];
       Node[] children = new Node[firsts.length];
       int i = 0;
       for (Map.Entry<Character, Draft> e : draft.children.entrySet()) {
         firsts[i] = e.getKey();
-        children[i] = freeze(e.getValue());
+        children[i] = Objects.requireNonNull(frozen.get(e.getValue()));
         i++;
       }
       return new Node(

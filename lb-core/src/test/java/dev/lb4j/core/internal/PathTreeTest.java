@@ -8,6 +8,7 @@ import dev.lb4j.core.routing.Route;
 import dev.lb4j.core.routing.RouteMatch;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -111,6 +112,33 @@ class PathTreeTest {
     assertThat(winner(router, "/\uD83D\uDE01!")).isEqualTo("high");
     assertThat(winner(router, "/\uD83D")).isEqualTo("high");
     assertThat(winner(router, "/\uDE00")).isNull();
+  }
+
+  @Test
+  void aChainOfThousandsOfNestedPrefixesBuildsAndRoutes() {
+    // Each key extends the previous one: the tree is as deep as there are keys.
+    int n = 2_000;
+    List<RoutingRule> rules = new ArrayList<>();
+    StringBuilder key = new StringBuilder("/");
+    for (int i = 0; i < n; i++) {
+      key.append(i % 2 == 0 ? 'a' : 'b');
+      rules.add(
+          Route.builder("n" + i)
+              .pathPrefix(key.toString())
+              .header("x-n", Integer.toString(i))
+              .toPool("p")
+              .build());
+    }
+    Router router = new Router(rules);
+    assertThat(router.indexNodes()).isEqualTo(n + 1);
+    String path = key + "/tail";
+    for (int want : new int[] {0, 1, n / 2, n - 1}) {
+      RequestView request =
+          RequestView.builder().path(path).header("x-n", Integer.toString(want)).build();
+      RouteMatch m = Objects.requireNonNull(router.route(request), "match");
+      assertThat(m.rule().name()).isEqualTo("n" + want);
+    }
+    assertThat(winner(router, path)).isNull();
   }
 
   @Test
