@@ -7,10 +7,7 @@ import dev.lb4j.core.internal.pipeline.TraceSink;
 import dev.lb4j.core.routing.Route;
 import dev.lb4j.core.routing.RouteMatch;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
@@ -18,77 +15,39 @@ import org.jspecify.annotations.Nullable;
 /**
  * The compiled routing table: first match in declaration order, found without trying every rule.
  *
- * <p>Exact paths live in a hash map and path prefixes in a character trie, each entry listing the
- * (ascending) positions of the routes that use it; other rules (globs, regexes, no path matcher,
- * custom {@link RoutingRule}s) are tried in order. A lookup walks the trie along the path once, so it
- * costs about the path's length plus the rules whose path matched, not the number of rules. Routing
- * allocates nothing (regex and glob matchers reuse per-thread state), except what custom rules
- * allocate themselves.
+ * <p>Exact paths and path prefixes live in one compressed radix tree ({@link PathTree}), each node
+ * listing the (ascending) positions of the routes whose prefix or exact path ends there; other rules
+ * (globs, regexes, no path matcher, custom {@link RoutingRule}s) are tried in order. A lookup walks
+ * the tree along the path once, comparing whole edge labels with the path, so it costs about the
+ * path's length (a fraction of a nanosecond per character) plus the rules whose path matched, not
+ * the number of rules; the path is never hashed. Routing allocates nothing (regex and glob matchers
+ * reuse per-thread state), except what custom rules allocate themselves.
  *
  * <p>Immutable and thread-safe once built.
  */
 public final class Router {
 
-  private static final int[] NONE = new int[0];
   private static final System.Logger LOG = System.getLogger("dev.lb4j.core");
 
   private final java.util.concurrent.atomic.AtomicLong ruleErrors =
       new java.util.concurrent.atomic.AtomicLong();
 
   private final RoutingRule[] rules;
-  private final Map<String, int[]> exact;
-  private final Node root;
+  private final PathTree.Node root;
   private final int[] others;
   private final @Nullable ActionMatches[] actionMatches; // per custom rule, by position
-
-  /** A trie node: children by character (sorted), and the routes whose prefix ends here. */
-  private static final class Node {
-    char[] keys = new char[0];
-    Node[] children = new Node[0];
-    int[] routes = NONE;
-
-    @Nullable Node child(char c) {
-      int i = Arrays.binarySearch(keys, c);
-      return i >= 0 ? children[i] : null;
-    }
-
-    Node childOrNew(char c) {
-      int i = Arrays.binarySearch(keys, c);
-      if (i >= 0) {
-        return children[i];
-      }
-      int at = -i - 1;
-      char[] k = new char[keys.length + 1];
-      Node[] ch = new Node[children.length + 1];
-      System.arraycopy(keys, 0, k, 0, at);
-      System.arraycopy(children, 0, ch, 0, at);
-      k[at] = c;
-      ch[at] = new Node();
-      System.arraycopy(keys, at, k, at + 1, keys.length - at);
-      System.arraycopy(children, at, ch, at + 1, children.length - at);
-      keys = k;
-      children = ch;
-      return ch[at];
-    }
-  }
 
   public Router(List<RoutingRule> rules) {
     this.rules = rules.toArray(new RoutingRule[0]);
     this.actionMatches = new ActionMatches[this.rules.length];
-    Map<String, List<Integer>> exactLists = new HashMap<>();
+    PathTree.Builder tree = new PathTree.Builder();
     List<Integer> otherList = new ArrayList<>();
-    this.root = new Node();
     for (int i = 0; i < this.rules.length; i++) {
       RoutingRule rule = this.rules[i];
       if (rule instanceof Route route && route.pathKind() == Route.PathKind.EXACT) {
-        exactLists.computeIfAbsent(route.path(), k -> new ArrayList<>()).add(i);
+        tree.addExact(route.path(), i);
       } else if (rule instanceof Route route && route.pathKind() == Route.PathKind.PREFIX) {
-        Node node = root;
-        String prefix = route.path();
-        for (int c = 0; c < prefix.length(); c++) {
-          node = node.childOrNew(prefix.charAt(c));
-        }
-        node.routes = append(node.routes, i);
+        tree.addPrefix(route.path(), i);
       } else {
         otherList.add(i);
         if (!(rule instanceof Route)) {
@@ -96,15 +55,8 @@ public final class Router {
         }
       }
     }
-    this.exact = new HashMap<>();
-    exactLists.forEach((path, ids) -> exact.put(path, toArray(ids)));
+    this.root = tree.build();
     this.others = toArray(otherList);
-  }
-
-  private static int[] append(int[] a, int v) {
-    int[] b = Arrays.copyOf(a, a.length + 1);
-    b[a.length] = v;
-    return b;
   }
 
   private static int[] toArray(List<Integer> list) {
@@ -113,6 +65,11 @@ public final class Router {
       a[i] = list.get(i);
     }
     return a;
+  }
+
+  /** How many nodes the path index has (its root included), for tests. */
+  int indexNodes() {
+    return root.size();
   }
 
   /** Custom rules that threw (each counted as no match). */
@@ -143,24 +100,18 @@ public final class Router {
    */
   public @Nullable RouteMatch route(RequestView request, TraceSink sink) {
     String path = request.path();
+    int length = path.length();
     int best = Integer.MAX_VALUE;
     RouteMatch found = null;
 
-    int[] ids = exact.get(path);
-    if (ids != null) {
-      for (int id : ids) {
-        RouteMatch m = ((Route) rules[id]).matchRest(request);
-        if (m != null) {
-          best = id;
-          found = m;
-          break;
-        }
-      }
-    }
-
-    Node node = root;
-    for (int i = 0; ; i++) {
-      for (int id : node.routes) {
+    // One walk down the tree along the path: at each node, the prefix routes that end there; where
+    // the path ends on a node, its exact routes. Each edge is compared whole (startsWith runs over
+    // the two strings' arrays), and the path is never hashed (a new path string per request would
+    // be hashed in full: String caches its hash per instance only).
+    PathTree.Node node = root;
+    int at = 0;
+    while (true) {
+      for (int id : node.prefixRoutes) {
         if (id >= best) {
           break;
         }
@@ -171,13 +122,25 @@ public final class Router {
           break;
         }
       }
-      if (i == path.length()) {
+      if (at == length) {
+        for (int id : node.exactRoutes) {
+          if (id >= best) {
+            break;
+          }
+          RouteMatch m = ((Route) rules[id]).matchRest(request);
+          if (m != null) {
+            best = id;
+            found = m;
+            break;
+          }
+        }
         break;
       }
-      Node next = node.child(path.charAt(i));
-      if (next == null) {
+      PathTree.Node next = node.child(path.charAt(at));
+      if (next == null || !path.startsWith(next.label, at)) {
         break;
       }
+      at += next.label.length();
       node = next;
     }
 

@@ -24,8 +24,8 @@ import org.jspecify.annotations.Nullable;
  * route-level policy can be bypassed.
  *
  * <p>A load balancer evaluates its routes in the order they were declared and the first that matches
- * wins; path prefixes and exact paths are indexed (a trie and a hash map), so the cost of finding the
- * first match grows with the length of the path, not with the number of routes.
+ * wins; path prefixes and exact paths are indexed (one radix tree), so the cost of finding the first
+ * match grows with the length of the path, not with the number of routes.
  *
  * @since 0.1.0
  */
@@ -231,7 +231,34 @@ public final class Route implements RoutingRule {
    * @return the match (preallocated), or {@code null} when a matcher fails
    */
   public @Nullable RouteMatch matchRest(RequestView request) {
-    return whyNot(request) == null ? choose(request) : null;
+    return restMatches(request) ? choose(request) : null;
+  }
+
+  // The same checks as whyNot, without building a reason: this runs for every request the router
+  // tries this route on, and a reason string per declined request would be garbage per request.
+  private boolean restMatches(RequestView request) {
+    if (exactHosts.length + wildcardSuffixes.length > 0 && !hostMatches(request.host())) {
+      return false;
+    }
+    if (methods.length > 0 && !contains(methods, request.method())) {
+      return false;
+    }
+    for (ValueMatcher m : headers) {
+      if (!m.test(request.header(m.name))) {
+        return false;
+      }
+    }
+    for (ValueMatcher m : queryParameters) {
+      if (!m.test(request.queryParameter(m.name))) {
+        return false;
+      }
+    }
+    for (ValueMatcher m : cookies) {
+      if (!m.test(request.cookie(m.name))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -258,6 +258,82 @@ class RouterPropertyTest {
     assertThat(coverage.matched()).as("requests that matched a route").isBetween(1_000, 4_990);
     assertThat(coverage.distinctWinners()).as("distinct winning rules").isGreaterThan(200);
   }
+
+  /**
+   * Pieces of keys and paths for the radix tree: more than eight ASCII letters (so that wide nodes
+   * get their ASCII table), {@code /}, characters above ASCII (Latin-1 and wider), and characters
+   * outside the BMP, whose surrogate pairs keys and paths may cut in half.
+   */
+  private static final String[] TOKENS = {
+    "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "/", "/", "ab", "api/", "é", "ü", "€",
+    "日本", "\uD83D\uDE00", "\uD83D\uDE01", "a\uD83D\uDE00"
+  };
+
+  private static String randomKey(Random rnd, int tokens) {
+    StringBuilder sb = new StringBuilder("/");
+    for (int i = 0; i < tokens; i++) {
+      sb.append(pick(rnd, TOKENS));
+    }
+    return sb.toString();
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {11, 12, 13, 14})
+  void overlappingPrefixesAndExactPathsInManyScriptsAgreeWithTheReference(long seed) {
+    Random rnd = new Random(seed);
+    List<Route> routes = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    // The shortest prefix there is, declared first: every path starts with it.
+    routes.add(Route.builder("slash").pathPrefix("/").header("X-T", "31").toPool("a").build());
+    for (int i = 0; i < 1_000; i++) {
+      String key;
+      int shape = keys.isEmpty() ? 0 : rnd.nextInt(4);
+      if (shape == 1) { // a prefix of an earlier key, possibly in the middle of a surrogate pair
+        String earlier = keys.get(rnd.nextInt(keys.size()));
+        key = earlier.substring(0, 1 + rnd.nextInt(earlier.length()));
+      } else if (shape == 2) { // an earlier key going on: splits nothing, or an edge further down
+        key = keys.get(rnd.nextInt(keys.size())) + randomKey(rnd, 1 + rnd.nextInt(3)).substring(1);
+      } else { // a fresh key: shares a first edge with others, splitting it where they part
+        key = randomKey(rnd, 1 + rnd.nextInt(8));
+      }
+      keys.add(key);
+      RouteBuilder b = Route.builder("k" + i);
+      if (rnd.nextInt(5) < 3) {
+        b.pathPrefix(key);
+      } else {
+        b.pathExact(key);
+      }
+      // Most routes need one of the header values requests send (one in 8 for long keys, one in 32
+      // for short ones, which would otherwise shadow the keys they start), so that routes with the
+      // same key or along the same path compete and declaration order decides; a few need nothing.
+      if (key.length() < 6) {
+        b.header("X-T", Integer.toString(rnd.nextInt(32)));
+      } else if (rnd.nextInt(6) != 0) {
+        b.header("X-T", Integer.toString(rnd.nextInt(8)));
+      }
+      routes.add(b.toPool(pick(rnd, POOLS)).build());
+    }
+    List<RequestView> requests = new ArrayList<>();
+    for (int i = 0; i < 6_000; i++) {
+      String path =
+          rnd.nextInt(8) == 0
+              ? randomKey(rnd, rnd.nextInt(6))
+              : keys.get(rnd.nextInt(keys.size()))
+                  + (rnd.nextBoolean() ? "" : randomKey(rnd, 1 + rnd.nextInt(3)).substring(1));
+      if (rnd.nextInt(5) == 0) { // cut short: ends inside an edge, or between surrogates
+        path = path.substring(0, 1 + rnd.nextInt(path.length()));
+      }
+      RequestViewBuilder b = RequestView.builder().path(path);
+      if (rnd.nextInt(10) != 0) {
+        b.header("X-T", Integer.toString(rnd.nextInt(rnd.nextBoolean() ? 8 : 32)));
+      }
+      requests.add(b.build());
+    }
+    Coverage coverage = assertAgreesWithReference(routes, requests);
+    assertThat(coverage.matched()).as("requests that matched a route").isBetween(2_000, 5_990);
+    assertThat(coverage.distinctWinners()).as("distinct winning rules").isGreaterThan(150);
+  }
+
   /** A custom rule: header {@code X-T} equal to its value sends the request to its target. */
   private record HeaderRule(String name, String value, String target) implements RoutingRule {
     @Override
