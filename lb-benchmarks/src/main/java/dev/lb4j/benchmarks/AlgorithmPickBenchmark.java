@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * Vert.x, {@code pickSubchannel} of gRPC), so it is the number to compare with {@link
  * PeerBenchmark} and {@link FloorBenchmark}; {@link PickBenchmark} adds the lease a real caller
  * opens and completes. Hashing algorithms get the XXH64 of the request's key computed per pick, as
- * the engine does (the only allocation: the key's UTF-8 bytes); the others get no hash.
+ * the engine does (from the key's chars, allocating nothing for ASCII keys); the others get no hash.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

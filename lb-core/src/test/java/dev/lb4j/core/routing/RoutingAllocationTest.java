@@ -2,12 +2,11 @@ package dev.lb4j.core.routing;
 
 import static dev.lb4j.core.routing.RoutingTestSupport.threePools;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lb4j.api.RequestView;
 import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.LoadBalancerBuilder;
-import java.lang.management.ManagementFactory;
+import dev.lb4j.core.testing.Allocations;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,21 +20,13 @@ class RoutingAllocationTest {
 
   private static final int CALLS = 10_000;
 
-  /** What the measurement itself may allocate once (the counter's own bookkeeping), in bytes. */
-  private static final long FIXED_SLACK = 4_096;
-
   private static String segment(int n) {
     return String.format("/seg%04d", n);
   }
 
   @ParameterizedTest(name = "{0} prefix routes")
   @ValueSource(ints = {10, 1_000})
-  void routingAllocatesNothingPerRequest(int prefixRoutes) {
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    assumeTrue(threads.isThreadAllocatedMemorySupported(), "per-thread allocation counting");
-    threads.setThreadAllocatedMemoryEnabled(true);
-
+  void routingAllocatesNothingPerRequest(int prefixRoutes) throws Exception {
     LoadBalancerBuilder builder = threePools().defaultPool("c");
     for (int i = 0; i < prefixRoutes; i++) {
       int n = i;
@@ -63,25 +54,18 @@ class RoutingAllocationTest {
     RequestView[] cycle = requests.toArray(new RequestView[0]);
 
     try (LoadBalancer lb = builder.build()) {
-      long sink = 0;
-      for (int i = 0; i < 20 * CALLS; i++) { // warm-up: compiled code, initialized classes
-        sink += routeOnce(lb, cycle[i % cycle.length]);
-      }
-      threads.getCurrentThreadAllocatedBytes(); // the counter's own first-call costs
-      long before = threads.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < CALLS; i++) {
-        sink += routeOnce(lb, cycle[i % cycle.length]);
-      }
-      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-
-      assertThat(sink).as("requests routed, warm-up included").isEqualTo(21L * CALLS);
-      assertThat(allocated)
-          .as("bytes allocated by %s route calls (%s B/call)", CALLS, allocated / (double) CALLS)
-          .isLessThan(CALLS + FIXED_SLACK);
+      int[] next = {0};
+      double bytes =
+          Allocations.bytesPerCall(
+              20 * CALLS,
+              CALLS,
+              () -> {
+                RequestView request = cycle[next[0]++ % cycle.length];
+                if (lb.route(request) == null) {
+                  throw new AssertionError("not routed: " + request);
+                }
+              });
+      assertThat(bytes).as("bytes allocated per route call").isLessThan(1.0);
     }
-  }
-
-  private static int routeOnce(LoadBalancer lb, RequestView request) {
-    return lb.route(request) == null ? 0 : 1;
   }
 }

@@ -4,7 +4,7 @@ import java.lang.management.ManagementFactory;
 
 /**
  * Counts the bytes the current thread allocates, with the JVM's per-thread allocation counter
- * ({@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes}), so that a claim such as "a
+ * ({@code com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes}), so that a claim such as "a
  * selection allocates only its lease" is a test rather than a benchmark figure.
  *
  * <p>The hot path only stops allocating once the JIT has compiled it with escape analysis, so
@@ -45,23 +45,22 @@ public final class Allocations {
       throw new IllegalStateException("this JVM does not count allocated bytes per thread");
     }
     THREADS.setThreadAllocatedMemoryEnabled(true);
-    long self = Thread.currentThread().getId();
     for (int i = 0; i < warmUp; i++) {
       operation.run();
     }
     long overhead = Long.MAX_VALUE;
     for (int i = 0; i < 5; i++) {
-      long a = THREADS.getThreadAllocatedBytes(self);
-      long b = THREADS.getThreadAllocatedBytes(self);
+      long a = THREADS.getCurrentThreadAllocatedBytes();
+      long b = THREADS.getCurrentThreadAllocatedBytes();
       overhead = Math.min(overhead, b - a);
     }
     long least = Long.MAX_VALUE;
     for (int round = 0; round < 5; round++) {
-      long before = THREADS.getThreadAllocatedBytes(self);
+      long before = THREADS.getCurrentThreadAllocatedBytes();
       for (int i = 0; i < calls; i++) {
         operation.run();
       }
-      long after = THREADS.getThreadAllocatedBytes(self);
+      long after = THREADS.getCurrentThreadAllocatedBytes();
       least = Math.min(least, after - before - overhead);
     }
     return Math.max(0, least) / (double) calls;

@@ -27,20 +27,20 @@ import org.jspecify.annotations.Nullable;
  */
 public final class BackendState extends BackendStatePadded implements Backend {
 
-  private static final VarHandle IN_FLIGHT;
+  private static final VarHandle LOAD;
+  private static final VarHandle EPOCHS;
   private static final VarHandle EWMA;
   private static final VarHandle CONSECUTIVE_FAILURES;
-  private static final VarHandle COMPLETED;
   private static final VarHandle EWMA_STAMP;
   private static final VarHandle OWNER;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
-      IN_FLIGHT = lookup.findVarHandle(BackendStateHot.class, "inFlight", int.class);
+      LOAD = lookup.findVarHandle(BackendStateHot.class, "load", long.class);
+      EPOCHS = lookup.findVarHandle(BackendStateHot.class, "completedEpochs", long.class);
       EWMA = lookup.findVarHandle(BackendStateHot.class, "ewmaNanos", long.class);
       EWMA_STAMP = lookup.findVarHandle(BackendStateHot.class, "ewmaStampNanos", long.class);
-      COMPLETED = lookup.findVarHandle(BackendStateHot.class, "completed", long.class);
       CONSECUTIVE_FAILURES =
           lookup.findVarHandle(BackendStateHot.class, "consecutiveFailures", int.class);
       OWNER = lookup.findVarHandle(BackendState.class, "owner", PoolImpl.class);
@@ -86,7 +86,14 @@ public final class BackendState extends BackendStatePadded implements Backend {
    */
   private volatile long unavailableFrom = Long.MAX_VALUE;
 
-  // inFlight, consecutiveFailures, completed, ewmaNanos and ewmaStampNanos: see BackendStateHot.
+  // load (in flight and completed), consecutiveFailures, ewmaNanos and ewmaStampNanos: see
+  // BackendStateHot.
+
+  /** A release with an outcome: one slot less in flight, one more completion. */
+  private static final long COMPLETE = (1L << 32) - 1;
+
+  /** The bits of the completion count below its epoch bit. */
+  private static final long EPOCH_MASK = 0x7FFF_FFFFL;
 
   private final LongAdder failures = new LongAdder();
   private final LongAdder cancelled = new LongAdder();
@@ -135,7 +142,7 @@ public final class BackendState extends BackendStatePadded implements Backend {
 
   @Override
   public int inFlight() {
-    return inFlight;
+    return (int) load;
   }
 
   @Override
@@ -226,17 +233,17 @@ public final class BackendState extends BackendStatePadded implements Backend {
 
   /** Counts one request in flight. */
   public void acquire() {
-    IN_FLIGHT.getAndAdd(this, 1);
+    LOAD.getAndAdd(this, 1L);
   }
 
   /** Takes one in-flight slot if fewer than {@code limit} are taken; exact under contention. */
   public boolean tryAcquire(int limit) {
     while (true) {
-      int n = (int) IN_FLIGHT.getVolatile(this);
-      if (n >= limit) {
+      long word = (long) LOAD.getVolatile(this);
+      if ((int) word >= limit) {
         return false;
       }
-      if (IN_FLIGHT.compareAndSet(this, n, n + 1)) {
+      if (LOAD.compareAndSet(this, word, word + 1)) {
         return true;
       }
     }
@@ -253,12 +260,15 @@ public final class BackendState extends BackendStatePadded implements Backend {
    * @param decayNanos the EWMA time constant
    */
   public void release(int status, ErrorKind error, long latencyNanos, long now, long decayNanos) {
-    IN_FLIGHT.getAndAdd(this, -1);
     if (error == ErrorKind.CANCELLED) {
+      LOAD.getAndAdd(this, -1L);
       cancelled.increment();
       return;
     }
-    COMPLETED.getAndAdd(this, 1L);
+    long before = (long) LOAD.getAndAdd(this, COMPLETE);
+    if (((before >>> 32) & EPOCH_MASK) == EPOCH_MASK) {
+      EPOCHS.getAndAdd(this, 1L); // this completion began a new epoch: record it
+    }
     if (error.isBackendFailure() || status >= 500) {
       failures.increment();
     }
@@ -318,12 +328,28 @@ public final class BackendState extends BackendStatePadded implements Backend {
     }
   }
 
+  /**
+   * Leases released with an outcome, exactly. The load word holds the count modulo 2^32; its bit 31
+   * is the parity of the count's 2^31-wide epoch, and {@link BackendStateHot#completedEpochs} counts
+   * the epochs recorded so far, by the release that began each one, just after its add. So the
+   * recorded count lags the word by at most one epoch, for the moment between those two steps, and
+   * the parity says whether it does.
+   */
+  long completed() {
+    long epochs = (long) EPOCHS.getVolatile(this);
+    long count = (long) LOAD.getVolatile(this) >>> 32;
+    if ((epochs & 1) != (count >>> 31)) {
+      epochs++; // the release that began this epoch has not recorded it yet
+    }
+    return (epochs << 31) + (count & EPOCH_MASK);
+  }
+
   BackendStats stats() {
     // Every pick is in flight, completed or cancelled: no separate counter on the request path.
     BackendHealth h = health;
-    long done = completed;
+    long done = completed();
     long gaveUp = cancelled.sum();
-    int open = inFlight;
+    int open = inFlight();
     return new BackendStats(
         id,
         uri.toString(),
