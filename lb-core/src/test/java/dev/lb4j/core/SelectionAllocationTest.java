@@ -31,19 +31,15 @@ class SelectionAllocationTest {
 
   private static final double SLACK = 0.5;
 
-  /** Every built-in algorithm, by the name configuration files use. */
+  /** Every built-in algorithm (not the plugins other tests register), by its name. */
   static Stream<String> algorithms() {
-    return Stream.of(
-        "round_robin",
-        "weighted_round_robin",
-        "random",
-        "weighted_random",
-        "least_request",
-        "peak_ewma",
-        "ring_hash",
-        "maglev",
-        "rendezvous",
-        "bounded_load");
+    return Algorithms.names().stream()
+        .filter(
+            name ->
+                Algorithms.byName(name, Map.of())
+                    .getClass()
+                    .getPackageName()
+                    .equals(Algorithms.class.getPackageName()));
   }
 
   @ParameterizedTest(name = "{0}")
