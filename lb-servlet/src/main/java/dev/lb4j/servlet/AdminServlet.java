@@ -205,6 +205,16 @@ public final class AdminServlet extends HttpServlet {
     }
   }
 
+  /** Removes the health listener the admin interface registered on the load balancer. */
+  @Override
+  public void destroy() {
+    AdminApi a = api;
+    if (a != null) {
+      a.close();
+    }
+    super.destroy();
+  }
+
   @Override
   public String toString() {
     return "AdminServlet"; // never the token
@@ -264,7 +274,8 @@ public final class AdminServlet extends HttpServlet {
         throw new IllegalArgumentException("endpoint name: '" + name
             + "' (expected: 1 to 32 lower-case letters, digits or '-', starting with a letter)");
       }
-      if (java.util.Set.of("status", "pools", "explain", "config").contains(name)
+      if (java.util.Set.of("status", "pools", "explain", "config", "events",
+              AdminDashboard.NAME).contains(name)
           || endpoints.containsKey(name)) {
         throw new IllegalArgumentException("endpoint name: '" + name + "' is already taken");
       }
