@@ -285,7 +285,32 @@ class DashboardBrowserTest {
     waitFor(() -> driver.findElement(By.id("explain-result")).isDisplayed()
         && !driver.findElement(By.id("explain-trace")).getText().isBlank(), "an explain trace");
     assertThat(driver.findElement(By.id("explain-summary")).getText()).contains("pool api");
-    screenshot("dashboard.png", 1280, 1000);
+    // live traffic (bounded: 5 s at most) so the screenshot shows a request rate
+    java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread traffic = new Thread(() -> {
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (sending.get() && System.nanoTime() < end) {
+        try {
+          client.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + container.port() + "/api/x")).build(),
+              HttpResponse.BodyHandlers.discarding());
+          Thread.sleep(5);
+        } catch (IOException | InterruptedException e) {
+          return;
+        }
+      }
+    }, "dashboard-test-traffic");
+    traffic.start();
+    try {
+      waitFor(() -> {
+        String rate = row(ids.get(0)).findElement(By.cssSelector(".rate")).getText();
+        return !rate.isEmpty() && !rate.equals("–") && !rate.equals("0.00");
+      }, "a live request rate");
+      screenshot("dashboard.png", 1280, 1000);
+    } finally {
+      sending.set(false);
+      traffic.join();
+    }
     driver.manage().window().setSize(new Dimension(400, 1400));
     screenshot("dashboard-phone.png", 400, 1400);
     lb.admin().undrain("api", ids.get(1));
