@@ -315,7 +315,11 @@ class DashboardBrowserTest {
       sending.set(false);
       traffic.join();
     }
-    driver.manage().window().setSize(new Dimension(400, 1400));
+    // the dark theme (the system preference, emulated) and a phone-sized window
+    driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+        List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+    screenshot("dashboard-dark.png", 1280, 1000);
+    driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features", List.of()));
     screenshot("dashboard-phone.png", 400, 1400);
     lb.admin().undrain("api", ids.get(1));
     assertNoConsoleErrorsBut(null);
