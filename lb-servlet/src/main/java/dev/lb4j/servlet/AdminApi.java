@@ -59,7 +59,12 @@ final class AdminApi {
   private final byte[] tokenDigest;
   private final Supplier<@Nullable ConfigReloader> reloader;
   private final Map<String, AdminEndpoint> endpoints;
+  private final AdminEvents events;
 
+  /**
+   * An admin interface for {@code lb}; it registers a health listener on it (the recent events),
+   * which {@link #close()} removes.
+   */
   AdminApi(
       LoadBalancer lb,
       String token,
@@ -69,6 +74,12 @@ final class AdminApi {
     this.tokenDigest = digest(token);
     this.reloader = reloader;
     this.endpoints = Map.copyOf(endpoints);
+    this.events = AdminEvents.register(lb);
+  }
+
+  /** Removes the health listener this interface registered; idempotent. */
+  void close() {
+    events.close();
   }
 
   /** A token an admin interface may use: {@code null} when acceptable, else why not. */
@@ -119,6 +130,15 @@ final class AdminApi {
    */
   void handle(HttpServletRequest request, HttpServletResponse response, String rest)
       throws IOException {
+    if (AdminDashboard.owns(rest)) {
+      // The page, its script and style: no data, so no token (see AdminDashboard).
+      try {
+        AdminDashboard.serve(request, response, rest);
+      } catch (AdminHttp.BadInput e) {
+        problem(response, e.status, e.type, e.title, String.valueOf(e.getMessage()), e.extra);
+      }
+      return;
+    }
     response.setHeader("Cache-Control", "no-store");
     if (!authorised(request)) {
       // The same answer for a missing, malformed or wrong token, on every path: nothing about the
@@ -177,6 +197,13 @@ final class AdminApi {
         config(request, response, path, method);
         return;
       }
+      case "events" -> {
+        if (n == 1) {
+          only(method, "GET");
+          json(response, 200, events.json(after(request.getParameter("after"))));
+          return;
+        }
+      }
       default -> {
         AdminEndpoint endpoint = endpoints.get(first);
         if (endpoint != null) {
@@ -203,6 +230,8 @@ final class AdminApi {
     resources.add("GET config");
     resources.add("POST config");
     resources.add("POST config/rollback");
+    resources.add("GET events?after={seq}");
+    resources.add("GET dashboard (the page; no token needed for it)");
     endpoints.keySet().stream().sorted().forEach(name -> resources.add("GET " + name));
     json(response, 200, out);
   }
@@ -436,6 +465,23 @@ final class AdminApi {
   }
 
   // ------------------------------------------------------------------ plumbing
+
+  /** The {@code after} query parameter of {@code /events}: absent is 0 (everything kept). */
+  private static long after(@Nullable String value) {
+    if (value == null || value.isEmpty()) {
+      return 0;
+    }
+    try {
+      long after = Long.parseLong(value);
+      if (after >= 0) {
+        return after;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw new AdminHttp.BadInput(400, "about:blank", "Bad Request",
+        "after: '" + value + "' (expected: a sequence number >= 0)", null);
+  }
 
   /** The percent-decoded segments of a raw path ({@code %2F} inside a segment stays in it). */
   static List<String> segments(String rest) {

@@ -7,7 +7,9 @@ import java.io.IOException;
 /**
  * An extra resource of the admin interface, served under its own name next to the built-in ones
  * ({@code /status}, {@code /pools}, {@code /explain}, {@code /config}) and behind the same bearer
- * token: the place for metrics scrapes and pages such as a dashboard. Registered with {@link
+ * token: the place for metrics scrapes. The dashboard shows p50 and p99 latency from an endpoint named
+ * {@code metrics} that answers Prometheus text with per-backend ({@code pool}, {@code backend}
+ * labels) latency histograms. Registered with {@link
  * AdminServlet.Builder#endpoint(String, AdminEndpoint)}.
  *
  * @since 0.1.0

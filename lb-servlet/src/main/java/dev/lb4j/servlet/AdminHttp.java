@@ -35,14 +35,20 @@ final class AdminHttp {
 
   static void only(String method, String... allowed) {
     if (!Arrays.asList(allowed).contains(method)) {
-      ObjectNode extra = NODES.objectNode();
-      ArrayNode a = extra.putArray("allow");
-      for (String m : allowed) {
-        a.add(m);
-      }
       throw new BadInput(405, "about:blank", "Method Not Allowed",
-          method + " is not allowed here (allowed: " + String.join(", ", allowed) + ")", extra);
+          method + " is not allowed here (allowed: " + String.join(", ", allowed) + ")",
+          allow(allowed));
     }
+  }
+
+  /** The {@code allow} member of a 405 problem, which {@link #problem} also sends as a header. */
+  static ObjectNode allow(String... allowed) {
+    ObjectNode extra = NODES.objectNode();
+    ArrayNode a = extra.putArray("allow");
+    for (String m : allowed) {
+      a.add(m);
+    }
+    return extra;
   }
 
   static JsonNode readJson(HttpServletRequest request) throws IOException {

@@ -61,12 +61,21 @@ import org.jspecify.annotations.Nullable;
  *       configuration untouched</td></tr>
  *   <tr><td>{@code POST /config/rollback}</td><td>200 {@code {"outcome": "ROLLED_BACK", "diff"}};
  *       409 when there is nothing to roll back to</td></tr>
+ *   <tr><td>{@code GET /events?after={seq}}</td><td>200, {@code {"capacity", "last", "events":
+ *       [{"seq", "time", "pool", "type", "backend", "from", "to", "reason"}]}}: the recent health
+ *       events (a bounded buffer fed by a health listener this interface registers on the load
+ *       balancer and removes in {@link #destroy()}), oldest first, those after {@code seq}
+ *       only</td></tr>
+ *   <tr><td>{@code GET /dashboard}, {@code /dashboard/app.js}, {@code
+ *       /dashboard/app.css}</td><td>the live dashboard page, its script and style (no data in
+ *       them, so no token needed; the page asks for the token and reads the resources
+ *       above)</td></tr>
  *   <tr><td>{@code GET /{name}...}</td><td>an {@link AdminEndpoint} registered under that
- *       name (metrics, a dashboard)</td></tr>
+ *       name (metrics, for instance)</td></tr>
  * </table>
  *
- * <p>Without the right {@code Authorization: Bearer <token>} header every request, to any path,
- * gets the same 401 with {@code WWW-Authenticate: Bearer realm="lb4j-admin"}, and nothing else is
+ * <p>Without the right {@code Authorization: Bearer <token>} header every request, to any path
+ * but the dashboard's three files, gets the same 401 with {@code WWW-Authenticate: Bearer realm="lb4j-admin"}, and nothing else is
  * looked at. Other statuses: 400 for a body that is not JSON, 405 (with {@code Allow}) for a
  * method a resource does not take, 413 for a body over 64 KiB (1 MiB for a configuration
  * document). Every answer carries {@code Cache-Control: no-store}. Changes are logged at INFO with
@@ -205,6 +214,16 @@ public final class AdminServlet extends HttpServlet {
     }
   }
 
+  /** Removes the health listener the admin interface registered on the load balancer. */
+  @Override
+  public void destroy() {
+    AdminApi a = api;
+    if (a != null) {
+      a.close();
+    }
+    super.destroy();
+  }
+
   @Override
   public String toString() {
     return "AdminServlet"; // never the token
@@ -264,7 +283,8 @@ public final class AdminServlet extends HttpServlet {
         throw new IllegalArgumentException("endpoint name: '" + name
             + "' (expected: 1 to 32 lower-case letters, digits or '-', starting with a letter)");
       }
-      if (java.util.Set.of("status", "pools", "explain", "config").contains(name)
+      if (java.util.Set.of("status", "pools", "explain", "config", "events",
+              AdminDashboard.NAME).contains(name)
           || endpoints.containsKey(name)) {
         throw new IllegalArgumentException("endpoint name: '" + name + "' is already taken");
       }

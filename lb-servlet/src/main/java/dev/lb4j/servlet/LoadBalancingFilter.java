@@ -206,6 +206,10 @@ public final class LoadBalancingFilter implements Filter {
   @Override
   public void destroy() {
     FilterState p = proxy;
+    AdminApi admin = p == null ? null : p.admin;
+    if (admin != null) {
+      admin.close(); // its health listener on the load balancer
+    }
     if (p != null && p.owned) {
       if (p.reloader != null) {
         p.reloader.close();

@@ -217,6 +217,69 @@ abstract class AdminContract {
     assertThat(lb.pool("api").backends()).hasSize(2);
   }
 
+  // ------------------------------------------------------------------ the dashboard and events
+
+  @Test
+  void theDashboardShellIsServedWithoutTheTokenAndHoldsNoData() throws Exception {
+    HttpResponse<String> page = send("GET", "/lb-admin/dashboard", null, null);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+    assertThat(page.headers().firstValue("Content-Security-Policy").orElse(""))
+        .contains("script-src 'self'", "default-src 'none'", "frame-ancestors 'none'")
+        .doesNotContain("unsafe-inline");
+    assertThat(page.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+    assertThat(page.headers().firstValue("Cache-Control")).contains("no-cache");
+    assertThat(page.body()).contains("dashboard/app.js", "dashboard/app.css")
+        .doesNotContain(id1, id2, b1.uri(), "<script>");
+    for (String[] asset : new String[][] {
+        {"/lb-admin/dashboard/app.js", "text/javascript"},
+        {"/lb-admin/dashboard/app.css", "text/css"}}) {
+      HttpResponse<String> r = send("GET", asset[0], null, null);
+      assertThat(r.statusCode()).as(asset[0]).isEqualTo(200);
+      assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith(asset[1]);
+      assertThat(r.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+      String etag = r.headers().firstValue("ETag").orElseThrow();
+      HttpResponse<String> again = client.send(HttpRequest.newBuilder(uri(asset[0]))
+          .header("If-None-Match", etag).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(again.statusCode()).as("revalidated " + asset[0]).isEqualTo(304);
+    }
+    assertProblem(send("GET", "/lb-admin/dashboard/secrets.json", null, null), 404,
+        "no file");
+    assertProblem(send("POST", "/lb-admin/dashboard", "{}", null), 405, "GET, HEAD");
+    HttpResponse<String> slash = send("GET", "/lb-admin/dashboard/", null, null);
+    assertThat(slash.statusCode()).isEqualTo(308);
+    assertThat(slash.headers().firstValue("Location")).contains("/lb-admin/dashboard");
+    // the data behind it stays behind the token
+    assertThat(send("GET", "/lb-admin/events", null, null).statusCode()).isEqualTo(401);
+    assertThat(send("GET", "/lb-admin/dashboardx", null, null).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void eventsListTheRecentHealthChangesWithTheirReasonsNewerThanAsked() throws Exception {
+    JsonNode before = json(admin("GET", "/events", null));
+    long last = before.get("last").longValue();
+    assertThat(before.get("capacity").intValue()).isEqualTo(AdminEvents.CAPACITY);
+    assertThat(admin("POST", "/pools/api/backends/" + id1 + "/drain", null).statusCode())
+        .isEqualTo(200);
+    HttpResponse<String> r = admin("GET", "/events?after=" + last, null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Cache-Control")).contains("no-store");
+    JsonNode events = json(r).get("events");
+    assertThat(events).hasSize(1);
+    JsonNode e = events.get(0);
+    assertThat(e.get("seq").longValue()).isEqualTo(last + 1);
+    assertThat(e.get("type").stringValue()).isEqualTo("status");
+    assertThat(e.get("pool").stringValue()).isEqualTo("api");
+    assertThat(e.get("backend").stringValue()).isEqualTo(id1);
+    assertThat(e.get("from").stringValue()).isEqualTo("HEALTHY");
+    assertThat(e.get("to").stringValue()).isEqualTo("DRAINING");
+    assertThat(e.get("reason").stringValue()).isNotBlank();
+    assertThat(java.time.Instant.parse(e.get("time").stringValue())).isNotNull();
+    assertThat(json(admin("GET", "/events?after=" + (last + 1), null)).get("events")).isEmpty();
+    assertProblem(admin("GET", "/events?after=soon", null), 400, "after");
+    assertProblem(admin("POST", "/events", "{}"), 405, "GET");
+  }
+
   // ------------------------------------------------------------------ status
 
   @Test
