@@ -342,4 +342,35 @@ class LoadBalancerMetricsTest {
         .extracting(Counter::count)
         .containsOnly(0.0);
   }
+
+  @Test
+  void aReconfigurationKeepsTheMetersOfWhatStaysAndFollowsPoolsThatComeAndGo() {
+    metrics.monitor(lb);
+    metrics.bindTo(registry);
+    request("a", 200, 1);
+    Timer before = timer("a", "success", "2xx");
+
+    lb.reconfigure(
+        LoadBalancer.builder()
+            .pool(
+                "api",
+                p ->
+                    p.algorithm(Algorithms.weightedRoundRobin())
+                        .backend(BackendSpec.builder("http://127.0.0.1:20001").id("a").build())
+                        .backend(BackendSpec.builder("http://127.0.0.1:20002").id("b").build()))
+            .pool("fresh", p -> p.backend(BackendSpec.builder("http://127.0.0.1:20010").id("f").build()))
+            .route("users", r -> r.pathPrefix("/users/").toPool("api"))
+            .route("fresh", r -> r.pathPrefix("/fresh/").toPool("fresh")));
+
+    request("a", 200, 2);
+    assertThat(timer("a", "success", "2xx")).isSameAs(before);
+    assertThat(before.count()).isEqualTo(2);
+    assertThat(meterIds()).noneMatch(id -> id.contains("backend=c,") || id.contains("pool=other,"));
+    assertThat(gauge(LoadBalancerMetrics.BACKEND_STATE, "pool", "fresh", "backend", "f")).isZero();
+    assertThat(gauge(LoadBalancerMetrics.POOL_PANIC, "pool", "fresh")).isZero();
+    lb.select(RequestView.of("GET", "/fresh/1")).leaseOrThrow().complete(200);
+    assertThat(
+            registry.get(LoadBalancerMetrics.REQUESTS).tags("pool", "fresh", "backend", "f").timer().count())
+        .isEqualTo(1);
+  }
 }
