@@ -61,13 +61,20 @@ class MetricsIT {
   }
 
   private Path writeConfig() throws IOException {
+    Path file = dir.resolve("lb4j.yaml");
+    Files.writeString(file, config(backends), StandardCharsets.UTF_8);
+    return file;
+  }
+
+  /** Round robin over these backends, every port 0 on loopback, the admin token. */
+  private static String config(List<TestBackend> members) {
     StringBuilder yaml = new StringBuilder("""
         pools:
           api:
             algorithm: round_robin
             backends:
         """);
-    for (TestBackend b : backends) {
+    for (TestBackend b : members) {
       yaml.append("      - uri: ").append(b.uri()).append('\n')
           .append("        id: ").append(b.name()).append('\n');
     }
@@ -81,9 +88,7 @@ class MetricsIT {
           port: 0
           bind: 127.0.0.1
         """.formatted(TOKEN));
-    Path file = dir.resolve("lb4j.yaml");
-    Files.writeString(file, yaml, StandardCharsets.UTF_8);
-    return file;
+    return yaml.toString();
   }
 
   private HttpResponse<String> get(URI uri, String... headers) throws Exception {
@@ -108,23 +113,9 @@ class MetricsIT {
       URI metrics = admin.resolve("/lb-admin/metrics");
       assertThat(get(metrics).statusCode()).as("without the token").isEqualTo(401);
 
-      // A lease is released once the proxy has finished the response, which may be a moment
-      // after the client has read it: scrape until every request is counted (bounded).
-      String key = "lb4j_requests_seconds_count";
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      HttpResponse<String> scrape;
-      Map<String, Double> counts;
-      while (true) {
-        scrape = get(metrics, "Authorization", "Bearer " + TOKEN);
-        assertThat(scrape.statusCode()).as(scrape.body()).isEqualTo(200);
-        counts = samples(scrape.body(), key);
-        if (counts.values().stream().mapToDouble(Double::doubleValue).sum() >= 2 * PER_BACKEND
-            || System.nanoTime() > deadline) {
-          break;
-        }
-        Thread.sleep(100);
-      }
+      HttpResponse<String> scrape = scrapeCounting(metrics, 2 * PER_BACKEND);
       String body = scrape.body();
+      Map<String, Double> counts = samples(body, "lb4j_requests_seconds_count");
       assertThat(scrape.headers().firstValue("Content-Type"))
           .hasValue("text/plain; version=0.0.4; charset=utf-8");
 
@@ -160,6 +151,55 @@ class MetricsIT {
               n -> assertThat(n).isGreaterThanOrEqualTo(2.0 * PER_BACKEND));
       assertThat(samples(body, "jvm_threads_live_threads")).containsKey("");
       assertThat(samples(body, "jvm_memory_used_bytes")).isNotEmpty();
+
+      // A configuration without b2, applied through the admin interface: the same load balancer
+      // is reconfigured, so b1's meters go on counting and b2's leave the scrape.
+      HttpResponse<String> applied =
+          http.send(
+              HttpRequest.newBuilder(admin.resolve("/lb-admin/config"))
+                  .timeout(WAIT)
+                  .header("Authorization", "Bearer " + TOKEN)
+                  .header("Content-Type", "application/yaml")
+                  .POST(HttpRequest.BodyPublishers.ofString(config(List.of(backends.get(0)))))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(applied.statusCode()).as(applied.body()).isEqualTo(200);
+      assertThat(applied.body()).contains("APPLIED");
+      for (int i = 0; i < PER_BACKEND; i++) {
+        assertThat(get(traffic.resolve("/again?i=" + i)).statusCode()).isEqualTo(200);
+      }
+      String after = scrapeCounting(metrics, 2 * PER_BACKEND).body();
+      assertThat(run(promtool, after).exit()).as(after).isZero();
+      assertThat(samples(after, "lb4j_requests_seconds_count"))
+          .as(after)
+          .containsExactlyEntriesOf(Map.of(
+              "backend=b1,outcome=success,pool=api,route=default,status=2xx",
+              2.0 * PER_BACKEND));
+      assertThat(after.lines().filter(l -> l.startsWith("lb4j_") && l.contains("backend=\"b2\"")))
+          .as("b2's meters after it left the pool")
+          .isEmpty();
+      assertThat(samples(after, "lb4j_backend_state"))
+          .containsExactlyEntriesOf(Map.of("backend=b1,pool=api", 0.0));
+    }
+  }
+
+  /**
+   * Scrapes until the request timers count {@code requests} in all (bounded): a lease is released
+   * once the proxy has finished the response, which may be a moment after the client read it.
+   */
+  private HttpResponse<String> scrapeCounting(URI metrics, int requests) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      HttpResponse<String> scrape = get(metrics, "Authorization", "Bearer " + TOKEN);
+      assertThat(scrape.statusCode()).as(scrape.body()).isEqualTo(200);
+      double counted =
+          samples(scrape.body(), "lb4j_requests_seconds_count").values().stream()
+              .mapToDouble(Double::doubleValue)
+              .sum();
+      if (counted >= requests || System.nanoTime() > deadline) {
+        return scrape;
+      }
+      Thread.sleep(100);
     }
   }
 
