@@ -520,6 +520,20 @@ public final class LoadBalancerMetrics implements LoadBalancerObserver, MeterBin
     final String backend;
     volatile RouteMeters[] routes = new RouteMeters[0];
 
+    /**
+     * Set when the backend left its pool, before its meters are removed: a thread that registers
+     * a meter for it after reading this cache entry removes that meter again (it either sees the
+     * flag, or the removal sees its meter).
+     */
+    volatile boolean removed;
+
+    <M extends Meter> M registered(M meter, MeterRegistry r) {
+      if (removed) {
+        r.remove(meter);
+      }
+      return meter;
+    }
+
     BackendMeters(String pool, String backend) {
       this.pool = pool;
       this.backend = backend;
@@ -566,13 +580,15 @@ public final class LoadBalancerMetrics implements LoadBalancerObserver, MeterBin
       this.owner = owner;
       this.name = name;
       this.cancelled =
-          Counter.builder(REQUESTS_CANCELLED)
-              .description("Leases closed without an outcome")
-              .tags(commonTags)
-              .tag("pool", owner.pool)
-              .tag("backend", owner.backend)
-              .tag("route", name)
-              .register(r);
+          owner.registered(
+              Counter.builder(REQUESTS_CANCELLED)
+                  .description("Leases closed without an outcome")
+                  .tags(commonTags)
+                  .tag("pool", owner.pool)
+                  .tag("backend", owner.backend)
+                  .tag("route", name)
+                  .register(r),
+              r);
     }
 
     Timer timer(int slot, MeterRegistry r) {
@@ -588,7 +604,7 @@ public final class LoadBalancerMetrics implements LoadBalancerObserver, MeterBin
               .publishPercentileHistogram(percentileHistogram)
               .register(r);
       timers.set(slot, timer);
-      return timer;
+      return owner.registered(timer, r);
     }
   }
 
@@ -603,7 +619,16 @@ public final class LoadBalancerMetrics implements LoadBalancerObserver, MeterBin
 
   /** Removes every meter tagged with this backend, and its cached request meters. */
   private void removeBackend(MeterRegistry r, String pool, String backend) {
-    byBackend.values().removeIf(m -> m.pool.equals(pool) && m.backend.equals(backend));
+    byBackend
+        .values()
+        .removeIf(
+            m -> {
+              boolean match = m.pool.equals(pool) && m.backend.equals(backend);
+              if (match) {
+                m.removed = true;
+              }
+              return match;
+            });
     Map<String, Backend> gauged = gaugedBackends.get(pool);
     if (gauged != null) {
       gauged.remove(backend);
