@@ -121,6 +121,36 @@ class BenchmarkSmokeTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"none", "simple", "prometheus"})
+  void metricsSetupsCountEveryRequestInTheRegistry(String registry) throws Exception {
+    assertThat(paramValues(MetricsBenchmark.class, "registry"))
+        .containsExactly("none", "simple", "prometheus");
+    MetricsBenchmark benchmark = new MetricsBenchmark();
+    benchmark.registry = registry;
+    benchmark.setUp();
+    try {
+      MetricsBenchmark.Cursor cursor = new MetricsBenchmark.Cursor();
+      Set<String> picked = new HashSet<>();
+      for (int k = 0; k < PICKS; k++) {
+        picked.add((k % 2 == 0 ? benchmark.selectComplete1(cursor) : benchmark.selectComplete2(cursor)).id());
+      }
+      assertThat(picked).hasSize(10);
+      var meters = benchmark.meters();
+      if (meters == null) {
+        assertThat(registry).isEqualTo("none");
+      } else {
+        double counted =
+            meters.get(dev.lb4j.micrometer.LoadBalancerMetrics.REQUESTS).timers().stream()
+                .mapToLong(io.micrometer.core.instrument.Timer::count)
+                .sum();
+        assertThat(counted).as("requests timed").isEqualTo(PICKS);
+      }
+    } finally {
+      benchmark.tearDown();
+    }
+  }
+
   @Test
   void leasesHeldOpenAreFinishedAndCountersReturnToZero() {
     for (String algorithm : new String[] {"least_request", "peak_ewma"}) {

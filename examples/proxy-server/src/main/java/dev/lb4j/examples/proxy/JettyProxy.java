@@ -8,6 +8,7 @@ import dev.lb4j.core.LoadBalancer;
 import dev.lb4j.core.PoolStats;
 import dev.lb4j.servlet.AdminServlet;
 import dev.lb4j.servlet.LoadBalancingFilter;
+import io.micrometer.jetty12.server.TimedHandler;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -92,10 +93,13 @@ final class JettyProxy {
    *     ServerChecks})
    * @param lb the load balancer
    * @param reloader the reloader that applies new versions of the configuration to {@code lb}
+   * @param metrics the meters: Jetty's are bound here, the scrape is the admin endpoint {@code
+   *     metrics}
    * @return the running server
    * @throws Exception if Jetty cannot start (a port in use, say); nothing is left running then
    */
-  static JettyProxy start(Lb4jConfig config, LoadBalancer lb, ConfigReloader reloader)
+  static JettyProxy start(
+      Lb4jConfig config, LoadBalancer lb, ConfigReloader reloader, ProxyMetrics metrics)
       throws Exception {
     ServerSettings settings = config.server();
     AdminSettings adminSettings = config.admin();
@@ -106,6 +110,7 @@ final class JettyProxy {
     // The graceful part of the stop is ours (stopGracefully); server.stop() then closes at once.
     server.setStopTimeout(0);
     server.setStopAtShutdown(false);
+    metrics.bindThreadPool(threads);
 
     ServerConnector traffic = connector(server, TRAFFIC, settings.bind(), settings.port());
     // A connection waiting for a slow backend is idle meanwhile: let it wait as long as the
@@ -137,6 +142,7 @@ final class JettyProxy {
           AdminServlet.builder(lb)
               .token(Objects.requireNonNull(adminSettings.token(), "admin.token"))
               .reloader(reloader)
+              .endpoint("metrics", metrics.endpoint())
               .build();
       ServletContextHandler adminContext = new ServletContextHandler(adminSettings.path());
       adminContext.setAllowNullPathInContext(true);
@@ -154,7 +160,9 @@ final class JettyProxy {
     contexts.add(proxy);
 
     GracefulHandler graceful = new GracefulHandler();
-    graceful.setHandler(new ContextHandlerCollection(contexts.toArray(new ContextHandler[0])));
+    TimedHandler timed = metrics.timedHandler();
+    timed.setHandler(new ContextHandlerCollection(contexts.toArray(new ContextHandler[0])));
+    graceful.setHandler(timed);
     server.setHandler(graceful);
     try {
       server.start();

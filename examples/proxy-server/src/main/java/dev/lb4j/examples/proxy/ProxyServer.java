@@ -144,6 +144,7 @@ public final class ProxyServer {
     Demo demo = null;
     LoadBalancer lb = null;
     ConfigReloader reloader = null;
+    ProxyMetrics metrics = null;
     try {
       if (file == null) {
         demo = Demo.start();
@@ -156,10 +157,11 @@ public final class ProxyServer {
         closeAll(null, null, demo);
         return USAGE_OR_CONFIG;
       }
-      lb = config.build();
+      metrics = new ProxyMetrics();
+      lb = metrics.build(config.newBuilder());
       reloader = ConfigReloader.of(lb, config, System.getenv(), cli.overrides());
       reloader.addListener(ProxyServer::logReload);
-      JettyProxy jetty = JettyProxy.start(config, lb, reloader);
+      JettyProxy jetty = JettyProxy.start(config, lb, reloader, metrics);
       if (file != null) {
         reloader.watch(file);
       }
@@ -183,6 +185,9 @@ public final class ProxyServer {
     } catch (Exception e) {
       err.println("lb4j-proxy-server: cannot start: " + describe(e));
       closeAll(reloader, lb, demo);
+      if (metrics != null) {
+        metrics.close();
+      }
       return CANNOT_START;
     }
   }

@@ -33,6 +33,8 @@ class DemoIT {
       URI admin = proxy.awaitListening("admin");
       Matcher token = TOKEN.matcher(proxy.awaitOutput(TOKEN, Duration.ofSeconds(10)));
       assertThat(token.find()).isTrue();
+      // The help follows the token line; wait for its last line rather than assume it is printed.
+      proxy.awaitOutput(Pattern.compile("Stop with Ctrl-C"), Duration.ofSeconds(10));
       assertThat(proxy.stdout()).contains("curl " + traffic + "/hello",
           admin + "/lb-admin/status", "/lb-admin/pools/demo/backends/demo-2/drain");
 
