@@ -53,6 +53,14 @@ public class DecisionBenchmark {
   @Param({"3", "12"})
   public int depth = 3;
 
+  /**
+   * {@code on}: the lease measures latency for the stats EWMA (the default configuration); {@code
+   * off}: {@code latencyStats(false)}, so the round-robin lease reads no clock ({@code fullPath}
+   * only; the rate limit still reads its own).
+   */
+  @Param({"on", "off"})
+  public String latencyStats = "on";
+
   LoadBalancer full;
   LoadBalancer routing;
   RequestView fullRequest;
@@ -63,6 +71,7 @@ public class DecisionBenchmark {
   public void setUp() {
     LoadBalancerBuilder b =
         LoadBalancer.builder()
+            .latencyStats("on".equals(latencyStats))
             .pool(
                 "api",
                 p -> {
