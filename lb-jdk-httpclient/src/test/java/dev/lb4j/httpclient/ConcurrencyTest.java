@@ -132,7 +132,12 @@ class ConcurrencyTest {
                 for (int i = thread; i < CALLS; i += SUBMITTERS) {
                   mine.add(
                       client.sendAsync(
-                          HttpRequest.newBuilder(URI.create("http://api" + pathPrefix + i)).build(),
+                          // The call's deadline: an exchange the JDK client never ends (seen
+                          // rarely under reset faults) becomes a timed-out attempt, retried,
+                          // instead of a call that never completes.
+                          HttpRequest.newBuilder(URI.create("http://api" + pathPrefix + i))
+                              .timeout(Duration.ofSeconds(12))
+                              .build(),
                           HttpResponse.BodyHandlers.ofString()));
                 }
                 return mine;
@@ -147,13 +152,17 @@ class ConcurrencyTest {
     return all;
   }
 
-  private static void awaitAll(List<? extends CompletableFuture<?>> futures) throws Exception {
+  private static void awaitAll(List<? extends CompletableFuture<?>> futures, LoadBalancer lb)
+      throws Exception {
     CompletableFuture<Void> all = CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0]));
     try {
       all.get(30, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
       long pending = futures.stream().filter(f -> !f.isDone()).count();
-      throw new AssertionError(pending + " of " + futures.size() + " calls still running after 30 s", e);
+      throw new AssertionError(
+          pending + " of " + futures.size() + " calls still running after 30 s; "
+              + "in flight now (open leases: exchanges the transport never ended; none: "
+              + "completions lost in the client): " + lb.stats().pool("api"), e);
     } catch (ExecutionException | CancellationException expected) {
       // some calls may fail or be cancelled on purpose; every one is done now
     }
@@ -180,7 +189,7 @@ class ConcurrencyTest {
         LoadBalancedHttpClient client =
             LoadBalancedHttpClient.builder(lb).retryPolicy(threeAttempts()).build()) {
       List<CompletableFuture<HttpResponse<String>>> calls = sendAll(client, "/c/");
-      awaitAll(calls);
+      awaitAll(calls, lb);
 
       // No waiting: the client releases each lease before it completes the caller's future.
       PoolStats pool = lb.stats().pool("api");
@@ -239,7 +248,7 @@ class ConcurrencyTest {
       for (Future<Boolean> c : cancels) {
         cancelledByUs += c.get(30, TimeUnit.SECONDS) ? 1 : 0;
       }
-      awaitAll(calls);
+      awaitAll(calls, lb);
 
       // A cancel can race with a retry that is just taking its lease on another thread; that
       // thread sees the call is done and closes the lease. So allow that thread a bounded moment.
