@@ -5,7 +5,6 @@ import dev.lb4j.api.Picker;
 import dev.lb4j.core.NoBackend;
 import dev.lb4j.core.Selection;
 import dev.lb4j.core.Ticker;
-import dev.lb4j.core.internal.LeaseImpl;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -87,12 +86,7 @@ final class ConcurrencyLimits {
       }
       pick.clearSkips();
     }
-    if (pool.countsInFlight()) {
-      counters.inFlight.increment();
-    }
-    LeaseImpl lease = new LeaseImpl(pool, pick.request());
-    lease.bind(chosen, now, maxPerBackend > 0);
-    return lease;
+    return pool.openLease(pick.request(), chosen, now, maxPerBackend > 0);
   }
 
   private boolean tryAcquirePool() {

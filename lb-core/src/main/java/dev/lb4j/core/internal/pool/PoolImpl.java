@@ -21,6 +21,7 @@ import dev.lb4j.core.health.SlowStart;
 import dev.lb4j.core.internal.EngineSettings;
 import dev.lb4j.core.internal.HealthConfig;
 import dev.lb4j.core.internal.HealthEvents;
+import dev.lb4j.core.internal.LeaseImpl;
 import dev.lb4j.core.internal.Observation;
 import dev.lb4j.core.internal.health.BackendHealth;
 import java.util.ArrayList;
@@ -332,9 +333,20 @@ public final class PoolImpl implements Pool {
     return measuresLatency;
   }
 
-  /** Whether leases count in the pool-wide in-flight counter. */
-  boolean countsInFlight() {
-    return countsInFlight;
+  /**
+   * Opens a lease on {@code backend}, which the request path or the concurrency limits granted:
+   * counts it in the pool-wide in-flight counter when the pool keeps one, then binds it.
+   *
+   * @param start the ticker reading latency is measured from (0 when latency is not measured)
+   * @param acquired whether the backend's in-flight slot is taken already (a concurrency limit)
+   */
+  LeaseImpl openLease(RequestView request, BackendState backend, long start, boolean acquired) {
+    if (countsInFlight) {
+      counters.inFlight.increment();
+    }
+    LeaseImpl lease = new LeaseImpl(this, request);
+    lease.bind(backend, start, acquired);
+    return lease;
   }
 
   /**

@@ -8,7 +8,6 @@ import dev.lb4j.core.NoBackend;
 import dev.lb4j.core.Selection;
 import dev.lb4j.core.Ticker;
 import dev.lb4j.core.health.SlowStart;
-import dev.lb4j.core.internal.LeaseImpl;
 import dev.lb4j.core.internal.XxHash64;
 import dev.lb4j.core.internal.health.BackendHealth;
 import java.lang.System.Logger.Level;
@@ -48,7 +47,6 @@ final class RequestPath {
   private final NoBackend algorithmFailed;
   private final NoBackend noneAcceptable;
   private final boolean measuresLatency;
-  private final boolean countsInFlight;
 
   private volatile Snapshot snapshot;
 
@@ -84,7 +82,6 @@ final class RequestPath {
             "pool '" + name + "': algorithm '" + algorithmName + "' found no acceptable backend");
     this.snapshot = initial;
     this.measuresLatency = pool.measuresLatency();
-    this.countsInFlight = pool.countsInFlight();
   }
 
   Snapshot snapshot() {
@@ -168,12 +165,7 @@ final class RequestPath {
     }
     // Read the clock before taking the slot: a throwing ticker then leaks nothing.
     long start = measuresLatency ? pick.startNanos(ticker) : 0;
-    if (countsInFlight) {
-      counters.inFlight.increment();
-    }
-    LeaseImpl lease = new LeaseImpl(pool, pick.request());
-    lease.bind(state, start, false);
-    return lease;
+    return pool.openLease(pick.request(), state, start, false);
   }
 
   /** Everything but the common case: no pick, a contract breach, a race with a change, a retry. */
